@@ -66,8 +66,10 @@ public final class SchemaHistoryCheck {
                 final SchemaCompatibility.SchemaPairCompatibility result =
                         SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
                 if (result.getType() != SchemaCompatibilityType.COMPATIBLE) {
-                    violations.add(released.getKey() + " cannot read " + history.relativize(version) + ": "
-                            + result.getResult().getIncompatibilities());
+                    for (final SchemaCompatibility.Incompatibility problem : result.getResult().getIncompatibilities()) {
+                        violations.add(released.getKey() + " cannot read " + history.relativize(version) + ": "
+                                + problem.getType() + " at " + problem.getLocation() + " (" + problem.getMessage() + ")");
+                    }
                 }
             }
         }

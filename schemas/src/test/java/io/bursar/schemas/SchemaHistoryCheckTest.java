@@ -1,0 +1,110 @@
+package io.bursar.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The build's compatibility check, run exactly as the build runs it ({@link SchemaHistoryCheck#main}),
+ * on copies of the real schemas and history with changes applied.
+ */
+class SchemaHistoryCheckTest {
+
+    private static final Path SOURCES = Path.of("src/main/avro");
+    private static final Path HISTORY = Path.of("history");
+    private static final String EVENT = "payments/PaymentEvent.avsc";
+    private static final String LAST_FIELD = "{\"name\": \"processedAt\"";
+
+    @TempDir
+    Path work;
+    private Path sources;
+    private Path history;
+
+    @BeforeEach
+    void copy() throws IOException {
+        sources = copyTree(SOURCES, work.resolve("avro"));
+        history = copyTree(HISTORY, work.resolve("history"));
+    }
+
+    @Test
+    void theCommittedSchemasAreCompatibleWithEveryReleasedVersion() {
+        assertThat(SchemaHistoryCheck.check(SchemaHistoryCheck.parseSources(SOURCES), HISTORY)).isEmpty();
+        assertThat(HISTORY.resolve("io.bursar.schemas.payments.PaymentCommand/v1.avsc")).exists();
+    }
+
+    @Test
+    void aNewRequiredFieldFailsTheBuild() throws IOException {
+        addFieldToEvent("{\"name\": \"channel\", \"type\": \"string\"}");
+
+        assertThatThrownBy(() -> SchemaHistoryCheck.main(args()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("io.bursar.schemas.payments.PaymentEvent")
+                .hasMessageContaining("READER_FIELD_MISSING_DEFAULT_VALUE");
+    }
+
+    @Test
+    void aChangedFieldTypeFailsTheBuild() throws IOException {
+        final Path money = sources.resolve("common/Money.avsc");
+        Files.writeString(money, Files.readString(money).replace("\"type\": \"long\"", "\"type\": \"string\""));
+
+        assertThatThrownBy(() -> SchemaHistoryCheck.main(args()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("io.bursar.schemas.common.Money")
+                .hasMessageContaining("TYPE_MISMATCH");
+    }
+
+    @Test
+    void aRemovedSchemaFailsTheBuild() throws IOException {
+        Files.delete(sources.resolve("payments/FundsHold.avsc"));
+
+        assertThatThrownBy(() -> SchemaHistoryCheck.main(args()))
+                .hasMessageContaining("io.bursar.schemas.payments.FundsHold: released but no longer defined");
+    }
+
+    @Test
+    void aNewOptionalFieldIsAcceptedAndReleasedAsTheNextVersion() throws IOException {
+        addFieldToEvent("{\"name\": \"channel\", \"type\": [\"null\", \"string\"], \"default\": null}");
+
+        SchemaHistoryCheck.main(new String[] {sources.toString(), history.toString(), "--release"});
+
+        final Path v2 = history.resolve("io.bursar.schemas.payments.PaymentEvent/v2.avsc");
+        assertThat(v2).exists();
+        assertThat(Files.readString(v2)).contains("channel");
+        assertThat(history.resolve("io.bursar.schemas.payments.PaymentCommand/v2.avsc")).doesNotExist();
+        // Releasing again changes nothing: only schemas that differ from their newest version are written.
+        SchemaHistoryCheck.main(new String[] {sources.toString(), history.toString(), "--release"});
+        assertThat(history.resolve("io.bursar.schemas.payments.PaymentEvent/v3.avsc")).doesNotExist();
+    }
+
+    private void addFieldToEvent(final String field) throws IOException {
+        final Path event = sources.resolve(EVENT);
+        final String text = Files.readString(event).replaceAll("\\{\\s*\"name\"\\s*:\\s*\"processedAt\"", LAST_FIELD);
+        assertThat(text).contains(LAST_FIELD);
+        Files.writeString(event, text.replace(LAST_FIELD, field + ", " + LAST_FIELD));
+    }
+
+    private String[] args() {
+        return new String[] {sources.toString(), history.toString()};
+    }
+
+    private static Path copyTree(final Path from, final Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (final Path file : files.toList()) {
+                final Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+        return to;
+    }
+}
