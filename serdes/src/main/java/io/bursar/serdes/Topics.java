@@ -1,0 +1,68 @@
+package io.bursar.serdes;
+
+import io.bursar.schemas.payments.PaymentCommand;
+import io.bursar.schemas.payments.PaymentEvent;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The catalog of every Bursar topic: name, key and value serde, partitions. It is the only place a
+ * topic name is written; everything else receives a {@link Topics} built once from configuration.
+ */
+public final class Topics {
+
+    /** One topic with the serdes of its keys and values. */
+    public record Topic<K, V>(String name, int partitions, Serde<K> keySerde, Serde<V> valueSerde) {
+        public Topic {
+            Objects.requireNonNull(name, "name");
+            if (partitions < 1) {
+                throw new IllegalArgumentException("partitions must be >= 1: " + name);
+            }
+        }
+    }
+
+    /** Commands on partner balances and payments, keyed by partnerId. */
+    public final Topic<String, PaymentCommand> paymentCommands;
+    /** One result per payment command (and per expired hold), keyed by partnerId. */
+    public final Topic<String, PaymentEvent> paymentEvents;
+    /**
+     * Records that could not be read (deserialization failed), as their original bytes, with the
+     * error and their origin (topic, partition, offset) in headers. Shared by every input topic.
+     */
+    public final Topic<byte[], byte[]> deadLetters;
+
+    private final Map<String, ?> serdeConfig;
+
+    private Topics(final Map<String, ?> serdeConfig, final int partitions) {
+        this.serdeConfig = Map.copyOf(serdeConfig);
+        this.paymentCommands = new Topic<>("payment-commands", partitions, Serdes.String(), valueSerde(PaymentCommand.class));
+        this.paymentEvents = new Topic<>("payment-events", partitions, Serdes.String(), valueSerde(PaymentEvent.class));
+        this.deadLetters = new Topic<>("command-dead-letters", 1, Serdes.ByteArray(), Serdes.ByteArray());
+    }
+
+    /**
+     * Builds the catalog.
+     *
+     * @param serdeConfig registry settings for the Avro serdes ({@code schema.registry.url}, ...)
+     * @param partitions partitions of the command and event topics
+     */
+    public static Topics create(final Map<String, ?> serdeConfig, final int partitions) {
+        return new Topics(serdeConfig, partitions);
+    }
+
+    /** Every topic, for creating them on a cluster. */
+    public List<Topic<?, ?>> all() {
+        return List.of(paymentCommands, paymentEvents, deadLetters);
+    }
+
+    /** A value serde for a stored-state record, configured like the topic serdes (for state stores). */
+    public <T extends SpecificRecord> Serde<T> valueSerde(final Class<T> type) {
+        final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+        serde.configure(serdeConfig, false);
+        return serde;
+    }
+}

@@ -1,0 +1,66 @@
+package io.bursar.topology;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a record that cannot be deserialized, bytes unchanged, to the dead-letter topic with the error
+ * and its origin in headers, and lets the stream thread go on. The dead letter is produced in the same
+ * transaction as the task's other output, so it is neither lost nor doubled.
+ */
+public final class DeadLetterHandler implements DeserializationExceptionHandler {
+
+    /** Config key: the dead-letter topic, set from the {@code Topics} catalog. */
+    public static final String TOPIC_CONFIG = "bursar.dead.letter.topic";
+
+    public static final String HEADER_ERROR_CLASS = "bursar.error.class";
+    public static final String HEADER_ERROR_MESSAGE = "bursar.error.message";
+    public static final String HEADER_ORIGIN_TOPIC = "bursar.origin.topic";
+    public static final String HEADER_ORIGIN_PARTITION = "bursar.origin.partition";
+    public static final String HEADER_ORIGIN_OFFSET = "bursar.origin.offset";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandler.class);
+    /** Error messages can quote the whole input; headers stay small. */
+    private static final int MESSAGE_LENGTH_MAX = 1_000;
+
+    private String topic;
+
+    @Override
+    public void configure(final Map<String, ?> configs) {
+        final Object configured = configs.get(TOPIC_CONFIG);
+        if (configured == null || configured.toString().isBlank()) {
+            throw new IllegalArgumentException(TOPIC_CONFIG + " must name the dead-letter topic");
+        }
+        this.topic = configured.toString();
+    }
+
+    @Override
+    public Response handleError(final ErrorHandlerContext context, final ConsumerRecord<byte[], byte[]> record,
+                                final Exception exception) {
+        LOG.warn("Unreadable record {}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(),
+                topic, exception.toString());
+        final Headers headers = new RecordHeaders(record.headers().toArray());
+        final String message = String.valueOf(exception.getMessage());
+        headers.add(HEADER_ERROR_CLASS, utf8(exception.getClass().getName()));
+        headers.add(HEADER_ERROR_MESSAGE, utf8(message.length() > MESSAGE_LENGTH_MAX
+                ? message.substring(0, MESSAGE_LENGTH_MAX) : message));
+        headers.add(HEADER_ORIGIN_TOPIC, utf8(record.topic()));
+        headers.add(HEADER_ORIGIN_PARTITION, utf8(Integer.toString(record.partition())));
+        headers.add(HEADER_ORIGIN_OFFSET, utf8(Long.toString(record.offset())));
+        return Response.resume(List.of(new ProducerRecord<>(topic, null, record.timestamp(), record.key(),
+                record.value(), headers)));
+    }
+
+    private static byte[] utf8(final String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,67 @@
+package io.bursar.topology;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A deadline-ordered index over a key-value store: finds the entries whose deadline has passed by a
+ * range scan from the start of the index, so a punctuator never scans the whole state.
+ *
+ * <p>Index keys are {@code <deadline, 19 zero-padded digits>/<entry key>}; RocksDB orders keys by
+ * their serialized bytes, and for these ASCII keys byte order is deadline order.
+ */
+public final class DeadlineIndex {
+
+    private static final String LOWEST = "0000000000000000000/";
+    private static final char AFTER_SEPARATOR = '/' + 1;
+
+    private final KeyValueStore<String, String> store;
+
+    public DeadlineIndex(final KeyValueStore<String, String> store) {
+        this.store = store;
+    }
+
+    /** Schedules {@code entryKey} at {@code deadlineMs}; a no-op if it is already there. */
+    public void add(final long deadlineMs, final String entryKey) {
+        store.put(indexKey(deadlineMs, entryKey), entryKey);
+    }
+
+    /** Removes the entry scheduled at exactly {@code deadlineMs}. */
+    public void remove(final long deadlineMs, final String entryKey) {
+        store.delete(indexKey(deadlineMs, entryKey));
+    }
+
+    /**
+     * Removes and returns at most {@code limit} entries whose deadline is at or before {@code nowMs},
+     * earliest first. The rest stay for the next call.
+     */
+    public List<String> pollDue(final long nowMs, final int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        final List<KeyValue<String, String>> due = new ArrayList<>(Math.min(limit, 1024));
+        // Upper bound: every key of deadline nowMs sorts below "<nowMs>0" ('0' follows '/').
+        final String upper = String.format("%019d", Math.max(0, nowMs)) + AFTER_SEPARATOR;
+        try (KeyValueIterator<String, String> it = store.range(LOWEST, upper)) {
+            while (it.hasNext() && due.size() < limit) {
+                due.add(it.next());
+            }
+        }
+        final List<String> entries = new ArrayList<>(due.size());
+        for (final KeyValue<String, String> kv : due) {
+            store.delete(kv.key);
+            entries.add(kv.value);
+        }
+        return entries;
+    }
+
+    static String indexKey(final long deadlineMs, final String entryKey) {
+        if (deadlineMs < 0) {
+            throw new IllegalArgumentException("deadline must not be negative: " + deadlineMs);
+        }
+        return String.format("%019d/%s", deadlineMs, entryKey);
+    }
+}

@@ -1,0 +1,27 @@
+package io.bursar.topology;
+
+import io.bursar.serdes.Topics;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The Kafka Streams settings every Bursar topology relies on, whatever the deployment. */
+public final class StreamsSettings {
+
+    private StreamsSettings() {
+    }
+
+    /**
+     * Exactly-once v2, and records that cannot be deserialized sent to the dead-letter topic by
+     * {@link DeadLetterHandler} instead of stopping the stream thread.
+     */
+    public static Map<String, Object> required(final Topics topics) {
+        final Map<String, Object> props = new HashMap<>();
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(DeadLetterHandler.TOPIC_CONFIG, topics.deadLetters.name());
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return props;
+    }
+}

@@ -1,0 +1,388 @@
+package io.bursar.topology.payments;
+
+import io.bursar.schemas.common.Money;
+import io.bursar.schemas.payments.BalanceSnapshot;
+import io.bursar.schemas.payments.CaptureHold;
+import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CurrencyAccount;
+import io.bursar.schemas.payments.Debit;
+import io.bursar.schemas.payments.FundsHold;
+import io.bursar.schemas.payments.HoldFunds;
+import io.bursar.schemas.payments.Outcome;
+import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.PaymentCommand;
+import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.schemas.payments.PaymentEventType;
+import io.bursar.schemas.payments.ProcessedCommand;
+import io.bursar.schemas.payments.RejectionReason;
+import io.bursar.schemas.payments.ReleaseHold;
+import io.bursar.topology.DeadlineIndex;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Currency;
+import java.util.HashMap;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides every partner-balance command and owns the partner's balances and funds holds: the single
+ * writer for the partners of its partition (seed 002's LMAX writer, without locks).
+ *
+ * <p>Each command yields exactly one {@link PaymentEvent} with {@code duplicate = false}; a repeated
+ * commandId yields the original outcome again, or IDEMPOTENCY_CONFLICT for another payload, both
+ * marked {@code duplicate = true} and without effect. A wall-clock punctuator releases expired holds
+ * and forgets commandIds older than the retention, each through a deadline index and a bounded amount
+ * of work per punctuation. {@code process()} does no I/O other than its own state stores.
+ */
+public final class PartnerBalanceProcessor implements Processor<String, PaymentCommand, String, PaymentEvent> {
+
+    /** partnerId → {@link PartnerBalance}. */
+    public static final String BALANCES_STORE = "partner-balances";
+    /** partnerId/holdId → active {@link FundsHold}. */
+    public static final String HOLDS_STORE = "funds-holds";
+    /** Deadline index of {@link #HOLDS_STORE}: expiresAt. */
+    public static final String HOLD_DEADLINES_STORE = "funds-hold-deadlines";
+    /** partnerId/commandId → {@link ProcessedCommand}, for idempotency. */
+    public static final String RESULTS_STORE = "balance-command-results";
+    /** Deadline index of {@link #RESULTS_STORE}: rememberedUntil. */
+    public static final String RESULT_DEADLINES_STORE = "balance-command-result-deadlines";
+
+    /** Prefix of the commandId of the event a hold expiry emits: {@code expired:<HoldFunds commandId>}. */
+    public static final String EXPIRY_COMMAND_PREFIX = "expired:";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartnerBalanceProcessor.class);
+    private static final Set<String> CURRENCIES = Currency.getAvailableCurrencies().stream()
+            .map(Currency::getCurrencyCode).collect(Collectors.toUnmodifiableSet());
+
+    private final PaymentTopologyConfig config;
+    private ProcessorContext<String, PaymentEvent> context;
+    private KeyValueStore<String, PartnerBalance> balances;
+    private KeyValueStore<String, FundsHold> holds;
+    private KeyValueStore<String, ProcessedCommand> results;
+    private DeadlineIndex holdDeadlines;
+    private DeadlineIndex resultDeadlines;
+
+    public PartnerBalanceProcessor(final PaymentTopologyConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, PaymentEvent> context) {
+        this.context = context;
+        this.balances = context.getStateStore(BALANCES_STORE);
+        this.holds = context.getStateStore(HOLDS_STORE);
+        this.results = context.getStateStore(RESULTS_STORE);
+        this.holdDeadlines = new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE));
+        this.resultDeadlines = new DeadlineIndex(context.getStateStore(RESULT_DEADLINES_STORE));
+        context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(final Record<String, PaymentCommand> record) {
+        final PaymentCommand command = record.value();
+        final long nowMs = context.currentSystemTimeMs();
+        if (command == null) {
+            // A tombstone carries no command to answer: nothing to decide, nothing lost.
+            LOG.warn("Ignoring a null command for key {}", record.key());
+            return;
+        }
+        if (command.getCommandId().isBlank()) {
+            // Without an id there is nothing to remember it by: answer, but keep no result.
+            context.forward(record.withValue(reject(command, typeOf(command), RejectionReason.INVALID_COMMAND, nowMs))
+                    .withTimestamp(nowMs));
+            return;
+        }
+        final String resultKey = command.getPartnerId() + '/' + command.getCommandId();
+        final ByteBuffer fingerprint = CommandFingerprint.of(command);
+        final ProcessedCommand earlier = results.get(resultKey);
+        if (earlier != null) {
+            context.forward(record.withValue(replay(command, earlier, fingerprint, nowMs)).withTimestamp(nowMs));
+            return;
+        }
+        final PaymentEvent event = decide(record.key(), command, nowMs);
+        final long rememberedUntilMs = nowMs + config.idempotencyRetention().toMillis();
+        results.put(resultKey, new ProcessedCommand(command.getCommandId(), fingerprint, event,
+                Instant.ofEpochMilli(rememberedUntilMs)));
+        resultDeadlines.add(rememberedUntilMs, resultKey);
+        context.forward(record.withValue(event).withTimestamp(nowMs));
+    }
+
+    private PaymentEvent replay(final PaymentCommand command, final ProcessedCommand earlier,
+                                final ByteBuffer fingerprint, final long nowMs) {
+        if (earlier.getFingerprint().equals(fingerprint)) {
+            final PaymentEvent original = PaymentEvent.newBuilder(earlier.getResult()).build();
+            original.setDuplicate(true);
+            return original;
+        }
+        final PaymentEvent conflict = reject(command, typeOf(command), RejectionReason.IDEMPOTENCY_CONFLICT, nowMs);
+        conflict.setDuplicate(true);
+        return conflict;
+    }
+
+    /** Validates and applies one first-seen command; returns its result. */
+    private PaymentEvent decide(final String key, final PaymentCommand command, final long nowMs) {
+        final PaymentEventType type = typeOf(command);
+        if (command.getPartnerId().isBlank()) {
+            return reject(command, type, RejectionReason.INVALID_COMMAND, nowMs);
+        }
+        if (!command.getPartnerId().equals(key)) {
+            // Keyed by another partner, the command sits in a partition that may not own this partner.
+            return reject(command, type, RejectionReason.PARTNER_KEY_MISMATCH, nowMs);
+        }
+        final Object payload = command.getPayload();
+        if (payload instanceof Credit credit) {
+            return credit(command, credit.getAmount(), nowMs);
+        } else if (payload instanceof Debit debit) {
+            return debit(command, debit.getAmount(), nowMs);
+        } else if (payload instanceof HoldFunds hold) {
+            return hold(command, hold, nowMs);
+        } else if (payload instanceof CaptureHold capture) {
+            return capture(command, capture, nowMs);
+        } else if (payload instanceof ReleaseHold release) {
+            return release(command, release, nowMs);
+        }
+        return reject(command, type, RejectionReason.INVALID_COMMAND, nowMs);
+    }
+
+    private PaymentEvent credit(final PaymentCommand command, final Money amount, final long nowMs) {
+        final RejectionReason invalid = invalidMoney(amount);
+        if (invalid != null) {
+            return reject(command, PaymentEventType.CREDIT, invalid, nowMs);
+        }
+        final PartnerBalance balance = balanceOf(command.getPartnerId(), nowMs);
+        final CurrencyAccount account = accountOf(balance, amount.getCurrency());
+        if (account.getAvailableMinor() + account.getHeldMinor() > Long.MAX_VALUE - amount.getAmountMinor()) {
+            return reject(command, PaymentEventType.CREDIT, RejectionReason.BALANCE_OVERFLOW, nowMs);
+        }
+        account.setAvailableMinor(account.getAvailableMinor() + amount.getAmountMinor());
+        save(balance, nowMs);
+        return accept(command, PaymentEventType.CREDIT, amount, null, amount.getCurrency(), account, nowMs);
+    }
+
+    private PaymentEvent debit(final PaymentCommand command, final Money amount, final long nowMs) {
+        final RejectionReason invalid = invalidMoney(amount);
+        if (invalid != null) {
+            return reject(command, PaymentEventType.DEBIT, invalid, nowMs);
+        }
+        final PartnerBalance balance = balanceOf(command.getPartnerId(), nowMs);
+        final CurrencyAccount account = accountOf(balance, amount.getCurrency());
+        if (account.getAvailableMinor() < amount.getAmountMinor()) {
+            return reject(command, PaymentEventType.DEBIT, RejectionReason.INSUFFICIENT_FUNDS, nowMs);
+        }
+        account.setAvailableMinor(account.getAvailableMinor() - amount.getAmountMinor());
+        save(balance, nowMs);
+        return accept(command, PaymentEventType.DEBIT, amount, null, amount.getCurrency(), account, nowMs);
+    }
+
+    private PaymentEvent hold(final PaymentCommand command, final HoldFunds hold, final long nowMs) {
+        final PaymentEventType type = PaymentEventType.HOLD_FUNDS;
+        final RejectionReason invalid = hold.getHoldId().isBlank() ? RejectionReason.INVALID_COMMAND
+                : invalidMoney(hold.getAmount());
+        if (invalid != null) {
+            return reject(command, type, invalid, nowMs);
+        }
+        if (hold.getTtlMs() <= 0 || hold.getTtlMs() > config.holdTtlMsMax()) {
+            return reject(command, type, RejectionReason.INVALID_HOLD_TTL, nowMs);
+        }
+        final String holdKey = holdKey(command.getPartnerId(), hold.getHoldId());
+        if (holds.get(holdKey) != null) {
+            return reject(command, type, RejectionReason.HOLD_ALREADY_EXISTS, nowMs);
+        }
+        final Money amount = hold.getAmount();
+        final PartnerBalance balance = balanceOf(command.getPartnerId(), nowMs);
+        final CurrencyAccount account = accountOf(balance, amount.getCurrency());
+        if (account.getAvailableMinor() < amount.getAmountMinor()) {
+            return reject(command, type, RejectionReason.INSUFFICIENT_FUNDS, nowMs);
+        }
+        account.setAvailableMinor(account.getAvailableMinor() - amount.getAmountMinor());
+        account.setHeldMinor(account.getHeldMinor() + amount.getAmountMinor());
+        save(balance, nowMs);
+        final long expiresAtMs = nowMs + hold.getTtlMs();
+        holds.put(holdKey, new FundsHold(hold.getHoldId(), command.getPartnerId(), command.getCommandId(),
+                amount, Instant.ofEpochMilli(nowMs), Instant.ofEpochMilli(expiresAtMs)));
+        holdDeadlines.add(expiresAtMs, holdKey);
+        return accept(command, type, amount, hold.getHoldId(), amount.getCurrency(), account, nowMs);
+    }
+
+    private PaymentEvent capture(final PaymentCommand command, final CaptureHold capture, final long nowMs) {
+        final PaymentEventType type = PaymentEventType.CAPTURE_HOLD;
+        final Money amount = capture.getAmount();
+        final RejectionReason invalid = invalidMoney(amount);
+        if (invalid != null) {
+            return reject(command, type, invalid, nowMs);
+        }
+        final String holdKey = holdKey(command.getPartnerId(), capture.getHoldId());
+        final FundsHold hold = holds.get(holdKey);
+        final RejectionReason unusable = unusableHold(hold, nowMs);
+        if (unusable != null) {
+            return reject(command, type, unusable, nowMs);
+        }
+        if (!hold.getAmount().getCurrency().equals(amount.getCurrency())) {
+            return reject(command, type, RejectionReason.CURRENCY_MISMATCH, nowMs);
+        }
+        if (amount.getAmountMinor() > hold.getAmount().getAmountMinor()) {
+            return reject(command, type, RejectionReason.CAPTURE_EXCEEDS_HOLD, nowMs);
+        }
+        final CurrencyAccount account = endHold(hold, holdKey, hold.getAmount().getAmountMinor() - amount.getAmountMinor(), nowMs);
+        return accept(command, type, amount, capture.getHoldId(), amount.getCurrency(), account, nowMs);
+    }
+
+    private PaymentEvent release(final PaymentCommand command, final ReleaseHold release, final long nowMs) {
+        final PaymentEventType type = PaymentEventType.RELEASE_HOLD;
+        final String holdKey = holdKey(command.getPartnerId(), release.getHoldId());
+        final FundsHold hold = holds.get(holdKey);
+        final RejectionReason unusable = unusableHold(hold, nowMs);
+        if (unusable != null) {
+            return reject(command, type, unusable, nowMs);
+        }
+        final CurrencyAccount account = endHold(hold, holdKey, hold.getAmount().getAmountMinor(), nowMs);
+        return accept(command, type, hold.getAmount(), release.getHoldId(), hold.getAmount().getCurrency(), account, nowMs);
+    }
+
+    /** A hold past its deadline belongs to the punctuator, which releases it, whatever arrives first. */
+    private static RejectionReason unusableHold(final FundsHold hold, final long nowMs) {
+        if (hold == null) {
+            return RejectionReason.HOLD_NOT_FOUND;
+        }
+        return hold.getExpiresAt().toEpochMilli() <= nowMs ? RejectionReason.HOLD_EXPIRED : null;
+    }
+
+    /** Removes the hold from held, returns {@code releasedMinor} of it to available; the rest leaves the balance. */
+    private CurrencyAccount endHold(final FundsHold hold, final String holdKey, final long releasedMinor, final long nowMs) {
+        final PartnerBalance balance = balanceOf(hold.getPartnerId(), nowMs);
+        final CurrencyAccount account = accountOf(balance, hold.getAmount().getCurrency());
+        account.setHeldMinor(account.getHeldMinor() - hold.getAmount().getAmountMinor());
+        account.setAvailableMinor(account.getAvailableMinor() + releasedMinor);
+        if (account.getHeldMinor() < 0) {
+            throw new IllegalStateException("held went negative for " + holdKey + ": " + account);
+        }
+        save(balance, nowMs);
+        holds.delete(holdKey);
+        holdDeadlines.remove(hold.getExpiresAt().toEpochMilli(), holdKey);
+        return account;
+    }
+
+    private void punctuate(final long nowMs) {
+        final int workMax = config.punctuationWorkMax();
+        for (final String holdKey : holdDeadlines.pollDue(nowMs, workMax)) {
+            final FundsHold hold = holds.get(holdKey);
+            if (hold == null || hold.getExpiresAt().toEpochMilli() > nowMs) {
+                continue; // ended earlier, or replaced by a newer hold with its own deadline entry
+            }
+            final CurrencyAccount account = endHold(hold, holdKey, hold.getAmount().getAmountMinor(), nowMs);
+            final PaymentEvent expired = event(EXPIRY_COMMAND_PREFIX + hold.getCommandId(), hold.getPartnerId(),
+                    PaymentEventType.HOLD_EXPIRED, Outcome.ACCEPTED, null, hold.getAmount(), hold.getHoldId(),
+                    snapshot(hold.getAmount().getCurrency(), account), nowMs);
+            context.forward(new Record<>(hold.getPartnerId(), expired, nowMs));
+        }
+        for (final String resultKey : resultDeadlines.pollDue(nowMs, workMax)) {
+            results.delete(resultKey);
+        }
+    }
+
+    private PartnerBalance balanceOf(final String partnerId, final long nowMs) {
+        final PartnerBalance stored = balances.get(partnerId);
+        return stored != null ? stored : new PartnerBalance(partnerId, new HashMap<>(), Instant.ofEpochMilli(nowMs));
+    }
+
+    private static CurrencyAccount accountOf(final PartnerBalance balance, final String currency) {
+        return balance.getAccounts().computeIfAbsent(currency, c -> new CurrencyAccount(0L, 0L));
+    }
+
+    private void save(final PartnerBalance balance, final long nowMs) {
+        balance.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        balances.put(balance.getPartnerId(), balance);
+    }
+
+    private static RejectionReason invalidMoney(final Money amount) {
+        if (amount.getAmountMinor() <= 0) {
+            return RejectionReason.INVALID_AMOUNT;
+        }
+        return CURRENCIES.contains(amount.getCurrency()) ? null : RejectionReason.INVALID_CURRENCY;
+    }
+
+    private static String holdKey(final String partnerId, final String holdId) {
+        return partnerId + '/' + holdId;
+    }
+
+    private PaymentEvent accept(final PaymentCommand command, final PaymentEventType type, final Money amount,
+                                final String holdId, final String currency, final CurrencyAccount account,
+                                final long nowMs) {
+        return event(command.getCommandId(), command.getPartnerId(), type, Outcome.ACCEPTED, null, amount, holdId,
+                snapshot(currency, account), nowMs);
+    }
+
+    private PaymentEvent reject(final PaymentCommand command, final PaymentEventType type,
+                                final RejectionReason reason, final long nowMs) {
+        final Money amount = amountOf(command.getPayload());
+        BalanceSnapshot after = null;
+        if (amount != null) {
+            final PartnerBalance stored = balances.get(command.getPartnerId());
+            final CurrencyAccount account = stored == null ? null : stored.getAccounts().get(amount.getCurrency());
+            after = snapshot(amount.getCurrency(), account == null ? new CurrencyAccount(0L, 0L) : account);
+        }
+        return event(command.getCommandId(), command.getPartnerId(), type, Outcome.REJECTED, reason, amount,
+                holdIdOf(command.getPayload()), after, nowMs);
+    }
+
+    private static PaymentEvent event(final String commandId, final String partnerId, final PaymentEventType type,
+                                      final Outcome outcome, final RejectionReason reason, final Money amount,
+                                      final String holdId, final BalanceSnapshot after, final long nowMs) {
+        return PaymentEvent.newBuilder()
+                .setCommandId(commandId).setPartnerId(partnerId).setType(type).setOutcome(outcome)
+                .setReason(reason).setAmount(amount == null ? null : Money.newBuilder(amount).build())
+                .setHoldId(holdId).setBalanceAfter(after).setDuplicate(false).setProcessedAt(Instant.ofEpochMilli(nowMs))
+                .build();
+    }
+
+    private static BalanceSnapshot snapshot(final String currency, final CurrencyAccount account) {
+        return new BalanceSnapshot(currency, account.getAvailableMinor(), account.getHeldMinor());
+    }
+
+    static PaymentEventType typeOf(final PaymentCommand command) {
+        final Object payload = command.getPayload();
+        if (payload instanceof Credit) {
+            return PaymentEventType.CREDIT;
+        } else if (payload instanceof Debit) {
+            return PaymentEventType.DEBIT;
+        } else if (payload instanceof HoldFunds) {
+            return PaymentEventType.HOLD_FUNDS;
+        } else if (payload instanceof CaptureHold) {
+            return PaymentEventType.CAPTURE_HOLD;
+        } else if (payload instanceof ReleaseHold) {
+            return PaymentEventType.RELEASE_HOLD;
+        }
+        return PaymentEventType.UNKNOWN;
+    }
+
+    private static Money amountOf(final Object payload) {
+        if (payload instanceof Credit credit) {
+            return credit.getAmount();
+        } else if (payload instanceof Debit debit) {
+            return debit.getAmount();
+        } else if (payload instanceof HoldFunds hold) {
+            return hold.getAmount();
+        } else if (payload instanceof CaptureHold capture) {
+            return capture.getAmount();
+        }
+        return null;
+    }
+
+    private static String holdIdOf(final Object payload) {
+        if (payload instanceof HoldFunds hold) {
+            return hold.getHoldId();
+        } else if (payload instanceof CaptureHold capture) {
+            return capture.getHoldId();
+        } else if (payload instanceof ReleaseHold release) {
+            return release.getHoldId();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+package io.bursar.topology.payments;
+
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/** Settings of the partner-balance topology: each key declared once with its type, default, unit and range. */
+public final class PaymentTopologyConfig extends AbstractConfig {
+
+    public static final String IDEMPOTENCY_RETENTION_MS = "payments.idempotency.retention.ms";
+    public static final String PUNCTUATION_INTERVAL_MS = "payments.punctuation.interval.ms";
+    public static final String PUNCTUATION_WORK_MAX = "payments.punctuation.work.max";
+    public static final String HOLD_TTL_MS_MAX = "payments.hold.ttl.ms.max";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(IDEMPOTENCY_RETENTION_MS, Type.LONG, Duration.ofDays(7).toMillis(), Range.atLeast(1_000L),
+                    Importance.HIGH,
+                    "How long a processed commandId is remembered, in ms. A command repeated within this time "
+                            + "yields its original outcome; after it, the id may be processed again.")
+            .define(PUNCTUATION_INTERVAL_MS, Type.LONG, 1_000L, Range.between(10L, 60_000L), Importance.MEDIUM,
+                    "Wall-clock interval, in ms, of the punctuator that expires holds and forgets old commandIds. "
+                            + "A hold ends at most this long after its TTL.")
+            .define(PUNCTUATION_WORK_MAX, Type.INT, 1_000, Range.between(1, 100_000), Importance.LOW,
+                    "At most this many expired holds, and as many forgotten commandIds, per punctuation, so a "
+                            + "backlog never stalls the stream thread; the rest wait for the next punctuation.")
+            .define(HOLD_TTL_MS_MAX, Type.LONG, Duration.ofDays(30).toMillis(), Range.atLeast(1L), Importance.MEDIUM,
+                    "Longest TTL, in ms, a HoldFunds command may ask for; longer ones are rejected INVALID_HOLD_TTL.");
+
+    public PaymentTopologyConfig(final Map<?, ?> originals) {
+        super(DEFINITION, originals, false);
+    }
+
+    public Duration idempotencyRetention() {
+        return Duration.ofMillis(getLong(IDEMPOTENCY_RETENTION_MS));
+    }
+
+    public Duration punctuationInterval() {
+        return Duration.ofMillis(getLong(PUNCTUATION_INTERVAL_MS));
+    }
+
+    public int punctuationWorkMax() {
+        return getInt(PUNCTUATION_WORK_MAX);
+    }
+
+    public long holdTtlMsMax() {
+        return getLong(HOLD_TTL_MS_MAX);
+    }
+}
