@@ -26,7 +26,6 @@ public final class KafkaCommandPublisher implements CommandPublisher {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
-        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         this.topic = topics.paymentCommands;
         this.producer = new KafkaProducer<>(config, topic.keySerde().serializer(), topic.valueSerde().serializer());
     }

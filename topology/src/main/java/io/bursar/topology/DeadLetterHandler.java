@@ -1,5 +1,6 @@
 package io.bursar.topology;
 
+import io.bursar.serdes.SchemaRegistryException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,13 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     @Override
     public Response handleError(final ErrorHandlerContext context, final ConsumerRecord<byte[], byte[]> record,
                                 final Exception exception) {
+        if (isRegistryUnavailable(exception)) {
+            // The record may be fine: the registry did not answer. Fail the thread (it is replaced and
+            // the record read again) rather than dead-letter good data during an outage.
+            LOG.warn("Schema registry unavailable while reading {}-{}@{}: {}", record.topic(), record.partition(),
+                    record.offset(), exception.toString());
+            return Response.fail();
+        }
         LOG.warn("Unreadable record {}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(),
                 topic, exception.toString());
         final Headers headers = new RecordHeaders(record.headers().toArray());
@@ -56,8 +64,20 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
         headers.add(HEADER_ORIGIN_TOPIC, utf8(record.topic()));
         headers.add(HEADER_ORIGIN_PARTITION, utf8(Integer.toString(record.partition())));
         headers.add(HEADER_ORIGIN_OFFSET, utf8(Long.toString(record.offset())));
-        return Response.resume(List.of(new ProducerRecord<>(topic, null, record.timestamp(), record.key(),
+        // A record without a timestamp (-1) must not make the dead letter itself unsendable.
+        final Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
+        return Response.resume(List.of(new ProducerRecord<>(topic, null, timestamp, record.key(),
                 record.value(), headers)));
+    }
+
+    /** True when the cause chain holds a registry error that says nothing about the record itself. */
+    public static boolean isRegistryUnavailable(final Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SchemaRegistryException registry && registry.isTransient()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] utf8(final String text) {

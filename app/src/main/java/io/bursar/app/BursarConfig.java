@@ -1,0 +1,79 @@
+package io.bursar.app;
+
+import io.bursar.topology.payments.PaymentTopologyConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * Settings of one Bursar instance: each key declared once with type, default, unit and validation,
+ * and turned into typed values here. Keys prefixed {@code kafka.} go, without the prefix, to every
+ * Kafka client (security settings, for example).
+ */
+public final class BursarConfig extends AbstractConfig {
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String APPLICATION_ID = "application.id";
+    public static final String STATE_DIR = "state.dir";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_MAX_REQUEST_BYTES = "http.max.request.bytes";
+    public static final String PUBLISH_TIMEOUT_MS = "http.publish.timeout.ms";
+    public static final String TOPIC_PARTITIONS = "topics.partitions";
+    public static final String TOPICS_CREATE = "topics.create";
+    public static final String KAFKA_CLIENT_PREFIX = "kafka.";
+
+    public static final ConfigDef DEFINITION = new ConfigDef(PaymentTopologyConfig.DEFINITION)
+            .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Schema registry base URL speaking the Confluent REST API "
+                            + "(for Apicurio: http://host:port/apis/ccompat/v7).")
+            .define(APPLICATION_ID, Type.STRING, "bursar", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Kafka Streams application id: consumer group, and prefix of internal topics.")
+            .define(STATE_DIR, Type.STRING, Path.of(System.getProperty("java.io.tmpdir"), "bursar-state").toString(),
+                    Importance.MEDIUM, "Directory of the RocksDB state stores.")
+            .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
+                    "Address the gateway binds and advertises to peers (application.server).")
+            .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65_535), Importance.MEDIUM,
+                    "Gateway port; 0 picks a free one.")
+            .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 16_384L, Range.between(256L, 1_048_576L), Importance.LOW,
+                    "Largest accepted request body, in bytes.")
+            .define(PUBLISH_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(100L, 60_000L), Importance.LOW,
+                    "How long, in ms, a command request waits for Kafka to acknowledge the command before 503.")
+            .define(TOPIC_PARTITIONS, Type.INT, 4, Range.between(1, 1_024), Importance.MEDIUM,
+                    "Partitions of the command and event topics when Bursar creates them.")
+            .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW,
+                    "Create missing topics at start-up.");
+
+    public BursarConfig(final Map<?, ?> originals) {
+        super(DEFINITION, originals, false);
+    }
+
+    /** Settings shared by every Kafka client: bootstrap servers plus the {@code kafka.*} pass-through. */
+    public Map<String, Object> kafkaClientConfig() {
+        final Map<String, Object> config = new HashMap<>(originalsWithPrefix(KAFKA_CLIENT_PREFIX));
+        config.put(BOOTSTRAP_SERVERS, getString(BOOTSTRAP_SERVERS));
+        return config;
+    }
+
+    /** Settings of the Avro serdes. */
+    public Map<String, Object> serdeConfig() {
+        return Map.of(SCHEMA_REGISTRY_URL, getString(SCHEMA_REGISTRY_URL));
+    }
+
+    public PaymentTopologyConfig paymentTopology() {
+        return new PaymentTopologyConfig(originals());
+    }
+
+    public Duration publishTimeout() {
+        return Duration.ofMillis(getLong(PUBLISH_TIMEOUT_MS));
+    }
+}

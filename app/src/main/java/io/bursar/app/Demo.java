@@ -1,0 +1,164 @@
+package io.bursar.app;
+
+import io.bursar.app.kafka.EmbeddedKafkaBroker;
+import io.bursar.queries.KeyReader;
+import io.bursar.queries.Read;
+import io.bursar.schemas.common.Money;
+import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.PaymentCommand;
+import io.bursar.serdes.EmbeddedSchemaRegistry;
+import io.bursar.topology.payments.PartnerBalanceProcessor;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * The embedded default: a real single-node KRaft broker in this JVM, the Apicurio registry as a child
+ * process, one Bursar instance on them, and a few sample partners. Closing stops all of it.
+ */
+public final class Demo implements AutoCloseable {
+
+    /** Sample partners and their opening credit, in EUR minor units. */
+    static final Map<String, Long> SAMPLE_PARTNERS = Map.of("acme", 100_000L, "globex", 250_000L, "initech", 50_000L);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private BursarNode node;
+    private EmbeddedKafkaBroker broker;
+    private EmbeddedSchemaRegistry registry;
+    private Duration startupTime;
+
+    private Demo() {
+    }
+
+    /** Starts everything and loads the sample partners; returns once their balances can be read. */
+    public static Demo start(final int httpPort) throws Exception {
+        final Instant begin = Instant.now();
+        final Demo demo = new Demo();
+        // The registry process and the broker take seconds each to start: start them side by side.
+        final CompletableFuture<EmbeddedSchemaRegistry> registryStarting =
+                CompletableFuture.supplyAsync(EmbeddedSchemaRegistry::start);
+        try {
+            try {
+                demo.broker = demo.track(EmbeddedKafkaBroker.builder().build().start());
+            } finally {
+                demo.registry = demo.track(registryStarting.join());
+            }
+            final Path stateDir = Files.createTempDirectory("bursar-demo-state");
+            demo.node = demo.track(BursarNode.start(new BursarConfig(Map.of(
+                    BursarConfig.BOOTSTRAP_SERVERS, demo.broker.bootstrapServers(),
+                    BursarConfig.SCHEMA_REGISTRY_URL, demo.registry.url(),
+                    BursarConfig.APPLICATION_ID, "bursar-demo",
+                    BursarConfig.STATE_DIR, stateDir.toString(),
+                    BursarConfig.HTTP_PORT, Integer.toString(portOrFree(httpPort))))));
+            demo.node.awaitRunning(READY_TIMEOUT);
+            demo.loadSamplePartners();
+            demo.startupTime = Duration.between(begin, Instant.now());
+            return demo;
+        } catch (final Exception e) {
+            demo.close();
+            throw e;
+        }
+    }
+
+    private <T extends AutoCloseable> T track(final T resource) {
+        started.add(resource);
+        return resource;
+    }
+
+    private void loadSamplePartners() throws Exception {
+        final List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (final Map.Entry<String, Long> partner : SAMPLE_PARTNERS.entrySet()) {
+            sent.add(node.publisher().publish(PaymentCommand.newBuilder()
+                    .setCommandId("demo-opening-credit-" + partner.getKey())
+                    .setPartnerId(partner.getKey())
+                    .setIssuedAt(java.time.Instant.now())
+                    .setPayload(new Credit(new Money(partner.getValue(), "EUR")))
+                    .build()));
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        final KeyReader<String, PartnerBalance> reader = new KeyReader<>(node.streams(),
+                PartnerBalanceProcessor.BALANCES_STORE, new StringSerializer(),
+                new HostInfo("127.0.0.1", node.gateway().port()));
+        final Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        for (final String partnerId : SAMPLE_PARTNERS.keySet()) {
+            while (!(reader.read(partnerId) instanceof Read.Found)) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("sample partner " + partnerId + " not visible in time");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** The gateway's base URL. */
+    public String url() {
+        return node.gateway().url();
+    }
+
+    /** The three requests the demo prints; each one works against a fresh demo. */
+    public List<String> curlLines() {
+        final String base = url();
+        final String json = " -H 'Content-Type: application/json' -d ";
+        return List.of(
+                "curl -s " + base + "/v1/partners/acme/balance",
+                "curl -s -X POST " + base + "/v1/partners/acme/debits" + json
+                        + "'{\"amountMinor\":2500,\"currency\":\"EUR\"}'",
+                "curl -s -X POST " + base + "/v1/partners/acme/holds" + json
+                        + "'{\"holdId\":\"order-42\",\"amountMinor\":10000,\"currency\":\"EUR\",\"ttlMs\":600000}'");
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public String registryUrl() {
+        return registry.url();
+    }
+
+    /** The registry child process, so callers can check it is gone after {@link #close}. */
+    public long registryPid() {
+        return registry.pid();
+    }
+
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    private static int portOrFree(final int preferred) throws IOException {
+        if (preferred != 0) {
+            try (ServerSocket probe = new ServerSocket(preferred, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return preferred;
+            } catch (final IOException busy) {
+                // Fall through: another program has the preferred port; the URL we print says which we took.
+            }
+        }
+        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return free.getLocalPort();
+        }
+    }
+
+    /** Stops the instance, then the registry process, then the broker. */
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (final Exception e) {
+                System.err.println("while stopping " + started.get(i).getClass().getSimpleName() + ": " + e);
+            }
+        }
+        started.clear();
+    }
+}

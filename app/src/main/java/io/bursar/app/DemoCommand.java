@@ -1,0 +1,36 @@
+package io.bursar.app;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bursar demo}: everything on this machine, with sample data; prints the URL and requests to try. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start an embedded Kafka broker, the schema registry and Bursar with sample partners.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--http-port", defaultValue = "8080",
+            description = "Gateway port (default ${DEFAULT-VALUE}; a free one if taken).")
+    private int httpPort;
+
+    @Override
+    public Integer call() throws Exception {
+        final ShutdownSignal shutdown = ShutdownSignal.install();
+        try (Demo demo = Demo.start(httpPort)) {
+            System.out.printf("%nBursar demo is running (started in %.1f s).%n", demo.startupTime().toMillis() / 1000.0);
+            System.out.println("  Gateway:  " + demo.url());
+            System.out.println("  Kafka:    " + demo.bootstrapServers());
+            System.out.println("  Registry: " + demo.registryUrl());
+            System.out.println("Sample partners: " + String.join(", ", Demo.SAMPLE_PARTNERS.keySet().stream().sorted().toList())
+                    + ". Try:");
+            demo.curlLines().forEach(line -> System.out.println("  " + line));
+            System.out.println("Press Ctrl-C to stop.");
+            System.out.flush();
+            shutdown.awaitRequest();
+            System.out.println("Stopping...");
+        } finally {
+            shutdown.closed();
+        }
+        return 0;
+    }
+}
