@@ -1,5 +1,6 @@
 package io.bursar.app;
 
+import io.bursar.gateway.GatewayConfig;
 import io.bursar.topology.payments.PaymentTopologyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,15 +23,15 @@ public final class BursarConfig extends AbstractConfig {
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String APPLICATION_ID = "application.id";
     public static final String STATE_DIR = "state.dir";
-    public static final String HTTP_HOST = "http.host";
-    public static final String HTTP_PORT = "http.port";
-    public static final String HTTP_MAX_REQUEST_BYTES = "http.max.request.bytes";
-    public static final String PUBLISH_TIMEOUT_MS = "http.publish.timeout.ms";
     public static final String TOPIC_PARTITIONS = "topics.partitions";
     public static final String TOPICS_CREATE = "topics.create";
+    public static final String STANDBY_REPLICAS = "streams.num.standby.replicas";
+    public static final String FORWARD_TIMEOUT_MS = "reads.forward.timeout.ms";
+    public static final String REBALANCE_WAIT_MS = "reads.rebalance.wait.ms";
     public static final String KAFKA_CLIENT_PREFIX = "kafka.";
 
-    public static final ConfigDef DEFINITION = new ConfigDef(PaymentTopologyConfig.DEFINITION)
+    /** Bursar's own keys plus those of the topology and the gateway, each declared once where it is used. */
+    public static final ConfigDef DEFINITION = withKeysOf(GatewayConfig.DEFINITION, new ConfigDef(PaymentTopologyConfig.DEFINITION)
             .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -40,18 +41,23 @@ public final class BursarConfig extends AbstractConfig {
                     "Kafka Streams application id: consumer group, and prefix of internal topics.")
             .define(STATE_DIR, Type.STRING, Path.of(System.getProperty("java.io.tmpdir"), "bursar-state").toString(),
                     Importance.MEDIUM, "Directory of the RocksDB state stores.")
-            .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
-                    "Address the gateway binds and advertises to peers (application.server).")
-            .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65_535), Importance.MEDIUM,
-                    "Gateway port; 0 picks a free one.")
-            .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 16_384L, Range.between(256L, 1_048_576L), Importance.LOW,
-                    "Largest accepted request body, in bytes.")
-            .define(PUBLISH_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(100L, 60_000L), Importance.LOW,
-                    "How long, in ms, a command request waits for Kafka to acknowledge the command before 503.")
             .define(TOPIC_PARTITIONS, Type.INT, 4, Range.between(1, 1_024), Importance.MEDIUM,
                     "Partitions of the command and event topics when Bursar creates them.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW,
-                    "Create missing topics at start-up.");
+                    "Create missing topics at start-up.")
+            .define(STANDBY_REPLICAS, Type.INT, 1, Range.between(0, 3), Importance.MEDIUM,
+                    "Standby replicas of every state store on other instances: faster failover, and reads "
+                            + "answered (with their lag) when the owner cannot be reached.")
+            .define(FORWARD_TIMEOUT_MS, Type.LONG, 2_000L, Range.between(50L, 30_000L), Importance.LOW,
+                    "How long, in ms, a read forwarded to the instance owning the key may take.")
+            .define(REBALANCE_WAIT_MS, Type.LONG, 3_000L, Range.between(0L, 60_000L), Importance.LOW,
+                    "How long, in ms, a read retries while no owner of its key is known (rebalancing) "
+                            + "before answering 503 with Retry-After."));
+
+    private static ConfigDef withKeysOf(final ConfigDef other, final ConfigDef into) {
+        other.configKeys().values().forEach(into::define);
+        return into;
+    }
 
     public BursarConfig(final Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -73,7 +79,7 @@ public final class BursarConfig extends AbstractConfig {
         return new PaymentTopologyConfig(originals());
     }
 
-    public Duration publishTimeout() {
-        return Duration.ofMillis(getLong(PUBLISH_TIMEOUT_MS));
+    public GatewayConfig gateway() {
+        return new GatewayConfig(originals());
     }
 }

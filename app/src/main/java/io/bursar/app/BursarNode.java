@@ -1,15 +1,27 @@
 package io.bursar.app;
 
 import io.bursar.gateway.Gateway;
+import io.bursar.gateway.GatewayConfig;
 import io.bursar.gateway.KafkaCommandPublisher;
 import io.bursar.queries.KeyReader;
-import io.bursar.queries.Read;
+import io.bursar.queries.OwnerRouter;
+import io.bursar.queries.PeerForwarder;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.StreamsSettings;
 import io.bursar.topology.payments.PartnerBalanceProcessor;
 import io.bursar.topology.payments.PaymentTopology;
+import io.bursar.topology.views.ViewsTopology;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -19,7 +31,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -33,10 +44,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Bursar instance: the Streams topology, the command publisher and the HTTP gateway,
- * started and stopped together against a Kafka cluster and a schema registry.
+ * One running Bursar instance: the command topology, the views (a second Streams application, so it
+ * can be rebuilt from events alone), the command publisher and the HTTP gateway, started and stopped
+ * together against a Kafka cluster and a schema registry.
  */
 public final class BursarNode implements AutoCloseable {
+
+    /** Suffix of the views application's id: {@code <application.id>-views}. */
+    public static final String VIEWS_APPLICATION_SUFFIX = "-views";
 
     private static final Logger LOG = LoggerFactory.getLogger(BursarNode.class);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
@@ -44,43 +59,80 @@ public final class BursarNode implements AutoCloseable {
 
     private final Topics topics;
     private final KafkaStreams streams;
+    private final KafkaStreams views;
     private final KafkaCommandPublisher publisher;
     private final Gateway gateway;
+    private final PrometheusMeterRegistry meters;
+    private final List<KafkaStreamsMetrics> streamsMetrics;
 
-    private BursarNode(final Topics topics, final KafkaStreams streams, final KafkaCommandPublisher publisher,
-                       final Gateway gateway) {
+    private BursarNode(final Topics topics, final KafkaStreams streams, final KafkaStreams views,
+                       final KafkaCommandPublisher publisher, final Gateway gateway,
+                       final PrometheusMeterRegistry meters, final List<KafkaStreamsMetrics> streamsMetrics) {
         this.topics = topics;
         this.streams = streams;
+        this.views = views;
         this.publisher = publisher;
         this.gateway = gateway;
+        this.meters = meters;
+        this.streamsMetrics = streamsMetrics;
     }
 
-    /** Creates missing topics (if configured), starts the gateway, then the topology; does not wait for RUNNING. */
+    /** Creates missing topics (if configured), then starts both topologies and the gateway; does not wait for RUNNING. */
     public static BursarNode start(final BursarConfig config) {
         final Topics topics = Topics.create(config.serdeConfig(), config.getInt(BursarConfig.TOPIC_PARTITIONS));
         if (config.getBoolean(BursarConfig.TOPICS_CREATE)) {
             createMissingTopics(config.kafkaClientConfig(), topics);
         }
-        final KafkaCommandPublisher publisher = new KafkaCommandPublisher(config.kafkaClientConfig(), topics);
-        // The gateway binds first: its real port is this instance's application.server.
-        final AtomicReference<KeyReader<String, PartnerBalance>> balances = new AtomicReference<>();
-        final Gateway gateway = new Gateway(new Gateway.Settings(
-                config.getString(BursarConfig.HTTP_HOST), config.getInt(BursarConfig.HTTP_PORT),
-                config.publishTimeout(), config.paymentTopology().holdTtlMsMax(),
-                config.getLong(BursarConfig.HTTP_MAX_REQUEST_BYTES)),
-                publisher, partnerId -> readBalance(balances.get(), partnerId)).start();
-        final HostInfo self = new HostInfo(config.getString(BursarConfig.HTTP_HOST), gateway.port());
+        final GatewayConfig gatewayConfig = config.gateway();
+        // application.server must be known before Streams starts, and it is the gateway's port.
+        final HostInfo self = new HostInfo(gatewayConfig.getString(GatewayConfig.HTTP_HOST),
+                portOrFree(gatewayConfig.getInt(GatewayConfig.HTTP_PORT)));
 
-        final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, config.paymentTopology());
-        final Topology topology = builder.build();
+        final StreamsBuilder commandsBuilder = new StreamsBuilder();
+        PaymentTopology.build(commandsBuilder, topics, config.paymentTopology());
+        final KafkaStreams streams = streams(commandsBuilder.build(), config, topics, self, "");
+        final StreamsBuilder viewsBuilder = new StreamsBuilder();
+        ViewsTopology.build(viewsBuilder, topics);
+        final KafkaStreams views = streams(viewsBuilder.build(), config, topics, self, VIEWS_APPLICATION_SUFFIX);
+
+        final KeyReader<String, PartnerBalance> balances = new KeyReader<>(streams,
+                PartnerBalanceProcessor.BALANCES_STORE, new StringSerializer(), self);
+        final KeyReader<String, PaymentEvent> outcomes = new KeyReader<>(views,
+                ViewsTopology.COMMAND_OUTCOMES_STORE, new StringSerializer(), self);
+        invalidateOnRebalance(streams, balances);
+        invalidateOnRebalance(views, outcomes);
+
+        final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        final List<KafkaStreamsMetrics> streamsMetrics = List.of(new KafkaStreamsMetrics(streams),
+                new KafkaStreamsMetrics(views));
+        streamsMetrics.forEach(binder -> binder.bindTo(meters));
+        final OwnerRouter router = new OwnerRouter(
+                new PeerForwarder(Duration.ofMillis(config.getLong(BursarConfig.FORWARD_TIMEOUT_MS)), meters),
+                Duration.ofMillis(config.getLong(BursarConfig.REBALANCE_WAIT_MS)));
+
+        final KafkaCommandPublisher publisher = new KafkaCommandPublisher(config.kafkaClientConfig(), topics);
+        final Map<String, Object> gatewayOverrides = new HashMap<>(config.originals());
+        gatewayOverrides.put(GatewayConfig.HTTP_PORT, Integer.toString(self.port()));
+        final Gateway gateway = new Gateway(
+                new GatewayConfig(gatewayOverrides).settings(config.paymentTopology().holdTtlMsMax()),
+                publisher, router.reads(balances), router.reads(outcomes),
+                () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
+                meters).start();
+        streams.start();
+        views.start();
+        LOG.info("Bursar instance {} started: gateway {}", self, gateway.url());
+        return new BursarNode(topics, streams, views, publisher, gateway, meters, streamsMetrics);
+    }
+
+    private static KafkaStreams streams(final Topology topology, final BursarConfig config, final Topics topics,
+                                        final HostInfo self, final String applicationSuffix) {
         final Map<String, Object> props = new HashMap<>(config.kafkaClientConfig());
         props.putAll(StreamsSettings.required(topics));
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(BursarConfig.APPLICATION_ID));
-        props.put(StreamsConfig.STATE_DIR_CONFIG, config.getString(BursarConfig.STATE_DIR));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(BursarConfig.APPLICATION_ID) + applicationSuffix);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(config.getString(BursarConfig.STATE_DIR)).toString());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.getInt(BursarConfig.STANDBY_REPLICAS));
         final KafkaStreams streams = new KafkaStreams(topology, new StreamsConfig(props));
-        balances.set(new KeyReader<>(streams, PartnerBalanceProcessor.BALANCES_STORE, new StringSerializer(), self));
         streams.setUncaughtExceptionHandler(e -> {
             if (DeadLetterHandler.isRegistryUnavailable(e)) {
                 LOG.warn("Stream thread stopped: schema registry unavailable; replacing the thread", e);
@@ -90,25 +142,41 @@ public final class BursarNode implements AutoCloseable {
             LOG.error("Stream thread failed; shutting this instance's topology down", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        streams.start();
-        LOG.info("Bursar instance {} started: gateway {}, topology\n{}", self, gateway.url(), topology.describe());
-        return new BursarNode(topics, streams, publisher, gateway);
+        return streams;
     }
 
-    private static Read<PartnerBalance> readBalance(final KeyReader<String, PartnerBalance> reader, final String key) {
-        return reader == null ? new Read.Unavailable<>("starting") : reader.read(key);
+    /** Cached key owners are stale as soon as partitions move. */
+    private static void invalidateOnRebalance(final KafkaStreams streams, final KeyReader<?, ?> reader) {
+        streams.setStateListener((newState, oldState) -> {
+            if (newState == KafkaStreams.State.REBALANCING || oldState == KafkaStreams.State.REBALANCING) {
+                reader.invalidateOwners();
+            }
+        });
     }
 
-    /** Blocks until the topology is RUNNING, or throws after {@code timeout}. */
+    private static int portOrFree(final int port) {
+        if (port != 0) {
+            return port;
+        }
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return free.getLocalPort();
+        } catch (final IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    /** Blocks until both topologies are RUNNING, or throws after {@code timeout}. */
     public void awaitRunning(final Duration timeout) throws InterruptedException {
         final Instant deadline = Instant.now().plus(timeout);
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (Instant.now().isAfter(deadline) || !streams.state().isRunningOrRebalancing()
-                    && streams.state() != KafkaStreams.State.CREATED) {
-                throw new IllegalStateException("Kafka Streams did not reach RUNNING within " + timeout
-                        + ": " + streams.state());
+        for (final KafkaStreams app : List.of(streams, views)) {
+            while (app.state() != KafkaStreams.State.RUNNING) {
+                final KafkaStreams.State state = app.state();
+                if (Instant.now().isAfter(deadline)
+                        || !state.isRunningOrRebalancing() && state != KafkaStreams.State.CREATED) {
+                    throw new IllegalStateException("Kafka Streams did not reach RUNNING within " + timeout + ": " + state);
+                }
+                Thread.sleep(50);
             }
-            Thread.sleep(50);
         }
     }
 
@@ -118,6 +186,10 @@ public final class BursarNode implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    public KafkaStreams views() {
+        return views;
     }
 
     public KafkaCommandPublisher publisher() {
@@ -132,7 +204,10 @@ public final class BursarNode implements AutoCloseable {
     public void close() {
         gateway.close();
         publisher.close();
+        views.close(STREAMS_CLOSE_TIMEOUT);
         streams.close(STREAMS_CLOSE_TIMEOUT);
+        streamsMetrics.forEach(KafkaStreamsMetrics::close);
+        meters.close();
     }
 
     static void createMissingTopics(final Map<String, Object> clientConfig, final Topics topics) {

@@ -1,6 +1,8 @@
 package io.bursar.app;
 
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
+import io.bursar.gateway.ApiKeys;
+import io.bursar.gateway.GatewayConfig;
 import io.bursar.queries.KeyReader;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
@@ -34,6 +36,9 @@ public final class Demo implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private final List<AutoCloseable> started = new ArrayList<>();
+    /** Fresh keys every run; only their hashes are configured. */
+    private final String adminKey = ApiKeys.newKey();
+    private final String acmeKey = ApiKeys.newKey();
     private BursarNode node;
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
@@ -61,7 +66,12 @@ public final class Demo implements AutoCloseable {
                     BursarConfig.SCHEMA_REGISTRY_URL, demo.registry.url(),
                     BursarConfig.APPLICATION_ID, "bursar-demo",
                     BursarConfig.STATE_DIR, stateDir.toString(),
-                    BursarConfig.HTTP_PORT, Integer.toString(portOrFree(httpPort))))));
+                    GatewayConfig.HTTP_PORT, Integer.toString(portOrFree(httpPort)),
+                    // The demo is also the benchmark target: a key's rate limit must not be what is measured.
+                    GatewayConfig.AUTH_RATE_PER_SECOND, "1000000",
+                    GatewayConfig.AUTH_RATE_BURST, "1000000",
+                    GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(demo.adminKey) + ":admin,"
+                            + ApiKeys.sha256Hex(demo.acmeKey) + ":partner:acme"))));
             demo.node.awaitRunning(READY_TIMEOUT);
             demo.loadSamplePartners();
             demo.startupTime = Duration.between(begin, Instant.now());
@@ -110,13 +120,24 @@ public final class Demo implements AutoCloseable {
     /** The three requests the demo prints; each one works against a fresh demo. */
     public List<String> curlLines() {
         final String base = url();
-        final String json = " -H 'Content-Type: application/json' -d ";
+        final String auth = " -H 'Authorization: Bearer " + acmeKey + "'";
+        final String json = auth + " -H 'Content-Type: application/json' -d ";
         return List.of(
-                "curl -s " + base + "/v1/partners/acme/balance",
+                "curl -s" + auth + " " + base + "/v1/partners/acme/balance",
                 "curl -s -X POST " + base + "/v1/partners/acme/debits" + json
                         + "'{\"amountMinor\":2500,\"currency\":\"EUR\"}'",
                 "curl -s -X POST " + base + "/v1/partners/acme/holds" + json
                         + "'{\"holdId\":\"order-42\",\"amountMinor\":10000,\"currency\":\"EUR\",\"ttlMs\":600000}'");
+    }
+
+    /** An API key with the admin role. */
+    public String adminKey() {
+        return adminKey;
+    }
+
+    /** An API key that may act only on partner acme. */
+    public String acmeKey() {
+        return acmeKey;
     }
 
     public String bootstrapServers() {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
+import io.bursar.gateway.ApiKeys;
+import io.bursar.gateway.GatewayConfig;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.Credit;
@@ -62,6 +64,7 @@ class PartnerBalanceExactlyOnceIT {
     private static final long HOLD_TTL_MS_MAX = 3_000;
     private static final long PUNCTUATION_MS = 200;
     private static final int POISON_EVERY = 1_000;
+    private static final String ADMIN_KEY = ApiKeys.newKey();
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
 
     @TempDir
@@ -80,7 +83,8 @@ class PartnerBalanceExactlyOnceIT {
                 BursarConfig.SCHEMA_REGISTRY_URL, registryUrl,
                 BursarConfig.APPLICATION_ID, "bursar-eos-it",
                 BursarConfig.STATE_DIR, stateDir.toString(),
-                BursarConfig.HTTP_PORT, "0",
+                GatewayConfig.HTTP_PORT, "0",
+                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin",
                 PaymentTopologyConfig.PUNCTUATION_INTERVAL_MS, Long.toString(PUNCTUATION_MS))));
         node.awaitRunning(Duration.ofSeconds(60));
     }
@@ -179,6 +183,7 @@ class PartnerBalanceExactlyOnceIT {
             assertThat(ledger.available).isEqualTo(ledger.credited - ledger.debited - ledger.captured);
             final HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                     URI.create(node.gateway().url() + "/v1/partners/" + entry.getKey() + "/balance"))
+                    .header("Authorization", "Bearer " + ADMIN_KEY)
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
             final JsonNode account = json.readTree(response.body()).get("accounts").get(0);

@@ -1,7 +1,6 @@
 package io.bursar.gateway;
 
 import io.bursar.schemas.payments.PartnerBalance;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 

@@ -1,34 +1,54 @@
 package io.bursar.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.bursar.queries.Read;
+import io.bursar.queries.RoutedRead;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.PaymentEvent;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
+import io.javalin.event.HandlerMetaInfo;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP gateway: JSON in, commands to Kafka, reads through interactive queries. Every route is
  * declared in {@link #routes}, every error mapped in {@link #errors}; handlers hold no business rule.
+ * Every route needs an API key unless declared {@link RouteAccess#OPEN}.
  */
 public final class Gateway implements AutoCloseable {
 
-    /** Gateway settings, converted to typed values at the boundary. */
-    public record Settings(String host, int port, Duration publishTimeout, long holdTtlMsMax, long maxRequestBytes) {
+    /** Gateway settings, converted to typed values at the boundary; built by {@link GatewayConfig#settings}. */
+    public record Settings(String host, int port, Duration publishTimeout, long holdTtlMsMax, long maxRequestBytes,
+                           ApiKeys apiKeys, int ratePerSecond, int rateBurst, Duration longPollMax) {
         public Settings {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(apiKeys, "apiKeys");
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("port out of range: " + port);
             }
             if (publishTimeout.isNegative() || publishTimeout.isZero()) {
                 throw new IllegalArgumentException("publishTimeout must be positive");
+            }
+            if (holdTtlMsMax < 1 || maxRequestBytes < 1) {
+                throw new IllegalArgumentException("holdTtlMsMax and maxRequestBytes must be positive");
+            }
+            if (ratePerSecond < 1 || ratePerSecond > TokenBucket.RATE_MAX
+                    || rateBurst < 1 || rateBurst > TokenBucket.BURST_MAX) {
+                throw new IllegalArgumentException("rate " + ratePerSecond + "/s and burst " + rateBurst
+                        + " must be 1.." + TokenBucket.RATE_MAX + " and 1.." + TokenBucket.BURST_MAX);
             }
         }
     }
@@ -38,13 +58,31 @@ public final class Gateway implements AutoCloseable {
 
     private final Javalin app;
     private final Settings settings;
+    private final List<String> endpoints = Collections.synchronizedList(new ArrayList<>());
 
+    /** A gateway not yet listening; {@code ready} answers /health/ready, {@code metrics} gets timers and is /metrics. */
     public Gateway(final Settings settings, final CommandPublisher publisher,
-                   final Function<String, Read<PartnerBalance>> balances) {
+                   final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> commandOutcomes,
+                   final BooleanSupplier ready, final PrometheusMeterRegistry metrics) {
+        this(settings, publisher, balances, commandOutcomes, ready, metrics, System::nanoTime);
+    }
+
+    /** As the public constructor, with the clock of the rate limits given, for tests. */
+    Gateway(final Settings settings, final CommandPublisher publisher,
+            final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> commandOutcomes,
+            final BooleanSupplier ready, final PrometheusMeterRegistry metrics, final LongSupplier nanoClock) {
         this.settings = settings;
         final ObjectMapper mapper = new ObjectMapper();
-        final PartnerBalanceHandlers partners = new PartnerBalanceHandlers(mapper, publisher, balances, settings,
+        final PartnerBalanceHandlers partners = new PartnerBalanceHandlers(mapper, publisher, settings,
                 Clock.systemUTC());
+        final ReadHandlers reads = new ReadHandlers(balances, commandOutcomes, settings.longPollMax());
+        final OperationsHandlers operations = new OperationsHandlers(mapper, ready, metrics);
+        final AccessControl access = new AccessControl(settings.apiKeys(), new RateLimiter(settings.ratePerSecond(),
+                settings.rateBurst(), Math.max(1, settings.apiKeys().size()), nanoClock));
+        final HttpMetrics http = new HttpMetrics(metrics);
+        if (settings.apiKeys().size() == 0) {
+            LOG.warn("No API keys configured ({}): every request to /v1 answers 401", GatewayConfig.AUTH_API_KEYS);
+        }
         this.app = Javalin.create(config -> {
             config.jsonMapper(new JavalinJackson(mapper, false));
             config.http.maxRequestSize = settings.maxRequestBytes();
@@ -52,23 +90,44 @@ public final class Gateway implements AutoCloseable {
             config.jetty.host = settings.host();
             config.jetty.port = settings.port();
             config.startup.showJavalinBanner = false;
-            routes(config, partners);
+            config.requestLogger.http(http::record);
+            config.events.handlerAdded(this::remember);
+            routes(config, access, partners, reads, operations);
             errors(config);
         });
     }
 
-    private static void routes(final JavalinConfig config, final PartnerBalanceHandlers partners) {
+    private static void routes(final JavalinConfig config, final AccessControl access,
+                               final PartnerBalanceHandlers partners, final ReadHandlers reads,
+                               final OperationsHandlers operations) {
+        // Before every matched route, ahead of any body parsing: key, rate, partner scope.
+        config.routes.beforeMatched(access::check);
+
         config.routes.post("/v1/partners/{partnerId}/credits", partners::credit);
         config.routes.post("/v1/partners/{partnerId}/debits", partners::debit);
         config.routes.post("/v1/partners/{partnerId}/holds", partners::hold);
         config.routes.post("/v1/partners/{partnerId}/holds/{holdId}/capture", partners::capture);
         config.routes.post("/v1/partners/{partnerId}/holds/{holdId}/release", partners::release);
-        config.routes.get("/v1/partners/{partnerId}/balance", partners::balance);
+        config.routes.get("/v1/partners/{partnerId}/balance", reads::balance);
+        config.routes.get("/v1/commands/{commandId}", reads::command);
+
+        config.routes.get("/health/live", operations::live, RouteAccess.OPEN);
+        config.routes.get("/health/ready", operations::ready, RouteAccess.OPEN);
+        config.routes.get("/metrics", operations::metrics, RouteAccess.OPEN);
+        config.routes.get("/openapi.json", operations::openApi, RouteAccess.OPEN);
     }
 
     private static void errors(final JavalinConfig config) {
         config.routes.exception(InvalidRequestException.class, (e, ctx) ->
                 ctx.status(HttpStatus.BAD_REQUEST).json(Map.of("error", "invalid request", "fields", e.errors())));
+        config.routes.exception(UnauthorizedException.class, (e, ctx) -> {
+            ctx.header("WWW-Authenticate", "Bearer");
+            ctx.status(HttpStatus.UNAUTHORIZED).json(Map.of("error", e.getMessage()));
+        });
+        config.routes.exception(TooManyRequestsException.class, (e, ctx) -> {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            ctx.status(HttpStatus.TOO_MANY_REQUESTS).json(Map.of("error", "rate limit exceeded"));
+        });
         config.routes.exception(NotFoundException.class, (e, ctx) ->
                 ctx.status(HttpStatus.NOT_FOUND).json(Map.of("error", e.getMessage())));
         config.routes.exception(UnavailableException.class, (e, ctx) -> {
@@ -80,10 +139,28 @@ public final class Gateway implements AutoCloseable {
             ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error"));
         });
         config.routes.error(HttpStatus.NOT_FOUND.getCode(), "*", ctx -> {
-            if (ctx.result() == null) {
-                ctx.json(Map.of("error", "no such route", "fields", List.of()));
+            // Javalin answers an unmatched route in plain text; our clients read JSON.
+            if (ctx.endpoints().matchedHttpEndpoint() == null) {
+                ctx.json(Map.of("error", "no such route"));
             }
         });
+    }
+
+    /** Keeps each declared HTTP endpoint as {@code "METHOD /path/{template}"}, for the OpenAPI coverage check. */
+    private void remember(final HandlerMetaInfo handler) {
+        if (handler.getHttpMethod().isHttpMethod()) {
+            endpoints.add(handler.getHttpMethod().name() + " " + handler.getPath());
+        }
+    }
+
+    /** Every HTTP endpoint declared, as {@code "METHOD /path/{template}"}. */
+    List<String> endpoints() {
+        return List.copyOf(endpoints);
+    }
+
+    /** The Javalin application, for {@code JavalinTest}. */
+    Javalin javalin() {
+        return app;
     }
 
     /** Starts listening; returns this. */

@@ -5,4 +5,12 @@ final class NotFoundException extends RuntimeException {
     NotFoundException(final String message) {
         super(message);
     }
+
+    /**
+     * Nothing of {@code partnerId} to show; the same answer whether the partner has nothing or the caller
+     * may not see it, so a partner's key cannot learn which other partners exist.
+     */
+    static NotFoundException partner(final String partnerId) {
+        return new NotFoundException("partner " + partnerId + " not found");
+    }
 }

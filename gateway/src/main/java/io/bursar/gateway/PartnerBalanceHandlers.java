@@ -1,13 +1,11 @@
 package io.bursar.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.Credit;
 import io.bursar.schemas.payments.Debit;
 import io.bursar.schemas.payments.HoldFunds;
-import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.javalin.http.Context;
@@ -20,9 +18,8 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 
-/** Handlers of the partner-balance routes: validate, then publish a command or read a balance. Nothing else. */
+/** Handlers of the partner-balance command routes: validate, then publish a command. Nothing else. */
 final class PartnerBalanceHandlers {
 
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -31,17 +28,15 @@ final class PartnerBalanceHandlers {
 
     private final ObjectMapper mapper;
     private final CommandPublisher publisher;
-    private final Function<String, Read<PartnerBalance>> balances;
     private final Duration publishTimeout;
     private final long holdTtlMsMax;
     private final Clock clock;
 
     PartnerBalanceHandlers(final ObjectMapper mapper, final CommandPublisher publisher,
-                           final Function<String, Read<PartnerBalance>> balances, final Gateway.Settings settings,
+                           final Gateway.Settings settings,
                            final Clock clock) {
         this.mapper = mapper;
         this.publisher = publisher;
-        this.balances = balances;
         this.publishTimeout = settings.publishTimeout();
         this.holdTtlMsMax = settings.holdTtlMsMax();
         this.clock = clock;
@@ -84,18 +79,6 @@ final class PartnerBalanceHandlers {
         publish(ctx, new ReleaseHold(holdId));
     }
 
-    void balance(final Context ctx) {
-        final String partnerId = RequestBody.requireId("partnerId", ctx.pathParam("partnerId"));
-        final Read<PartnerBalance> read = balances.apply(partnerId);
-        if (read instanceof Read.Found<PartnerBalance> found) {
-            ctx.json(BalanceView.of(found.value()));
-        } else if (read instanceof Read.Missing<PartnerBalance>) {
-            throw new NotFoundException("partner " + partnerId + " has no balance");
-        } else {
-            throw new UnavailableException(read.toString());
-        }
-    }
-
     private static Money money(final RequestBody body) {
         final long amountMinor = body.amountMinor("amountMinor");
         final String currency = body.currency("currency");
@@ -116,6 +99,6 @@ final class PartnerBalanceHandlers {
             throw new UnavailableException("command not accepted by Kafka: " + e);
         }
         ctx.status(HttpStatus.ACCEPTED).json(new CommandAccepted(commandId,
-                Map.of("balance", "/v1/partners/" + partnerId + "/balance")));
+                Map.of("status", "/v1/commands/" + commandId, "balance", "/v1/partners/" + partnerId + "/balance")));
     }
 }

@@ -14,6 +14,10 @@ public sealed interface Read<V> {
     record Missing<V>() implements Read<V> {
     }
 
+    /** A standby replica's answer ({@code value} null when it lacks the key), {@code offsetLag} records behind. */
+    record FromStandby<V>(V value, long offsetLag) implements Read<V> {
+    }
+
     /** Another instance owns the key's partition; {@code standbys} hold replicas of it. */
     record Elsewhere<V>(HostInfo active, Set<HostInfo> standbys, int partition) implements Read<V> {
     }

@@ -1,0 +1,50 @@
+package io.bursar.gateway;
+
+import io.javalin.http.Context;
+import java.util.Objects;
+
+/**
+ * Who made a request: the API key (by its hash) and what it may touch. Stored on every authenticated
+ * request so that handlers of resources not keyed by partner can check ownership after reading them.
+ *
+ * @param keyId     the hex SHA-256 of the key: names the key in rate limits, never reveals it
+ * @param partnerId the one partner this caller may act for and read, or null for an admin
+ */
+public record Caller(String keyId, String partnerId) {
+
+    /** The request attribute under which the authenticated caller is stored. */
+    static final String ATTRIBUTE = "bursar.caller";
+
+    public Caller {
+        Objects.requireNonNull(keyId, "keyId");
+    }
+
+    /** An administrator: may do everything. */
+    public static Caller admin(final String keyId) {
+        return new Caller(keyId, null);
+    }
+
+    /** A partner: may act on and read only {@code partnerId}'s resources. */
+    public static Caller partner(final String keyId, final String partnerId) {
+        return new Caller(keyId, Objects.requireNonNull(partnerId, "partnerId"));
+    }
+
+    /** True for an administrator. */
+    public boolean isAdmin() {
+        return partnerId == null;
+    }
+
+    /** True when this caller may act on or read resources of {@code partnerId}; refuse with 404, not 403. */
+    public boolean mayAccessPartner(final String partnerId) {
+        return isAdmin() || this.partnerId.equals(partnerId);
+    }
+
+    /** The caller of an authenticated request; a route that needs one must not be declared open. */
+    public static Caller of(final Context ctx) {
+        final Caller caller = ctx.attribute(ATTRIBUTE);
+        if (caller == null) {
+            throw new IllegalStateException("no caller on " + ctx.method() + " " + ctx.path() + ": route is open");
+        }
+        return caller;
+    }
+}

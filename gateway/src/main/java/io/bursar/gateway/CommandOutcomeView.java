@@ -1,0 +1,20 @@
+package io.bursar.gateway;
+
+import io.bursar.schemas.payments.PaymentEvent;
+
+/** The JSON shape of a command's outcome: accepted or rejected with a reason, and the balance after it. */
+record CommandOutcomeView(String commandId, String partnerId, String type, String outcome, String reason,
+                          Long amountMinor, String currency, String holdId, Long availableMinorAfter,
+                          Long heldMinorAfter, String processedAt) {
+
+    static CommandOutcomeView of(final PaymentEvent event) {
+        return new CommandOutcomeView(event.getCommandId(), event.getPartnerId(), event.getType().name(),
+                event.getOutcome().name(), event.getReason() == null ? null : event.getReason().name(),
+                event.getAmount() == null ? null : event.getAmount().getAmountMinor(),
+                event.getAmount() == null ? null : event.getAmount().getCurrency(),
+                event.getHoldId(),
+                event.getBalanceAfter() == null ? null : event.getBalanceAfter().getAvailableMinor(),
+                event.getBalanceAfter() == null ? null : event.getBalanceAfter().getHeldMinor(),
+                event.getProcessedAt().toString());
+    }
+}

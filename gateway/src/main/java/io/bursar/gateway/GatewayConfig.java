@@ -1,0 +1,72 @@
+package io.bursar.gateway;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Settings of the HTTP gateway: each key declared once in {@link #DEFINITION} with type, default, unit
+ * and validation, and turned into a typed {@link Gateway.Settings} here.
+ */
+public final class GatewayConfig extends AbstractConfig {
+
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_MAX_REQUEST_BYTES = "http.max.request.bytes";
+    public static final String HTTP_PUBLISH_TIMEOUT_MS = "http.publish.timeout.ms";
+    public static final String AUTH_API_KEYS = "auth.api.keys";
+    public static final String AUTH_RATE_PER_SECOND = "auth.rate.per.second";
+    public static final String AUTH_RATE_BURST = "auth.rate.burst";
+    public static final String HTTP_LONG_POLL_MAX_MS = "http.long.poll.max.ms";
+
+    /** Every gateway key; an application merges these into its own definition. */
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(HTTP_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Address the gateway binds and advertises to peers (application.server).")
+            .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65_535), Importance.MEDIUM,
+                    "Gateway port; 0 picks a free one.")
+            .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 16_384L, Range.between(256L, 1_048_576L), Importance.LOW,
+                    "Largest accepted request body, in bytes; larger bodies are answered 413.")
+            .define(HTTP_PUBLISH_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(100L, 60_000L), Importance.LOW,
+                    "How long, in ms, a command request waits for Kafka to acknowledge the command before 503.")
+            .define(AUTH_API_KEYS, Type.LIST, "", ConfigDef.LambdaValidator.with(GatewayConfig::ensureValidApiKeys,
+                    () -> "[<sha256-hex>:admin | <sha256-hex>:partner:<partnerId>, ...]"), Importance.HIGH,
+                    "API keys, comma separated, each <sha256-hex-of-key>:<role> where role is 'admin' or "
+                            + "'partner:<partnerId>'. Only hashes are configured; at most "
+                            + ApiKeys.ENTRIES_MAX + " entries. Empty: every /v1 request answers 401.")
+            .define(AUTH_RATE_PER_SECOND, Type.INT, 200, Range.between(1, 1_000_000), Importance.MEDIUM,
+                    "Requests per second each API key may sustain (token bucket refill rate).")
+            .define(AUTH_RATE_BURST, Type.INT, 400, Range.between(1, 1_000_000), Importance.MEDIUM,
+                    "Requests each API key may make at once after being idle (token bucket capacity).")
+            .define(HTTP_LONG_POLL_MAX_MS, Type.LONG, 30_000L, Range.between(0L, 120_000L), Importance.LOW,
+                    "Cap, in ms, on the ?waitMs= of status reads (long-poll).");
+
+    public GatewayConfig(final Map<?, ?> originals) {
+        // Not logged: an application passes all its keys here, most of them not the gateway's.
+        super(DEFINITION, originals, false);
+    }
+
+    /** The typed settings; {@code holdTtlMsMax} is the topology's limit on hold TTLs, checked at the edge too. */
+    public Gateway.Settings settings(final long holdTtlMsMax) {
+        return new Gateway.Settings(getString(HTTP_HOST), getInt(HTTP_PORT),
+                Duration.ofMillis(getLong(HTTP_PUBLISH_TIMEOUT_MS)), holdTtlMsMax, getLong(HTTP_MAX_REQUEST_BYTES),
+                ApiKeys.parse(getList(AUTH_API_KEYS)), getInt(AUTH_RATE_PER_SECOND), getInt(AUTH_RATE_BURST),
+                Duration.ofMillis(getLong(HTTP_LONG_POLL_MAX_MS)));
+    }
+
+    /** Fails start-up on a malformed key entry: a typo must not silently lock a client out or let one in. */
+    private static void ensureValidApiKeys(final String name, final Object value) {
+        try {
+            @SuppressWarnings("unchecked") final List<String> entries = (List<String>) value;
+            ApiKeys.parse(entries);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(name, "(not shown)", e.getMessage());
+        }
+    }
+}

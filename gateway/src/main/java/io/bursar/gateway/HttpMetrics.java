@@ -1,0 +1,48 @@
+package io.bursar.gateway;
+
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.router.Endpoint;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/**
+ * Times every HTTP request into {@code http.server.requests}, tagged by route template (never the
+ * concrete path, so partner ids do not multiply series), method and status, with histogram buckets
+ * from which Prometheus computes p99.
+ */
+final class HttpMetrics {
+
+    static final String TIMER = "http.server.requests";
+    /** The uri tag of requests that matched no route: one series for all of them, whatever the path. */
+    static final String UNMATCHED = "UNMATCHED";
+    /** The method tag of requests that matched no route: clients may send any method name. */
+    static final String OTHER_METHOD = "OTHER";
+    private static final Duration EXPECTED_MIN = Duration.ofMillis(1);
+    /** Beyond the longest publish timeout (60 s): slower answers all land in the last bucket. */
+    private static final Duration EXPECTED_MAX = Duration.ofSeconds(60);
+    private static final double NANOS_PER_MILLI = 1_000_000.0;
+
+    private final MeterRegistry registry;
+
+    HttpMetrics(final MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Javalin's request logger: called once per request, after the answer, with its duration in ms. */
+    void record(final Context ctx, final Float durationMs) {
+        final Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+        final HandlerType method = endpoint == null ? null : endpoint.method;
+        Timer.builder(TIMER)
+                .description("HTTP requests by route template, method and status")
+                .tag("uri", endpoint == null ? UNMATCHED : endpoint.path)
+                .tag("method", method == null ? OTHER_METHOD : method.name())
+                .tag("status", Integer.toString(ctx.statusCode()))
+                .publishPercentileHistogram()
+                .minimumExpectedValue(EXPECTED_MIN)
+                .maximumExpectedValue(EXPECTED_MAX)
+                .register(registry)
+                .record(Duration.ofNanos((long) (durationMs * NANOS_PER_MILLI)));
+    }
+}

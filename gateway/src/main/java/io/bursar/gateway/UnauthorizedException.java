@@ -1,0 +1,8 @@
+package io.bursar.gateway;
+
+/** No API key, or one that is not configured; mapped to 401 with {@code WWW-Authenticate: Bearer}. */
+final class UnauthorizedException extends RuntimeException {
+    UnauthorizedException() {
+        super("missing or unknown API key");
+    }
+}

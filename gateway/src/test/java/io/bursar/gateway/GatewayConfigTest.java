@@ -1,0 +1,84 @@
+package io.bursar.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+/** Gateway configuration: the declared keys, their defaults, and start-up failures on bad values. */
+class GatewayConfigTest {
+
+    private static final String HASH = ApiKeys.sha256Hex("some-key");
+
+    @Test
+    void everyKeyIsDeclaredOnceWithItsDefault() {
+        assertThat(GatewayConfig.DEFINITION.names()).containsExactlyInAnyOrder("http.host", "http.port",
+                "http.max.request.bytes", "http.publish.timeout.ms", "auth.api.keys", "auth.rate.per.second",
+                "auth.rate.burst", "http.long.poll.max.ms");
+
+        final Gateway.Settings settings = new GatewayConfig(Map.of()).settings(60_000L);
+
+        assertThat(settings.host()).isEqualTo("127.0.0.1");
+        assertThat(settings.port()).isEqualTo(8080);
+        assertThat(settings.maxRequestBytes()).isEqualTo(16_384L);
+        assertThat(settings.publishTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.holdTtlMsMax()).isEqualTo(60_000L);
+        assertThat(settings.apiKeys().size()).isZero();
+        assertThat(settings.ratePerSecond()).isEqualTo(200);
+        assertThat(settings.longPollMax()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.rateBurst()).isEqualTo(400);
+        assertThat(GatewayConfig.DEFINITION.toRst()).contains("auth.api.keys", "auth.rate.burst", "http.long.poll.max.ms");
+    }
+
+    @Test
+    void keysAndRolesAreParsed() {
+        final Gateway.Settings settings = new GatewayConfig(Map.of(GatewayConfig.AUTH_API_KEYS,
+                HASH.toUpperCase() + ":admin, " + ApiKeys.sha256Hex("other") + ":partner:acme:eu-1")).settings(1L);
+
+        assertThat(settings.apiKeys().size()).isEqualTo(2);
+        assertThat(settings.apiKeys().authenticate("some-key")).contains(Caller.admin(HASH));
+        assertThat(settings.apiKeys().authenticate("other"))
+                .contains(Caller.partner(ApiKeys.sha256Hex("other"), "acme:eu-1"));
+    }
+
+    @Test
+    void badKeyEntriesFailAtStartWithoutEchoingThem() {
+        for (final String entry : new String[] {
+            "my-plain-secret-key:admin",
+            HASH.substring(1) + ":admin",
+            HASH.replace(HASH.charAt(0), 'g') + ":admin",
+            HASH,
+            HASH + ":",
+            HASH + ":root",
+            HASH + ":partner:",
+            HASH + ":partner:a b",
+            HASH + ":partner:" + "p".repeat(129),
+            HASH + ":admin," + HASH + ":partner:acme",
+        }) {
+            assertThatThrownBy(() -> new GatewayConfig(Map.of(GatewayConfig.AUTH_API_KEYS, entry)))
+                    .as(entry)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(GatewayConfig.AUTH_API_KEYS)
+                    .hasMessageNotContaining("my-plain-secret-key")
+                    .hasMessageNotContaining(HASH.substring(1, 20));
+        }
+    }
+
+    @Test
+    void valuesOutOfRangeFailAtStart() {
+        for (final Map<String, String> bad : java.util.List.of(
+                Map.of(GatewayConfig.HTTP_PORT, "65536"),
+                Map.of(GatewayConfig.HTTP_PORT, "-1"),
+                Map.of(GatewayConfig.HTTP_HOST, ""),
+                Map.of(GatewayConfig.HTTP_MAX_REQUEST_BYTES, "10"),
+                Map.of(GatewayConfig.HTTP_PUBLISH_TIMEOUT_MS, "0"),
+                Map.of(GatewayConfig.AUTH_RATE_PER_SECOND, "0"),
+                Map.of(GatewayConfig.AUTH_RATE_BURST, "1000001"),
+                Map.of(GatewayConfig.AUTH_RATE_BURST, "lots"))) {
+            assertThatThrownBy(() -> new GatewayConfig(bad)).as(bad.toString()).isInstanceOf(ConfigException.class);
+        }
+    }
+}

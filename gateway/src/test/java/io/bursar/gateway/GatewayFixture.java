@@ -1,0 +1,111 @@
+package io.bursar.gateway;
+
+import io.bursar.queries.OwnerRouter;
+import io.bursar.queries.Read;
+import io.bursar.queries.RoutedRead;
+import io.bursar.schemas.payments.PaymentEvent;
+import java.time.Duration;
+import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.PaymentCommand;
+import io.javalin.testtools.JavalinTest;
+import io.javalin.testtools.TestConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.function.ThrowingConsumer;
+
+/**
+ * A gateway wired to fakes (a recording publisher, an in-memory balance lookup, a switchable readiness,
+ * a hand-moved clock for rate limits), run under {@code JavalinTest}.
+ */
+final class GatewayFixture {
+
+    static final String ADMIN_KEY = "admin-key-0123456789";
+    static final String ACME_KEY = "acme-key-0123456789";
+    static final String GLOBEX_KEY = "globex-key-0123456789";
+    static final long HOLD_TTL_MS_MAX = 60_000L;
+
+    final List<PaymentCommand> published = new CopyOnWriteArrayList<>();
+    final Map<String, Read<PartnerBalance>> reads = new ConcurrentHashMap<>();
+    final Map<String, Read<PaymentEvent>> outcomes = new ConcurrentHashMap<>();
+    /** The routing request each read arrived with, last one last. */
+    final List<OwnerRouter.Request> readRequests = new CopyOnWriteArrayList<>();
+    /** The long-poll wait each read asked for, last one last. */
+    final List<Duration> readWaits = new CopyOnWriteArrayList<>();
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    volatile boolean kafkaDown;
+    volatile boolean ready = true;
+    final Gateway gateway;
+
+    /** A gateway with the three test keys, generous rate limits and {@code overrides} on top. */
+    GatewayFixture(final Map<String, String> overrides) {
+        final Map<String, String> config = new HashMap<>();
+        config.put(GatewayConfig.HTTP_PORT, "0");
+        config.put(GatewayConfig.HTTP_MAX_REQUEST_BYTES, "1024");
+        config.put(GatewayConfig.HTTP_PUBLISH_TIMEOUT_MS, "1000");
+        config.put(GatewayConfig.AUTH_API_KEYS, String.join(",",
+                ApiKeys.sha256Hex(ADMIN_KEY) + ":admin",
+                ApiKeys.sha256Hex(ACME_KEY) + ":partner:acme",
+                ApiKeys.sha256Hex(GLOBEX_KEY) + ":partner:globex"));
+        config.put(GatewayConfig.AUTH_RATE_PER_SECOND, "100000");
+        config.put(GatewayConfig.AUTH_RATE_BURST, "100000");
+        config.putAll(overrides);
+        final CommandPublisher publisher = new CommandPublisher() {
+            @Override
+            public CompletableFuture<Void> publish(final PaymentCommand command) {
+                if (kafkaDown) {
+                    return CompletableFuture.failedFuture(new IllegalStateException("broker unreachable"));
+                }
+                published.add(command);
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        gateway = new Gateway(new GatewayConfig(config).settings(HOLD_TTL_MS_MAX), publisher,
+                routed(reads), routed(outcomes), () -> ready, registry, nanos::get);
+    }
+
+    GatewayFixture() {
+        this(Map.of());
+    }
+
+    /** A routed read over an in-memory map of local answers, recording what it was asked. */
+    private <V> RoutedRead<V> routed(final Map<String, Read<V>> answers) {
+        return (key, request, wait) -> {
+            readRequests.add(request);
+            readWaits.add(wait);
+            final Read<V> read = answers.getOrDefault(key, new Read.Missing<>());
+            if (read instanceof Read.Found<V> found) {
+                return new OwnerRouter.Outcome.Local<>(found.value(), null);
+            } else if (read instanceof Read.FromStandby<V> standby) {
+                return new OwnerRouter.Outcome.Local<>(standby.value(), standby.offsetLag());
+            } else if (read instanceof Read.Unavailable<V> unavailable) {
+                return new OwnerRouter.Outcome.Unavailable<>(unavailable.reason());
+            }
+            return new OwnerRouter.Outcome.NotFound<>();
+        };
+    }
+
+    /** Runs {@code test} against the started gateway, then stops it. */
+    void run(final ThrowingConsumer<GatewayClient> test) {
+        JavalinTest.test(gateway.javalin(), new TestConfig(false), (server, client) -> {
+            try {
+                test.accept(new GatewayClient(client));
+            } catch (final Exception | Error e) {
+                throw e;
+            } catch (final Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        });
+    }
+}

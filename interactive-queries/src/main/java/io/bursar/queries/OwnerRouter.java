@@ -1,0 +1,151 @@
+package io.bursar.queries;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Answers a read by key wherever the key lives: locally when this instance owns it, else through the
+ * owner (one hop, bounded), else through a standby when the owner cannot be reached. While the owner
+ * is unknown (rebalancing) it retries for a bounded time and then gives up with {@link Outcome.Unavailable}.
+ */
+public final class OwnerRouter {
+
+    /** What to do with the read. */
+    public sealed interface Outcome<V> {
+        /** Answered here; {@code standbyLag} is null for an active read. */
+        record Local<V>(V value, Long standbyLag) implements Outcome<V> {
+        }
+
+        /** The owner does not have the key. */
+        record NotFound<V>() implements Outcome<V> {
+        }
+
+        /** A peer answered; pass its answer on as it is. */
+        record Relayed<V>(PeerForwarder.Answer answer) implements Outcome<V> {
+        }
+
+        /** Nobody can answer now; try again later. */
+        record Unavailable<V>(String reason) implements Outcome<V> {
+        }
+    }
+
+    /**
+     * The HTTP request being answered.
+     *
+     * @param pathAndQuery what a peer is asked for
+     * @param passHeaders headers a peer needs too (credentials)
+     * @param forwarded this request was forwarded to us: answer from local state only
+     * @param standbyRequested a peer asks for our standby's answer
+     */
+    public record Request(String pathAndQuery, Map<String, String> passHeaders, boolean forwarded,
+                          boolean standbyRequested) {
+    }
+
+    private static final Duration RETRY_INTERVAL = Duration.ofMillis(100);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(25);
+
+    private final PeerForwarder forwarder;
+    private final Duration rebalanceWaitMax;
+
+    public OwnerRouter(final PeerForwarder forwarder, final Duration rebalanceWaitMax) {
+        this.forwarder = forwarder;
+        this.rebalanceWaitMax = rebalanceWaitMax;
+    }
+
+    /** The reads of {@code reader}'s store, routed by this router. */
+    public <V> RoutedRead<V> reads(final KeyReader<String, V> reader) {
+        return (key, request, wait) -> route(reader, key, request, wait);
+    }
+
+    /** Routes one read. */
+    public <V> Outcome<V> route(final KeyReader<String, V> reader, final String key, final Request request) {
+        return route(reader, key, request, Duration.ZERO);
+    }
+
+    /**
+     * Routes one read and, while the key is missing, reads again until it appears or {@code wait} has
+     * passed (a long-poll). A forwarded long-poll waits at the owner.
+     */
+    public <V> Outcome<V> route(final KeyReader<String, V> reader, final String key, final Request request,
+                                final Duration wait) {
+        final Instant waitDeadline = Instant.now().plus(wait);
+        while (true) {
+            final Outcome<V> outcome = routeOnce(reader, key, request, wait);
+            if (!(outcome instanceof Outcome.NotFound) || !Instant.now().isBefore(waitDeadline)) {
+                return outcome;
+            }
+            pause(POLL_INTERVAL);
+        }
+    }
+
+    private <V> Outcome<V> routeOnce(final KeyReader<String, V> reader, final String key, final Request request,
+                                     final Duration wait) {
+        if (request.standbyRequested()) {
+            final Read<V> standby = reader.readStandby(key);
+            if (standby instanceof Read.FromStandby<V> replica) {
+                return replica.value() == null ? new Outcome.NotFound<>() : new Outcome.Local<>(replica.value(), replica.offsetLag());
+            }
+            return new Outcome.Unavailable<>("no standby here");
+        }
+        final Instant deadline = Instant.now().plus(rebalanceWaitMax);
+        String reason = "not tried";
+        while (true) {
+            final Read<V> read = reader.read(key);
+            if (read instanceof Read.Found<V> found) {
+                return new Outcome.Local<>(found.value(), null);
+            } else if (read instanceof Read.Missing<V>) {
+                return new Outcome.NotFound<>();
+            } else if (read instanceof Read.Elsewhere<V> elsewhere) {
+                if (request.forwarded()) {
+                    // Ownership moved while the request travelled: let the first instance retry, no second hop.
+                    return new Outcome.Unavailable<>("not the owner any more");
+                }
+                final Optional<Outcome<V>> relayed = forward(elsewhere, request, wait);
+                if (relayed.isPresent()) {
+                    return relayed.get();
+                }
+                reader.invalidateOwners();
+                reason = "owner " + elsewhere.active() + " did not answer";
+            } else if (read instanceof Read.Unavailable<V> unavailable) {
+                if (request.forwarded()) {
+                    return new Outcome.Unavailable<>(unavailable.reason());
+                }
+                reason = unavailable.reason();
+            }
+            if (!Instant.now().plus(RETRY_INTERVAL).isBefore(deadline)) {
+                return new Outcome.Unavailable<>(reason);
+            }
+            pause(RETRY_INTERVAL);
+        }
+    }
+
+    /** Asks the active owner, then the standbys; empty when none gave a usable answer. */
+    private <V> Optional<Outcome<V>> forward(final Read.Elsewhere<V> elsewhere, final Request request, final Duration wait) {
+        final Optional<PeerForwarder.Answer> active = forwarder.get(elsewhere.active(), request.pathAndQuery(),
+                request.passHeaders(), false, wait);
+        if (active.isPresent()) {
+            // A 503 from the owner means it is rebalancing: retry here, within our own bound.
+            return active.get().status() == 503 ? Optional.empty() : Optional.of(new Outcome.Relayed<>(active.get()));
+        }
+        for (final HostInfo standby : elsewhere.standbys()) {
+            final Optional<PeerForwarder.Answer> replica = forwarder.get(standby, request.pathAndQuery(),
+                    request.passHeaders(), true, wait);
+            if (replica.isPresent() && replica.get().status() != 503) {
+                return Optional.of(new Outcome.Relayed<>(replica.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void pause(final Duration interval) {
+        try {
+            Thread.sleep(interval.toMillis());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to read again", e);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.bursar.queries;
+
+import java.time.Duration;
+
+/** A read by key answered wherever the key lives; {@link OwnerRouter#reads} makes one from a store reader. */
+@FunctionalInterface
+public interface RoutedRead<V> {
+
+    /** Answers {@code key} for {@code request}, waiting up to {@code wait} for a missing key to appear. */
+    OwnerRouter.Outcome<V> read(String key, OwnerRouter.Request request, Duration wait);
+}

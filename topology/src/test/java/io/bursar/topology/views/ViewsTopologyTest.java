@@ -1,0 +1,69 @@
+package io.bursar.topology.views;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bursar.schemas.payments.Outcome;
+import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.schemas.payments.PaymentEventType;
+import io.bursar.schemas.payments.RejectionReason;
+import io.bursar.serdes.Topics;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command-outcome view keeps each command's first result, whatever replays follow. */
+class ViewsTopologyTest {
+
+    @TempDir
+    Path stateDir;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, PaymentEvent> events;
+
+    @BeforeEach
+    void start() {
+        final Topics topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 1);
+        final StreamsBuilder builder = new StreamsBuilder();
+        ViewsTopology.build(builder, topics);
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "views-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(builder.build(), props);
+        events = driver.createInputTopic(topics.paymentEvents.name(), topics.paymentEvents.keySerde().serializer(),
+                topics.paymentEvents.valueSerde().serializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void theFirstResultOfACommandIsKeptAndDuplicatesDoNotReplaceIt() {
+        events.pipeInput("p1", event("c1", Outcome.ACCEPTED, null, false));
+        events.pipeInput("p1", event("c1", Outcome.REJECTED, RejectionReason.IDEMPOTENCY_CONFLICT, true));
+        events.pipeInput("p2", event("c2", Outcome.REJECTED, RejectionReason.INSUFFICIENT_FUNDS, false));
+
+        final KeyValueStore<String, PaymentEvent> outcomes = driver.getKeyValueStore(ViewsTopology.COMMAND_OUTCOMES_STORE);
+        assertThat(outcomes.get("c1").getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(outcomes.get("c2").getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
+        assertThat(outcomes.get("c3")).isNull();
+    }
+
+    private static PaymentEvent event(final String commandId, final Outcome outcome, final RejectionReason reason,
+                                      final boolean duplicate) {
+        return PaymentEvent.newBuilder().setCommandId(commandId).setPartnerId("p").setType(PaymentEventType.DEBIT)
+                .setOutcome(outcome).setReason(reason).setDuplicate(duplicate).setProcessedAt(Instant.EPOCH).build();
+    }
+}
