@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +32,8 @@ public final class Gateway implements AutoCloseable {
 
     /** Gateway settings, converted to typed values at the boundary; built by {@link GatewayConfig#settings}. */
     public record Settings(String host, int port, Duration publishTimeout, long holdTtlMsMax, long maxRequestBytes,
-                           ApiKeys apiKeys, int ratePerSecond, int rateBurst, Duration longPollMax) {
+                           ApiKeys apiKeys, int ratePerSecond, int rateBurst, Duration longPollMax,
+                           int threadsMax) {
         public Settings {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(apiKeys, "apiKeys");
@@ -89,6 +90,7 @@ public final class Gateway implements AutoCloseable {
             config.http.defaultContentType = "application/json";
             config.jetty.host = settings.host();
             config.jetty.port = settings.port();
+            config.jetty.threadPool = new QueuedThreadPool(settings.threadsMax(), Math.min(8, settings.threadsMax()));
             config.startup.showJavalinBanner = false;
             config.requestLogger.http(http::record);
             config.events.handlerAdded(this::remember);

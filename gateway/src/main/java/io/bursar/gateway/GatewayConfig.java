@@ -24,6 +24,7 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String AUTH_RATE_PER_SECOND = "auth.rate.per.second";
     public static final String AUTH_RATE_BURST = "auth.rate.burst";
     public static final String HTTP_LONG_POLL_MAX_MS = "http.long.poll.max.ms";
+    public static final String HTTP_THREADS_MAX = "http.threads.max";
 
     /** Every gateway key; an application merges these into its own definition. */
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -45,7 +46,10 @@ public final class GatewayConfig extends AbstractConfig {
             .define(AUTH_RATE_BURST, Type.INT, 400, Range.between(1, 1_000_000), Importance.MEDIUM,
                     "Requests each API key may make at once after being idle (token bucket capacity).")
             .define(HTTP_LONG_POLL_MAX_MS, Type.LONG, 30_000L, Range.between(0L, 120_000L), Importance.LOW,
-                    "Cap, in ms, on the ?waitMs= of status reads (long-poll).");
+                    "Cap, in ms, on the ?waitMs= of status reads (long-poll).")
+            .define(HTTP_THREADS_MAX, Type.INT, 64, Range.between(8, 2_000), Importance.LOW,
+                    "Most request threads of the HTTP server. Few threads on few cores avoid context "
+                            + "switching; reads that wait (forwarding, long-polls) each hold one.");
 
     public GatewayConfig(final Map<?, ?> originals) {
         // Not logged: an application passes all its keys here, most of them not the gateway's.
@@ -57,7 +61,7 @@ public final class GatewayConfig extends AbstractConfig {
         return new Gateway.Settings(getString(HTTP_HOST), getInt(HTTP_PORT),
                 Duration.ofMillis(getLong(HTTP_PUBLISH_TIMEOUT_MS)), holdTtlMsMax, getLong(HTTP_MAX_REQUEST_BYTES),
                 ApiKeys.parse(getList(AUTH_API_KEYS)), getInt(AUTH_RATE_PER_SECOND), getInt(AUTH_RATE_BURST),
-                Duration.ofMillis(getLong(HTTP_LONG_POLL_MAX_MS)));
+                Duration.ofMillis(getLong(HTTP_LONG_POLL_MAX_MS)), getInt(HTTP_THREADS_MAX));
     }
 
     /** Fails start-up on a malformed key entry: a typo must not silently lock a client out or let one in. */

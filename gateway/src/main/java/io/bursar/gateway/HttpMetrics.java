@@ -6,6 +6,9 @@ import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Times every HTTP request into {@code http.server.requests}, tagged by route template (never the
@@ -25,6 +28,8 @@ final class HttpMetrics {
     private static final double NANOS_PER_MILLI = 1_000_000.0;
 
     private final MeterRegistry registry;
+    /** One timer per (route, method, status): finite, since unmatched paths share one series. */
+    private final ConcurrentMap<String, Timer> timers = new ConcurrentHashMap<>();
 
     HttpMetrics(final MeterRegistry registry) {
         this.registry = registry;
@@ -34,15 +39,19 @@ final class HttpMetrics {
     void record(final Context ctx, final Float durationMs) {
         final Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
         final HandlerType method = endpoint == null ? null : endpoint.method;
-        Timer.builder(TIMER)
-                .description("HTTP requests by route template, method and status")
-                .tag("uri", endpoint == null ? UNMATCHED : endpoint.path)
-                .tag("method", method == null ? OTHER_METHOD : method.name())
-                .tag("status", Integer.toString(ctx.statusCode()))
-                .publishPercentileHistogram()
-                .minimumExpectedValue(EXPECTED_MIN)
-                .maximumExpectedValue(EXPECTED_MAX)
-                .register(registry)
-                .record(Duration.ofNanos((long) (durationMs * NANOS_PER_MILLI)));
+        final String uri = endpoint == null ? UNMATCHED : endpoint.path;
+        final String methodName = method == null ? OTHER_METHOD : method.name();
+        final int status = ctx.statusCode();
+        // Building and registering a timer costs a registry lookup with tag sorting: once per series, not per request.
+        timers.computeIfAbsent(uri + ' ' + methodName + ' ' + status, key -> Timer.builder(TIMER)
+                        .description("HTTP requests by route template, method and status")
+                        .tag("uri", uri)
+                        .tag("method", methodName)
+                        .tag("status", Integer.toString(status))
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(EXPECTED_MIN)
+                        .maximumExpectedValue(EXPECTED_MAX)
+                        .register(registry))
+                .record((long) (durationMs * NANOS_PER_MILLI), TimeUnit.NANOSECONDS);
     }
 }

@@ -17,7 +17,7 @@ class GatewayConfigTest {
     void everyKeyIsDeclaredOnceWithItsDefault() {
         assertThat(GatewayConfig.DEFINITION.names()).containsExactlyInAnyOrder("http.host", "http.port",
                 "http.max.request.bytes", "http.publish.timeout.ms", "auth.api.keys", "auth.rate.per.second",
-                "auth.rate.burst", "http.long.poll.max.ms");
+                "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max");
 
         final Gateway.Settings settings = new GatewayConfig(Map.of()).settings(60_000L);
 
@@ -30,7 +30,7 @@ class GatewayConfigTest {
         assertThat(settings.ratePerSecond()).isEqualTo(200);
         assertThat(settings.longPollMax()).isEqualTo(Duration.ofSeconds(30));
         assertThat(settings.rateBurst()).isEqualTo(400);
-        assertThat(GatewayConfig.DEFINITION.toRst()).contains("auth.api.keys", "auth.rate.burst", "http.long.poll.max.ms");
+        assertThat(GatewayConfig.DEFINITION.toRst()).contains("auth.api.keys", "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max");
     }
 
     @Test
