@@ -112,6 +112,9 @@ class MultiInstanceReadsIT {
                 assertThat(answer.available).as(partner).isEqualTo(expected.get(partner));
             });
             assertThat(forwardedReads(node)).as("reads forwarded by %s", node.gateway().url()).isPositive();
+            assertThat(metrics(node)).as("Kafka Streams metrics bound on the gateway's registry")
+                    .contains("kafka_stream_thread_process_total")
+                    .contains("http_server_requests_seconds_bucket{method=\"GET\",status=\"200\",uri=\"/v1/partners/{partnerId}/balance\"");
         }
 
         // Command outcomes come from the views application, also answered by whichever instance is asked.
@@ -242,10 +245,13 @@ class MultiInstanceReadsIT {
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static double forwardedReads(final BursarNode node) throws Exception {
-        final String metrics = http.send(HttpRequest.newBuilder(URI.create(node.gateway().url() + "/metrics")).build(),
+    private static String metrics(final BursarNode node) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(node.gateway().url() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        final Matcher matcher = FORWARDED.matcher(metrics);
+    }
+
+    private static double forwardedReads(final BursarNode node) throws Exception {
+        final Matcher matcher = FORWARDED.matcher(metrics(node));
         double total = 0;
         while (matcher.find()) {
             total += Double.parseDouble(matcher.group(1));
