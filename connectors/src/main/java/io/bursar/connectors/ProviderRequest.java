@@ -1,0 +1,53 @@
+// One call to make to a provider: what the dispatcher hands a connector.
+package io.bursar.connectors;
+
+import java.util.Objects;
+
+/**
+ * A charge to submit to a provider, identified for the provider by its idempotency key.
+ *
+ * <p>The amount is deliberately not range-checked here: the provider is the authority on what it
+ * accepts, and its refusal arrives as a {@link ProviderOutcome#PERMANENT} result rather than an
+ * exception on the dispatcher's thread.
+ *
+ * @param idempotencyKey the key the provider deduplicates on; the same for every attempt of one payment
+ * @param paymentId      the payment this call is for
+ * @param partnerId      the partner whose payment it is
+ * @param amountMinor    the amount in minor units of {@code currency}
+ * @param currency       the ISO-4217 currency code
+ * @param attempt        0 for the first call, incremented on every retry
+ */
+public record ProviderRequest(
+        String idempotencyKey,
+        String paymentId,
+        String partnerId,
+        long amountMinor,
+        String currency,
+        int attempt) {
+
+    /** Longest idempotency key accepted; providers commonly cap it at 255 characters. */
+    public static final int IDEMPOTENCY_KEY_LENGTH_MAX = 255;
+
+    /** Attempts beyond this are a dispatcher bug, since its retry limit is far lower. */
+    public static final int ATTEMPT_MAX = 1_000;
+
+    /** Validates the fields a connector relies on; throws IllegalArgumentException or NullPointerException otherwise. */
+    public ProviderRequest {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(paymentId, "paymentId");
+        Objects.requireNonNull(partnerId, "partnerId");
+        Objects.requireNonNull(currency, "currency");
+        if (idempotencyKey.isBlank() || idempotencyKey.length() > IDEMPOTENCY_KEY_LENGTH_MAX) {
+            throw new IllegalArgumentException(
+                    "idempotencyKey must be 1.." + IDEMPOTENCY_KEY_LENGTH_MAX + " non-blank characters");
+        }
+        if (attempt < 0 || attempt > ATTEMPT_MAX) {
+            throw new IllegalArgumentException("attempt must be in [0, " + ATTEMPT_MAX + "], was " + attempt);
+        }
+    }
+
+    /** Returns the same request for the next attempt. */
+    public ProviderRequest nextAttempt() {
+        return new ProviderRequest(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt + 1);
+    }
+}

@@ -1,0 +1,308 @@
+// A fake payment provider on 127.0.0.1 for the demo and tests: slow, flaky and rate limited on demand, and it keeps score.
+package io.bursar.connectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * Serves {@code POST /charges}, {@code GET /charges/{idempotencyKey}} and {@code GET /stats}.
+ *
+ * <p>A charge call is, in order: counted in its one-second window (over the rate limit → 429 and a
+ * violation), validated (bad JSON, a missing key, an amount ≤ 0 or a malformed currency → 400), delayed
+ * by the configured latency, then by one random draw answered 500, 429, charged-but-late (timeout), or
+ * charged (201; with dedupe a repeated key returns its first charge with 200). Status lookups are
+ * counted and rate limited like charges but never delayed or failed. Lifecycle: {@link #start} binds
+ * a free port, {@link #close} stops serving and interrupts calls still sleeping.
+ */
+public final class ProviderSimulator implements AutoCloseable {
+
+    /** Request bodies are tiny JSON documents; larger ones are refused unread. */
+    static final int REQUEST_BYTES_MAX = 16 * 1024;
+
+    /** Threads answering calls; a timing-out call holds one for its whole delay, like a real overloaded provider. */
+    private static final int HANDLER_THREADS = 32;
+
+    /** Accepted connections waiting for a handler thread; beyond this the accepting thread answers itself, slowing intake. */
+    private static final int HANDLER_QUEUE_MAX = 1_024;
+
+    /** Pending TCP connections the OS may queue. */
+    private static final int BACKLOG = 128;
+
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger THREAD_SEQUENCE = new AtomicInteger();
+
+    private final SimulatorConfig config;
+    private final SimulatorLedger ledger;
+    private final Random random;
+    private final HttpServer server;
+    private final ThreadPoolExecutor handlers;
+
+    /** The JDK server's switch for TCP_NODELAY, read once when its first server starts. */
+    private static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
+
+    static {
+        // The JDK server writes headers and body separately; with Nagle's algorithm on, each answer then waits
+        // ~40 ms for a delayed ACK, which would swamp the configured latency. An explicit setting is respected.
+        if (System.getProperty(NODELAY_PROPERTY) == null) {
+            System.setProperty(NODELAY_PROPERTY, "true");
+        }
+    }
+
+    private ProviderSimulator(final SimulatorConfig config) throws IOException {
+        this.config = config;
+        this.ledger = new SimulatorLedger(config.windowSecondsRetained(), config.chargeKeysRetained());
+        // java.util.Random is thread-safe; with one caller at a time the draws repeat exactly for a seed.
+        this.random = new Random(config.seed());
+        this.handlers = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(HANDLER_QUEUE_MAX), runnable -> {
+                    final Thread thread = new Thread(runnable, "provider-simulator-" + THREAD_SEQUENCE.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }, new ThreadPoolExecutor.CallerRunsPolicy());
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), BACKLOG);
+        server.setExecutor(handlers);
+        server.createContext("/charges", exchange -> serve(exchange, this::charges));
+        server.createContext("/stats", exchange -> serve(exchange, this::stats));
+        server.start();
+    }
+
+    /** Starts a simulator on a free port of 127.0.0.1; throws IOException when no port can be bound. */
+    public static ProviderSimulator start(final SimulatorConfig config) throws IOException {
+        return new ProviderSimulator(Objects.requireNonNull(config, "config"));
+    }
+
+    /** The base URL to configure as {@code providers.<id>.url}, e.g. {@code http://127.0.0.1:54321}. */
+    public URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + port());
+    }
+
+    /** The port bound. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** The same counters GET /stats serves. */
+    public SimulatorStats stats() {
+        return ledger.snapshot();
+    }
+
+    /** Stops serving at once; calls still sleeping are interrupted and get no answer. */
+    @Override
+    public void close() {
+        server.stop(0);
+        handlers.shutdownNow();
+    }
+
+    /** A route body; IOException means the client went away. */
+    @FunctionalInterface
+    private interface Route {
+        void handle(HttpExchange exchange) throws IOException, InterruptedException;
+    }
+
+    private static void serve(final HttpExchange exchange, final Route route) {
+        try (exchange) {
+            route.handle(exchange);
+        } catch (final InterruptedException e) {
+            // close() interrupts sleeping calls; the exchange is closed without an answer, as a dying server would.
+            Thread.currentThread().interrupt();
+        } catch (final IOException e) {
+            // The client gave up (typically its timeout fired); nobody is left to answer.
+        } catch (final RuntimeException e) {
+            try {
+                respond(exchange, 500, error("simulator bug: " + e), Map.of());
+            } catch (final IOException | RuntimeException ignored) {
+                // The answer could not be sent either; the closed exchange tells the client enough.
+            }
+        }
+    }
+
+    private void charges(final HttpExchange exchange) throws IOException, InterruptedException {
+        final String path = exchange.getRequestURI().getRawPath();
+        final String method = exchange.getRequestMethod();
+        final boolean collection = "/charges".equals(path) || "/charges/".equals(path);
+        if (collection && !"POST".equals(method) || !collection && !"GET".equals(method)) {
+            respond(exchange, 405, error("method " + method + " not allowed on " + path), Map.of());
+            return;
+        }
+        if (!withinRateLimit(exchange)) {
+            return;
+        }
+        if (collection) {
+            charge(exchange);
+        } else {
+            lookup(exchange, URLDecoder.decode(path.substring("/charges/".length()), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Counts the call; answers 429 and returns false when its window is already full. */
+    private boolean withinRateLimit(final HttpExchange exchange) throws IOException {
+        final long epochSecond = config.clock().instant().getEpochSecond();
+        final int inWindow = ledger.recordCall(epochSecond);
+        if (config.rateLimitPerSecond() > 0 && inWindow > config.rateLimitPerSecond()) {
+            ledger.recordViolation();
+            respond(exchange, 429, error("rate limit of " + config.rateLimitPerSecond() + "/s exceeded"), retryAfterHeader());
+            return false;
+        }
+        return true;
+    }
+
+    private void charge(final HttpExchange exchange) throws IOException, InterruptedException {
+        final String key = exchange.getRequestHeaders().getFirst(HttpJsonConnector.IDEMPOTENCY_KEY_HEADER);
+        if (key == null || key.isBlank() || key.length() > ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX) {
+            respond(exchange, 400, error("Idempotency-Key header required (1.." + ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX
+                    + " characters)"), Map.of());
+            return;
+        }
+        final byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(REQUEST_BYTES_MAX + 1);
+        }
+        if (body.length > REQUEST_BYTES_MAX) {
+            respond(exchange, 413, error("body larger than " + REQUEST_BYTES_MAX + " bytes"), Map.of());
+            return;
+        }
+        final JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (final IOException e) {
+            respond(exchange, 400, error("body is not JSON"), Map.of());
+            return;
+        }
+        final Optional<String> invalid = validate(json);
+        if (invalid.isPresent()) {
+            respond(exchange, 400, error(invalid.get()), Map.of());
+            return;
+        }
+        sleep(latency());
+        final double draw = draw();
+        if (draw < config.timeoutRate()) {
+            // Charged, but answered too late: the case that makes idempotency keys necessary.
+            final ChargeAttempt done = record(key, json);
+            sleep(config.timeoutDelay());
+            respond(exchange, done.replayed() ? 200 : 201, chargeJson(done.charge()), Map.of());
+        } else if (draw < config.timeoutRate() + config.serverErrorRate()) {
+            respond(exchange, 500, error("injected server error"), Map.of());
+        } else if (draw < config.timeoutRate() + config.serverErrorRate() + config.tooManyRequestsRate()) {
+            respond(exchange, 429, error("injected throttling"), retryAfterHeader());
+        } else {
+            final ChargeAttempt done = record(key, json);
+            respond(exchange, done.replayed() ? 200 : 201, chargeJson(done.charge()),
+                    done.replayed() ? Map.of("Idempotent-Replayed", "true") : Map.of());
+        }
+    }
+
+    private void lookup(final HttpExchange exchange, final String key) throws IOException {
+        final Optional<SimulatedCharge> charge = ledger.find(key);
+        if (charge.isEmpty()) {
+            respond(exchange, 404, error("no charge for this key"), Map.of());
+        } else {
+            respond(exchange, 200, chargeJson(charge.get()), Map.of());
+        }
+    }
+
+    private void stats(final HttpExchange exchange) throws IOException {
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            respond(exchange, 405, error("only GET on /stats"), Map.of());
+            return;
+        }
+        respond(exchange, 200, JSON.valueToTree(ledger.snapshot()), Map.of());
+    }
+
+    private ChargeAttempt record(final String key, final JsonNode json) {
+        return ledger.charge(key, json.get("paymentId").asText(), json.get("partnerId").asText(),
+                json.get("amountMinor").asLong(), json.get("currency").asText(), config.dedupe());
+    }
+
+    private static Optional<String> validate(final JsonNode json) {
+        if (!json.isObject()) {
+            return Optional.of("body must be a JSON object");
+        }
+        for (final String field : new String[] {"paymentId", "partnerId", "currency"}) {
+            final JsonNode value = json.get(field);
+            if (value == null || !value.isTextual() || value.asText().isBlank() || value.asText().length() > 255) {
+                return Optional.of(field + " must be a non-blank string of at most 255 characters");
+            }
+        }
+        final JsonNode amount = json.get("amountMinor");
+        if (amount == null || !amount.isIntegralNumber() || !amount.canConvertToLong() || amount.asLong() <= 0) {
+            return Optional.of("amountMinor must be a positive integer");
+        }
+        if (!CURRENCY.matcher(json.get("currency").asText()).matches()) {
+            return Optional.of("currency must be three upper-case letters");
+        }
+        return Optional.empty();
+    }
+
+    private Duration latency() {
+        final long jitterNanos = config.latencyJitter().toNanos();
+        final long extraNanos;
+        synchronized (random) {
+            extraNanos = jitterNanos == 0 ? 0 : (long) (random.nextDouble() * jitterNanos);
+        }
+        return config.latency().plusNanos(extraNanos);
+    }
+
+    private double draw() {
+        synchronized (random) {
+            return random.nextDouble();
+        }
+    }
+
+    private Map<String, String> retryAfterHeader() {
+        // Whole seconds, as the header's delta-seconds form requires; rounded up so clients never come back early.
+        final long seconds = (config.retryAfter().toMillis() + 999) / 1000;
+        return Map.of("Retry-After", Long.toString(seconds));
+    }
+
+    private static void sleep(final Duration delay) throws InterruptedException {
+        if (!delay.isZero()) {
+            Thread.sleep(delay.toMillis(), (int) (delay.toNanosPart() % 1_000_000));
+        }
+    }
+
+    private static ObjectNode chargeJson(final SimulatedCharge charge) {
+        return JSON.createObjectNode()
+                .put("reference", charge.reference())
+                .put("idempotencyKey", charge.idempotencyKey())
+                .put("paymentId", charge.paymentId())
+                .put("partnerId", charge.partnerId())
+                .put("amountMinor", charge.amountMinor())
+                .put("currency", charge.currency())
+                .put("timesCharged", charge.timesCharged());
+    }
+
+    private static ObjectNode error(final String message) {
+        return JSON.createObjectNode().put("error", message);
+    }
+
+    private static void respond(
+            final HttpExchange exchange, final int status, final JsonNode body, final Map<String, String> headers)
+            throws IOException {
+        final byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+}
