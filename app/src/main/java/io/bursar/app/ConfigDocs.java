@@ -1,5 +1,6 @@
 package io.bursar.app;
 
+import io.bursar.connectors.ProviderSetting;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,16 @@ public final class ConfigDocs {
                         .append(" | ").append(key.validator == null ? "" : key.validator.toString().replace("|", "\\|"))
                         .append(" | ").append(key.importance.toString().toLowerCase())
                         .append(" | ").append(key.documentation.replace("|", "\\|")).append(" |\n"));
+        out.append("\n## Providers\n\n")
+                .append("One block per external provider, `").append(ProviderSetting.PREFIX)
+                .append("<providerId>.<setting>` (generated from `ProviderSetting`):\n\n")
+                .append("| setting | default | valid values | description |\n|---|---|---|---|\n");
+        for (final ProviderSetting setting : ProviderSetting.values()) {
+            out.append("| `").append(setting.suffix()).append("` | ")
+                    .append(setting.defaultValue().map(v -> "`" + v + "`").orElse("required")).append(" | ")
+                    .append(setting.isNumeric() ? "[" + setting.min() + ",...," + setting.max() + "]" : "")
+                    .append(" | ").append(setting.doc().replace("|", "\\|")).append(" |\n");
+        }
         return out.toString();
     }
 }
