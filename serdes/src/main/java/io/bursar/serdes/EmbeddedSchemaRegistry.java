@@ -93,6 +93,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             final EmbeddedSchemaRegistry registry = launch(home, java, logDir, ports[0], ports[1], heapMb);
             try {
                 registry.awaitReady(startupTimeout);
+                registry.requireBackwardCompatibility();
                 LOG.info("Embedded schema registry ready at {} (pid {}, log {})", registry.url(), registry.pid(),
                         registry.logFile());
                 return registry;
@@ -184,6 +185,32 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
         LOG.info("Started embedded schema registry pid {} on port {} with {}", process.pid(), httpPort, java);
         return registry;
+    }
+
+    /**
+     * Apicurio accepts any new schema version by default; a production registry checks BACKWARD
+     * compatibility, and so must the embedded one, or an incompatible producer would pass the demo.
+     */
+    private void requireBackwardCompatibility() {
+        final HttpClient http = HttpClient.newBuilder().connectTimeout(POLL_REQUEST_TIMEOUT)
+                .version(HttpClient.Version.HTTP_1_1).build();
+        final HttpRequest put = HttpRequest.newBuilder(URI.create(url() + "/config"))
+                .timeout(POLL_REQUEST_TIMEOUT)
+                .header("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
+                .build();
+        try {
+            final HttpResponse<String> response = http.send(put, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("Embedded schema registry refused BACKWARD compatibility: "
+                        + response.statusCode() + " " + response.body());
+            }
+        } catch (final IOException e) {
+            throw new IllegalStateException("Embedded schema registry unreachable while configuring it", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while configuring the embedded schema registry", e);
+        }
     }
 
     private void awaitReady(final Duration timeout) {
