@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  *
  * <p>Thread-safe; never does network I/O. Forwarding a read to its owner is the caller's job.
  */
-public final class KeyReader<K, V> {
+public final class KeyReader<K, V> implements KeyLookup<K, V> {
 
     /** Metadata entries kept; each is a few dozen bytes. */
     public static final long METADATA_CACHE_ENTRIES_MAX = 100_000;
@@ -48,11 +48,12 @@ public final class KeyReader<K, V> {
     }
 
     /** Forgets every cached owner; called when the Streams instance starts rebalancing. */
+    @Override
     public void invalidateOwners() {
         owners.invalidateAll();
     }
 
-    /** Reads {@code key} from its active owner if that is this instance. Never throws for a store not queryable now. */
+    @Override
     public Read<V> read(final K key) {
         if (streams.state() != KafkaStreams.State.RUNNING) {
             return new Read.Unavailable<>("streams " + streams.state());
@@ -75,7 +76,7 @@ public final class KeyReader<K, V> {
         return value == null ? new Read.Missing<>() : new Read.Found<>(value);
     }
 
-    /** Reads {@code key} from this instance's standby replica of its partition, reporting the replica's lag. */
+    @Override
     public Read<V> readStandby(final K key) {
         final KeyQueryMetadata owner = owner(key);
         if (owner == null || !owner.standbyHosts().contains(self)) {

@@ -56,12 +56,12 @@ public final class OwnerRouter {
     }
 
     /** The reads of {@code reader}'s store, routed by this router. */
-    public <V> RoutedRead<V> reads(final KeyReader<String, V> reader) {
+    public <V> RoutedRead<V> reads(final KeyLookup<String, V> reader) {
         return (key, request, wait) -> route(reader, key, request, wait);
     }
 
     /** Routes one read. */
-    public <V> Outcome<V> route(final KeyReader<String, V> reader, final String key, final Request request) {
+    public <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request) {
         return route(reader, key, request, Duration.ZERO);
     }
 
@@ -69,7 +69,7 @@ public final class OwnerRouter {
      * Routes one read and, while the key is missing, reads again until it appears or {@code wait} has
      * passed (a long-poll). A forwarded long-poll waits at the owner.
      */
-    public <V> Outcome<V> route(final KeyReader<String, V> reader, final String key, final Request request,
+    public <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request,
                                 final Duration wait) {
         final Instant waitDeadline = Instant.now().plus(wait);
         while (true) {
@@ -81,7 +81,7 @@ public final class OwnerRouter {
         }
     }
 
-    private <V> Outcome<V> routeOnce(final KeyReader<String, V> reader, final String key, final Request request,
+    private <V> Outcome<V> routeOnce(final KeyLookup<String, V> reader, final String key, final Request request,
                                      final Duration wait) {
         if (request.standbyRequested()) {
             final Read<V> standby = reader.readStandby(key);

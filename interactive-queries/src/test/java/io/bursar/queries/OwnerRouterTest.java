@@ -1,0 +1,185 @@
+package io.bursar.queries;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.state.HostInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Where a read is answered: locally, through the owner, through a standby, or not now — with real HTTP peers. */
+class OwnerRouterTest {
+
+    private static final Duration REBALANCE_WAIT = Duration.ofMillis(600);
+    private static final OwnerRouter.Request CLIENT = new OwnerRouter.Request("/v1/things/k?waitMs=0",
+            Map.of("Authorization", "Bearer secret"), false, false);
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final OwnerRouter router = new OwnerRouter(new PeerForwarder(Duration.ofSeconds(2), meters), REBALANCE_WAIT);
+    private final List<HttpServer> peers = new ArrayList<>();
+    private final List<Map<String, String>> seenByPeers = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stopPeers() {
+        peers.forEach(peer -> peer.stop(0));
+    }
+
+    @Test
+    void ownedKeysAreAnsweredLocally() {
+        assertThat(router.route(lookup(() -> new Read.Found<>("v")), "k", CLIENT))
+                .isEqualTo(new OwnerRouter.Outcome.Local<>("v", null));
+        assertThat(router.route(lookup(Read.Missing::new), "k", CLIENT)).isInstanceOf(OwnerRouter.Outcome.NotFound.class);
+    }
+
+    @Test
+    void aKeyOwnedElsewhereIsForwardedOnceWithTheCallersCredentials() throws IOException {
+        final HostInfo owner = peer(200, "{\"from\":\"owner\"}");
+
+        final OwnerRouter.Outcome<String> outcome = router.route(
+                lookup(() -> new Read.Elsewhere<>(owner, Set.of(), 3)), "k", CLIENT);
+
+        assertThat(outcome).isInstanceOf(OwnerRouter.Outcome.Relayed.class);
+        final PeerForwarder.Answer answer = ((OwnerRouter.Outcome.Relayed<String>) outcome).answer();
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("{\"from\":\"owner\"}");
+        assertThat(seenByPeers).singleElement().satisfies(headers -> {
+            assertThat(headers).containsEntry("path", "/v1/things/k?waitMs=0");
+            assertThat(headers).containsEntry("authorization", "Bearer secret");
+            assertThat(headers).containsEntry(PeerForwarder.FORWARDED_HEADER.toLowerCase(), "1");
+        });
+        assertThat(meters.counter(PeerForwarder.METRIC, "target", "active", "outcome", "200").count()).isEqualTo(1);
+    }
+
+    @Test
+    void aForwardedRequestIsNeverForwardedAgain() throws IOException {
+        final HostInfo other = peer(200, "{}");
+        final OwnerRouter.Request forwarded = new OwnerRouter.Request("/v1/things/k", Map.of(), true, false);
+
+        assertThat(router.route(lookup(() -> new Read.Elsewhere<>(other, Set.of(), 0)), "k", forwarded))
+                .isInstanceOf(OwnerRouter.Outcome.Unavailable.class);
+        assertThat(seenByPeers).isEmpty();
+    }
+
+    @Test
+    void anUnreachableOwnerIsReplacedByAStandbyWhoseAnswerIsRelayed() throws IOException {
+        final HostInfo deadOwner = new HostInfo("127.0.0.1", freePort());
+        final HostInfo standby = peer(200, "{\"from\":\"standby\"}");
+
+        final OwnerRouter.Outcome<String> outcome = router.route(
+                lookup(() -> new Read.Elsewhere<>(deadOwner, Set.of(standby), 1)), "k", CLIENT);
+
+        assertThat(((OwnerRouter.Outcome.Relayed<String>) outcome).answer().body()).isEqualTo("{\"from\":\"standby\"}");
+        assertThat(seenByPeers).singleElement()
+                .satisfies(headers -> assertThat(headers).containsEntry(PeerForwarder.STANDBY_HEADER.toLowerCase(), "1"));
+        assertThat(meters.counter(PeerForwarder.METRIC, "target", "active", "outcome", "unreachable").count()).isPositive();
+    }
+
+    @Test
+    void aStandbyAnswersFromItsReplicaWithItsLag() {
+        final KeyLookup<String, String> replica = new Lookup<>(() -> new Read.Unavailable<>("not active here"),
+                () -> new Read.FromStandby<>("stale", 7L));
+
+        assertThat(router.route(replica, "k", new OwnerRouter.Request("/x", Map.of(), true, true)))
+                .isEqualTo(new OwnerRouter.Outcome.Local<>("stale", 7L));
+    }
+
+    @Test
+    void whileNoOwnerIsKnownReadsAreRetriedForABoundedTimeThenUnavailable() {
+        final AtomicInteger reads = new AtomicInteger();
+        final Instant start = Instant.now();
+
+        final OwnerRouter.Outcome<String> outcome = router.route(lookup(() -> {
+            reads.incrementAndGet();
+            return new Read.Unavailable<>("rebalancing");
+        }), "k", CLIENT);
+
+        final Duration took = Duration.between(start, Instant.now());
+        assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Unavailable<String>("rebalancing"));
+        assertThat(reads.get()).isGreaterThan(2);
+        assertThat(took).isLessThan(REBALANCE_WAIT.plusMillis(400));
+    }
+
+    @Test
+    void aRebalanceThatEndsWithinTheBoundIsInvisibleToTheCaller() {
+        final AtomicInteger reads = new AtomicInteger();
+
+        final OwnerRouter.Outcome<String> outcome = router.route(lookup(() -> reads.incrementAndGet() < 3
+                ? new Read.Unavailable<>("rebalancing") : new Read.Found<>("v")), "k", CLIENT);
+
+        assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("v", null));
+    }
+
+    @Test
+    void aLongPollWaitsUntilTheKeyAppears() {
+        final Instant appearsAt = Instant.now().plusMillis(300);
+
+        final OwnerRouter.Outcome<String> outcome = router.route(lookup(() -> Instant.now().isAfter(appearsAt)
+                ? new Read.Found<>("late") : new Read.Missing<>()), "k", CLIENT, Duration.ofSeconds(5));
+
+        assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("late", null));
+        assertThat(router.route(lookup(Read.Missing::new), "k", CLIENT, Duration.ofMillis(100)))
+                .isInstanceOf(OwnerRouter.Outcome.NotFound.class);
+    }
+
+    private static KeyLookup<String, String> lookup(final Supplier<Read<String>> active) {
+        return new Lookup<>(active, () -> new Read.Unavailable<>("no standby here"));
+    }
+
+    /** A lookup answering from suppliers. */
+    private record Lookup<V>(Supplier<Read<V>> active, Supplier<Read<V>> standby) implements KeyLookup<String, V> {
+        @Override
+        public Read<V> read(final String key) {
+            return active.get();
+        }
+
+        @Override
+        public Read<V> readStandby(final String key) {
+            return standby.get();
+        }
+
+        @Override
+        public void invalidateOwners() {
+        }
+    }
+
+    /** A peer instance answering every request with {@code status} and {@code body}, recording what it saw. */
+    private HostInfo peer(final int status, final String body) throws IOException {
+        final HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            final Map<String, String> seen = new java.util.HashMap<>();
+            seen.put("path", exchange.getRequestURI().toString());
+            exchange.getRequestHeaders().forEach((name, values) -> seen.put(name.toLowerCase(), values.get(0)));
+            seenByPeers.add(seen);
+            final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        server.start();
+        peers.add(server);
+        return new HostInfo("127.0.0.1", server.getAddress().getPort());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
