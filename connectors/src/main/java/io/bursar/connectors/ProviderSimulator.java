@@ -76,7 +76,7 @@ public final class ProviderSimulator implements AutoCloseable {
         this.random = new Random(config.seed());
         this.handlers = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(HANDLER_QUEUE_MAX), runnable -> {
-                    final Thread thread = new Thread(runnable, "provider-simulator-" + THREAD_SEQUENCE.incrementAndGet());
+                    final Thread thread = new Thread(runnable, "simulator-" + THREAD_SEQUENCE.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());

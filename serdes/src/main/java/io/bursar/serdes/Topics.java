@@ -1,5 +1,7 @@
 package io.bursar.serdes;
 
+import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import java.util.List;
@@ -34,6 +36,15 @@ public final class Topics {
      * error and their origin (topic, partition, offset) in headers. Shared by every input topic.
      */
     public final Topic<byte[], byte[]> deadLetters;
+    /** Calls to external providers, keyed by providerId so that one task owns (and rate-limits) each provider. */
+    public final Topic<String, ProviderCall> providerRequests;
+    /** The one final outcome of every provider call, keyed by partnerId. */
+    public final Topic<String, ProviderCallResult> providerResults;
+    /**
+     * Provider calls that failed for good or ran out of attempts, keyed by providerId, with the reason
+     * and the attempts made in headers.
+     */
+    public final Topic<String, ProviderCall> providerDeadLetters;
 
     private final Map<String, ?> serdeConfig;
 
@@ -42,6 +53,9 @@ public final class Topics {
         this.paymentCommands = new Topic<>("payment-commands", partitions, Serdes.String(), valueSerde(PaymentCommand.class));
         this.paymentEvents = new Topic<>("payment-events", partitions, Serdes.String(), valueSerde(PaymentEvent.class));
         this.deadLetters = new Topic<>("command-dead-letters", 1, Serdes.ByteArray(), Serdes.ByteArray());
+        this.providerRequests = new Topic<>("provider-requests", partitions, Serdes.String(), valueSerde(ProviderCall.class));
+        this.providerResults = new Topic<>("provider-results", partitions, Serdes.String(), valueSerde(ProviderCallResult.class));
+        this.providerDeadLetters = new Topic<>("provider-requests-dlq", 1, Serdes.String(), valueSerde(ProviderCall.class));
     }
 
     /**
@@ -56,7 +70,7 @@ public final class Topics {
 
     /** Every topic, for creating them on a cluster. */
     public List<Topic<?, ?>> all() {
-        return List.of(paymentCommands, paymentEvents, deadLetters);
+        return List.of(paymentCommands, paymentEvents, deadLetters, providerRequests, providerResults, providerDeadLetters);
     }
 
     /** A value serde for a stored-state record, configured like the topic serdes (for state stores). */

@@ -1,0 +1,378 @@
+// Paces, sends and retries provider calls, and owns the queue of calls waiting for or awaiting a provider.
+package io.bursar.topology.dispatch;
+
+import io.bursar.connectors.ProviderConnector;
+import io.bursar.connectors.ProviderConnectors;
+import io.bursar.connectors.ProviderRequest;
+import io.bursar.connectors.ProviderResult;
+import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.schemas.dispatch.ProviderCallOutcome;
+import io.bursar.schemas.dispatch.ProviderCallResult;
+import io.bursar.schemas.dispatch.QueuedCall;
+import io.bursar.schemas.dispatch.QueuedCallState;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Function;
+import java.util.function.LongUnaryOperator;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends every call of {@code provider-requests} to its provider within the provider's rate, retries
+ * retryable failures with capped exponential backoff and full jitter, and emits exactly one
+ * {@link ProviderCallResult} per call; failed calls also go to the dead-letter topic.
+ *
+ * <p>{@code process()} only enqueues. A wall-clock punctuator applies finished calls, refills each
+ * provider's token bucket and starts due calls asynchronously; connectors' callback threads only hand
+ * answers over through a bounded queue and never touch a store. A call is marked IN_FLIGHT before it
+ * starts, so a successor task that finds it so resends it with the same idempotency key: exactly-once
+ * covers Kafka, and the idempotency key covers the provider.
+ */
+public final class ProviderDispatchProcessor implements Processor<String, ProviderCall, String, SpecificRecord> {
+
+    /** providerId/idempotencyKey → {@link QueuedCall}. */
+    public static final String QUEUE_STORE = "dispatch-queue";
+    /** Order of the QUEUED calls of {@link #QUEUE_STORE}: providerId/notBefore/call key → call key. */
+    public static final String SCHEDULE_STORE = "dispatch-schedule";
+    /** The IN_FLIGHT calls of {@link #QUEUE_STORE}: call key → providerId, so a restart finds them without a full scan. */
+    public static final String IN_FLIGHT_STORE = "dispatch-in-flight";
+
+    /** Header of a dead-lettered call: why it failed. */
+    public static final String HEADER_ERROR_REASON = "bursar.error.reason";
+    /** Header of a dead-lettered call: how many calls were made, in decimal. */
+    public static final String HEADER_ERROR_ATTEMPTS = "bursar.error.attempts";
+
+    /** A provider asking for a longer pause than this is treated as asking for this long. */
+    static final long RETRY_AFTER_MS_MAX = Duration.ofHours(1).toMillis();
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderDispatchProcessor.class);
+    private static final int PROVIDERS_MAX = ProviderConnectors.PROVIDERS_MAX;
+
+    private final ProviderDispatchConfig config;
+    private final Function<String, ProviderConnector> connectors;
+    private final Function<String, ProviderLimits> limits;
+    private final LongUnaryOperator jitterMs;
+    /** Holds every answer of this instance's calls in flight, so an offer never fails. */
+    private final int finishedCapacity;
+    private final BlockingQueue<FinishedCall> finished;
+    private final Map<String, ProviderLane> lanes = new LinkedHashMap<>();
+
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, QueuedCall> queue;
+    private KeyValueStore<String, String> inFlightIndex;
+    private DispatchSchedule schedule;
+    private long startedAtMs;
+    private int inFlightTotal;
+    /** The lane a punctuation starts with, rotated so no provider always goes first when work runs short. */
+    private int firstLane;
+
+    /**
+     * @param connectors the connector of a provider id, or null when the provider is not configured
+     * @param limits     the rate and burst of a configured provider
+     * @param jitterMs   given a ceiling in ms, a delay in [0, ceiling]
+     */
+    public ProviderDispatchProcessor(final ProviderDispatchConfig config,
+                                     final Function<String, ProviderConnector> connectors,
+                                     final Function<String, ProviderLimits> limits,
+                                     final LongUnaryOperator jitterMs) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.connectors = Objects.requireNonNull(connectors, "connectors");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.jitterMs = Objects.requireNonNull(jitterMs, "jitterMs");
+        this.finishedCapacity = config.inFlightMax() * PROVIDERS_MAX;
+        this.finished = new ArrayBlockingQueue<>(finishedCapacity);
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.queue = context.getStateStore(QUEUE_STORE);
+        this.inFlightIndex = context.getStateStore(IN_FLIGHT_STORE);
+        this.schedule = new DispatchSchedule(context.getStateStore(SCHEDULE_STORE));
+        this.startedAtMs = context.currentSystemTimeMs();
+        this.inFlightTotal = 0;
+        requeueInFlight(startedAtMs);
+        for (final String providerId : schedule.providers(PROVIDERS_MAX)) {
+            lane(providerId);
+        }
+        context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(final Record<String, ProviderCall> record) {
+        final ProviderCall call = record.value();
+        final long nowMs = context.currentSystemTimeMs();
+        if (call == null) {
+            // A tombstone names no call: nothing to send, nothing to answer.
+            LOG.warn("Ignoring a null provider call for key {}", record.key());
+            return;
+        }
+        final Optional<String> invalid = invalidity(record.key(), call);
+        if (invalid.isPresent()) {
+            finish(call, ProviderCallOutcome.FAILED, 0, Optional.empty(), ProviderResult.NO_HTTP_STATUS,
+                    invalid.get(), nowMs);
+            return;
+        }
+        final String callKey = call.getProviderId() + '/' + call.getIdempotencyKey();
+        if (queue.get(callKey) != null) {
+            // The same call is already pending; its one result answers this copy too.
+            LOG.info("Call {} is already queued; ignoring the repeat", callKey);
+            return;
+        }
+        lane(call.getProviderId());
+        queue.put(callKey, new QueuedCall(call, 0, Instant.ofEpochMilli(nowMs), QueuedCallState.QUEUED));
+        schedule.add(call.getProviderId(), nowMs, callKey);
+    }
+
+    private Optional<String> invalidity(final String key, final ProviderCall call) {
+        final String providerId = call.getProviderId();
+        if (!DispatchSchedule.PROVIDER_ID.matcher(providerId).matches()) {
+            return Optional.of("invalid providerId");
+        }
+        if (!providerId.equals(key)) {
+            // Keyed otherwise, the call would be paced by another task and break the provider's limit.
+            return Optional.of("record key does not match providerId");
+        }
+        final String idempotencyKey = call.getIdempotencyKey();
+        if (idempotencyKey.isBlank() || idempotencyKey.length() > ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX) {
+            return Optional.of("idempotencyKey must be 1.." + ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX
+                    + " non-blank characters");
+        }
+        if (call.getPaymentId().isBlank() || call.getPartnerId().isBlank()) {
+            return Optional.of("paymentId and partnerId must not be blank");
+        }
+        final ProviderLane lane = lanes.get(providerId);
+        if (lane != null) {
+            return lane.configured() ? Optional.empty() : Optional.of("unknown provider " + providerId);
+        }
+        // Checked before a lane is made, so ids of unknown providers never fill the bounded lane map.
+        if (connectors.apply(providerId) == null) {
+            return Optional.of("unknown provider " + providerId);
+        }
+        if (lanes.size() >= PROVIDERS_MAX) {
+            return Optional.of("more than " + PROVIDERS_MAX + " providers");
+        }
+        return Optional.empty();
+    }
+
+    private ProviderLane lane(final String providerId) {
+        return lanes.computeIfAbsent(providerId, id -> {
+            final ProviderConnector connector = connectors.apply(id);
+            // Every bucket starts empty at the task's start, so a new owner never adds to its predecessor's burst.
+            final TokenBucket bucket = connector == null ? null
+                    : new TokenBucket(Objects.requireNonNull(limits.apply(id), "limits of " + id), startedAtMs);
+            return new ProviderLane(id, connector, bucket);
+        });
+    }
+
+    private void requeueInFlight(final long nowMs) {
+        final List<KeyValue<String, String>> found = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = inFlightIndex.all()) {
+            while (it.hasNext()) {
+                found.add(it.next());
+            }
+        }
+        for (final KeyValue<String, String> entry : found) {
+            inFlightIndex.delete(entry.key);
+            final QueuedCall call = queue.get(entry.key);
+            if (call == null || call.getState() != QueuedCallState.IN_FLIGHT) {
+                continue;
+            }
+            // Its answer died with the previous owner: send again at once, as the same attempt and key.
+            LOG.info("Resending call {} (attempt {}) that was in flight when its previous owner stopped",
+                    entry.key, call.getAttempt());
+            queue.put(entry.key, new QueuedCall(call.getCall(), call.getAttempt(), Instant.ofEpochMilli(nowMs),
+                    QueuedCallState.QUEUED));
+            schedule.add(call.getCall().getProviderId(), nowMs, entry.key);
+        }
+    }
+
+    private void punctuate(final long nowMs) {
+        applyFinished(nowMs);
+        startDue(nowMs);
+    }
+
+    private void applyFinished(final long nowMs) {
+        for (int applied = 0; applied < config.queueWorkMax(); applied++) {
+            final FinishedCall done = finished.poll();
+            if (done == null) {
+                return;
+            }
+            apply(done, nowMs);
+        }
+    }
+
+    private void startDue(final long nowMs) {
+        final List<ProviderLane> order = new ArrayList<>(lanes.values());
+        if (order.isEmpty()) {
+            return;
+        }
+        firstLane = (firstLane + 1) % order.size();
+        int budget = config.queueWorkMax();
+        for (int i = 0; i < order.size() && budget > 0; i++) {
+            final ProviderLane lane = order.get((firstLane + i) % order.size());
+            budget -= lane.configured() ? startDue(lane, nowMs, budget) : deadLetterDue(lane, nowMs, budget);
+        }
+    }
+
+    private int startDue(final ProviderLane lane, final long nowMs, final int budget) {
+        lane.bucket.refill(nowMs);
+        final int count = Math.min(Math.min(lane.bucket.available(nowMs), config.inFlightMax() - lane.inFlight),
+                Math.min(budget, finishedCapacity - inFlightTotal));
+        if (count <= 0) {
+            return 0;
+        }
+        final List<String> due = schedule.pollDue(lane.providerId, nowMs, count);
+        for (final String callKey : due) {
+            final QueuedCall queued = queue.get(callKey);
+            if (queued == null) {
+                LOG.warn("Schedule entry of {} without a queued call; dropped", callKey);
+                continue;
+            }
+            // Recorded before sending: a crash from here on makes the successor resend, never forget.
+            queue.put(callKey, new QueuedCall(queued.getCall(), queued.getAttempt(), queued.getNotBefore(),
+                    QueuedCallState.IN_FLIGHT));
+            inFlightIndex.put(callKey, lane.providerId);
+            lane.bucket.take(nowMs);
+            lane.inFlight++;
+            inFlightTotal++;
+            send(lane, callKey, queued.getCall(), queued.getAttempt());
+        }
+        return due.size();
+    }
+
+    private int deadLetterDue(final ProviderLane lane, final long nowMs, final int budget) {
+        final List<String> due = schedule.pollDue(lane.providerId, nowMs, budget);
+        for (final String callKey : due) {
+            final QueuedCall queued = queue.delete(callKey);
+            if (queued != null) {
+                finish(queued.getCall(), ProviderCallOutcome.FAILED, queued.getAttempt(), Optional.empty(),
+                        ProviderResult.NO_HTTP_STATUS, "unknown provider " + lane.providerId, nowMs);
+            }
+        }
+        return due.size();
+    }
+
+    private void send(final ProviderLane lane, final String callKey, final ProviderCall call, final int attempt) {
+        final ProviderRequest request = new ProviderRequest(call.getIdempotencyKey(), call.getPaymentId(),
+                call.getPartnerId(), call.getAmount().getAmountMinor(), call.getAmount().getCurrency(), attempt);
+        final BlockingQueue<FinishedCall> handOff = finished;
+        try {
+            lane.connector.submit(request).whenComplete((result, error) -> {
+                // Runs on the connector's thread: hand over, never touch a store here.
+                final ProviderResult answer = result != null ? result : ProviderResult.retryable(
+                        call.getIdempotencyKey(), ProviderResult.NO_HTTP_STATUS, "connector failed: " + error,
+                        Optional.empty());
+                handOver(handOff, new FinishedCall(callKey, lane.providerId, attempt, answer));
+            });
+        } catch (final RuntimeException e) {
+            // The SPI promises a future, not a throw; a broken connector costs one attempt, not the thread.
+            LOG.warn("Connector of {} threw on submit of {}", lane.providerId, callKey, e);
+            handOver(handOff, new FinishedCall(callKey, lane.providerId, attempt, ProviderResult.retryable(
+                    call.getIdempotencyKey(), ProviderResult.NO_HTTP_STATUS, "connector threw: " + e, Optional.empty())));
+        }
+    }
+
+    private static void handOver(final BlockingQueue<FinishedCall> handOff, final FinishedCall done) {
+        if (!handOff.offer(done)) {
+            // Unreachable while calls in flight never exceed the capacity; the call is resent after a restart.
+            LOG.error("Hand-off queue full; answer of {} dropped", done.callKey());
+        }
+    }
+
+    private void apply(final FinishedCall done, final long nowMs) {
+        final ProviderLane lane = lanes.get(done.providerId());
+        if (lane != null && lane.inFlight > 0) {
+            lane.inFlight--;
+        }
+        inFlightTotal = Math.max(0, inFlightTotal - 1);
+        final QueuedCall queued = queue.get(done.callKey());
+        if (queued == null || queued.getState() != QueuedCallState.IN_FLIGHT || queued.getAttempt() != done.attempt()) {
+            LOG.warn("Stale answer for {} attempt {}; ignored", done.callKey(), done.attempt());
+            return;
+        }
+        inFlightIndex.delete(done.callKey());
+        final ProviderResult result = done.result();
+        final ProviderCall call = queued.getCall();
+        final int attempts = done.attempt() + 1;
+        switch (result.outcome()) {
+            case SUCCESS -> {
+                queue.delete(done.callKey());
+                finish(call, ProviderCallOutcome.SUCCEEDED, attempts, result.providerReference(), result.httpStatus(),
+                        null, nowMs);
+            }
+            case PERMANENT -> {
+                queue.delete(done.callKey());
+                finish(call, ProviderCallOutcome.FAILED, attempts, Optional.empty(), result.httpStatus(),
+                        result.reason(), nowMs);
+            }
+            case RETRYABLE -> {
+                if (attempts >= config.attemptsMax()) {
+                    queue.delete(done.callKey());
+                    finish(call, ProviderCallOutcome.DEAD_LETTERED, attempts, Optional.empty(), result.httpStatus(),
+                            result.reason(), nowMs);
+                    return;
+                }
+                final long notBeforeMs = nowMs + retryDelayMs(done.attempt(), result.retryAfter());
+                queue.put(done.callKey(), new QueuedCall(call, attempts, Instant.ofEpochMilli(notBeforeMs),
+                        QueuedCallState.QUEUED));
+                schedule.add(call.getProviderId(), notBeforeMs, done.callKey());
+            }
+            default -> throw new IllegalStateException("unhandled outcome " + result.outcome());
+        }
+    }
+
+    /** The wait after a retryable failure of {@code attempt}: full jitter below the capped backoff, or the provider's longer wait. */
+    long retryDelayMs(final int attempt, final Optional<Duration> retryAfter) {
+        final long ceilingMs = backoffCeilingMs(attempt);
+        final long jitteredMs = jitterMs.applyAsLong(ceilingMs);
+        if (jitteredMs < 0 || jitteredMs > ceilingMs) {
+            throw new IllegalStateException("jitter " + jitteredMs + " outside [0, " + ceilingMs + "]");
+        }
+        final long askedMs = retryAfter.map(Duration::toMillis).orElse(0L);
+        return Math.max(jitteredMs, Math.min(askedMs, RETRY_AFTER_MS_MAX));
+    }
+
+    /** min(cap, base · 2^attempt), without overflow. */
+    long backoffCeilingMs(final int attempt) {
+        final long baseMs = config.backoffBase().toMillis();
+        final long capMs = config.backoffCap().toMillis();
+        if (attempt >= Long.SIZE - 2 || baseMs > (capMs >> attempt)) {
+            return capMs;
+        }
+        return Math.min(capMs, baseMs << attempt);
+    }
+
+    private void finish(final ProviderCall call, final ProviderCallOutcome outcome, final int attempts,
+                        final Optional<String> providerReference, final int httpStatus, final String reason,
+                        final long nowMs) {
+        final ProviderCallResult result = new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
+                call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference.orElse(null),
+                httpStatus, reason, Instant.ofEpochMilli(nowMs));
+        if (outcome != ProviderCallOutcome.SUCCEEDED) {
+            final RecordHeaders headers = new RecordHeaders();
+            headers.add(HEADER_ERROR_REASON, String.valueOf(reason).getBytes(StandardCharsets.UTF_8));
+            headers.add(HEADER_ERROR_ATTEMPTS, Integer.toString(attempts).getBytes(StandardCharsets.UTF_8));
+            context.forward(new Record<String, SpecificRecord>(call.getProviderId(), call, nowMs, headers));
+        }
+        context.forward(new Record<String, SpecificRecord>(call.getPartnerId(), result, nowMs));
+    }
+}

@@ -1,0 +1,72 @@
+// The pacing of one provider's calls: a token bucket plus a one-second sliding window of call starts.
+package io.bursar.topology.dispatch;
+
+/**
+ * A token bucket that holds at most {@code burst} tokens and gains {@code ratePerSecond} tokens per
+ * second; every call started takes one token. A bucket alone allows {@code burst + rate · T} calls in
+ * a window of T seconds (3 in one second at rate 2, burst 2), so the starts of the last second are
+ * also remembered and a call starts only while fewer than {@code ratePerSecond} started in the
+ * preceding 1,000 ms: the provider's rate then holds in every one-second window (DESIGN invariant 5).
+ *
+ * <p>Lifecycle: created empty when its dispatcher starts, so a failover never lets a new owner spend
+ * tokens its predecessor already spent; used only on the stream thread.
+ */
+final class TokenBucket {
+
+    private static final long MILLI = 1_000L;
+    private static final long WINDOW_MS = 1_000L;
+
+    private final ProviderLimits limits;
+    private final long capacityMilli;
+    /** Time to fill an empty bucket; longer idle times add nothing, and capping them avoids overflow. */
+    private final long fillMs;
+    private long tokensMilli;
+    private long refilledAtMs;
+    /** The last {@code ratePerSecond} start times, oldest at {@code oldest}: a ring, bounded by the rate. */
+    private final long[] startsMs;
+    private int oldest;
+    private int starts;
+
+    /** An empty bucket whose refill starts at {@code startMs}. */
+    TokenBucket(final ProviderLimits limits, final long startMs) {
+        this.limits = limits;
+        this.capacityMilli = limits.burst() * MILLI;
+        this.fillMs = (capacityMilli + limits.ratePerSecond() - 1) / limits.ratePerSecond();
+        this.tokensMilli = 0;
+        this.refilledAtMs = startMs;
+        this.startsMs = new long[limits.ratePerSecond()];
+    }
+
+    /** Adds the tokens earned since the last refill: tokens = min(burst, tokens + rate · elapsed). */
+    void refill(final long nowMs) {
+        // A wall clock stepping back earns nothing rather than taking tokens away.
+        final long elapsedMs = Math.min(fillMs, Math.max(0, nowMs - refilledAtMs));
+        tokensMilli = Math.min(capacityMilli, tokensMilli + limits.ratePerSecond() * elapsedMs);
+        refilledAtMs = Math.max(refilledAtMs, nowMs);
+    }
+
+    /** Calls that may start at {@code nowMs}: whole tokens, and room in the last second's window. */
+    int available(final long nowMs) {
+        forgetStartsBefore(nowMs - WINDOW_MS);
+        return (int) Math.min(tokensMilli / MILLI, startsMs.length - starts);
+    }
+
+    /** Records a call started at {@code nowMs}; throws IllegalStateException when none may start, a dispatcher bug. */
+    void take(final long nowMs) {
+        if (available(nowMs) < 1) {
+            throw new IllegalStateException("no call may start: " + tokensMilli + " millitokens, " + starts
+                    + " starts in the last second");
+        }
+        tokensMilli -= MILLI;
+        startsMs[(oldest + starts) % startsMs.length] = nowMs;
+        starts++;
+    }
+
+    /** Drops the starts at or before {@code boundMs}: they are outside the window (boundMs, now]. */
+    private void forgetStartsBefore(final long boundMs) {
+        while (starts > 0 && startsMs[oldest] <= boundMs) {
+            oldest = (oldest + 1) % startsMs.length;
+            starts--;
+        }
+    }
+}

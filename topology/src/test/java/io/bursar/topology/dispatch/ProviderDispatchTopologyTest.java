@@ -1,0 +1,383 @@
+// Every branch of the provider-dispatch topology through TopologyTestDriver, with wall-clock time driven by the test.
+package io.bursar.topology.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bursar.connectors.ProviderConnector;
+import io.bursar.connectors.ProviderRequest;
+import io.bursar.connectors.ProviderResult;
+import io.bursar.schemas.common.Money;
+import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.schemas.dispatch.ProviderCallOutcome;
+import io.bursar.schemas.dispatch.ProviderCallResult;
+import io.bursar.schemas.dispatch.QueuedCall;
+import io.bursar.serdes.Topics;
+import io.bursar.topology.StreamsSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongUnaryOperator;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The provider dispatcher end to end: pacing, backoff, dead letters, invalid input and a restart mid-call. */
+class ProviderDispatchTopologyTest {
+
+    private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
+    private static final String PROVIDER = "acme";
+    private static final LongUnaryOperator JITTER_MAX = ceilingMs -> ceilingMs;
+    private static final LongUnaryOperator JITTER_NONE = ceilingMs -> 0L;
+    /** Far above any test's need, so pacing never hides what a test looks at. */
+    private static final ProviderLimits UNLIMITED = new ProviderLimits(100_000, 100_000);
+
+    @TempDir
+    Path stateDir;
+
+    private final List<TopologyTestDriver> drivers = new ArrayList<>();
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ProviderCall> requests;
+    private TestOutputTopic<String, ProviderCallResult> results;
+    private TestOutputTopic<String, ProviderCall> deadLetters;
+    private long nowMs;
+    private long stepMs;
+
+    @AfterEach
+    void stop() {
+        drivers.forEach(TopologyTestDriver::close);
+    }
+
+    @Test
+    void neverMoreCallsThanTheRateInAnyOneSecondWindowAndTheRateIsUsed() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        start(stateDir, config(50, 16, 8), acme, new ProviderLimits(2, 2), JITTER_NONE, 100);
+        advance(10); // one idle second fills the bucket to its burst
+        final long queuedAtMs = nowMs;
+        for (int i = 0; i < 20; i++) {
+            requests.pipeInput(PROVIDER, call(String.format("k%02d", i)), nowMs);
+        }
+
+        advance(50);
+
+        final List<Long> startedAtMs = acme.sent().stream().map(sent -> sent.atMs() - queuedAtMs).toList();
+        // The burst at the first punctuation; a token comes back every 500 ms, but the window of the
+        // last second is full until 1,000 ms after the burst: two calls a second, on the second.
+        assertThat(startedAtMs).containsExactly(100L, 100L, 1100L, 1100L, 2100L, 2100L, 3100L, 3100L, 4100L, 4100L);
+        assertThat(mostInAnyWindow(startedAtMs, 1_000)).isEqualTo(2);
+        assertThat(acme.sent().stream().map(sent -> sent.request().idempotencyKey()).toList())
+                .containsExactly("k00", "k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08", "k09");
+        assertThat(results.readValuesToList()).hasSize(10)
+                .allSatisfy(result -> assertThat(result.getOutcome()).isEqualTo(ProviderCallOutcome.SUCCEEDED));
+    }
+
+    @Test
+    void theBucketStartsEmptySoANewOwnerNeverAddsToItsPredecessorsBurst() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        start(stateDir, config(50, 16, 8), acme, new ProviderLimits(2, 2), JITTER_NONE, 100);
+        for (int i = 0; i < 5; i++) {
+            requests.pipeInput(PROVIDER, call("k" + i), nowMs);
+        }
+
+        advance(20);
+
+        assertThat(acme.sent().stream().map(sent -> sent.atMs() - START.toEpochMilli()).toList())
+                .containsExactly(500L, 1000L, 1500L, 2000L);
+    }
+
+    @Test
+    void inFlightCallsAreCappedPerProvider() {
+        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.empty(), () -> nowMs);
+        start(stateDir, config(50, 3, 8), acme, UNLIMITED, JITTER_NONE, 50);
+        for (int i = 0; i < 10; i++) {
+            requests.pipeInput(PROVIDER, call("k" + i), nowMs);
+        }
+
+        advance(20);
+
+        assertThat(acme.sentCount()).isEqualTo(3);
+    }
+
+    @Test
+    void successEmitsOneSucceededResultKeyedByPartner() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
+        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+
+        advance(10);
+
+        final List<TestRecord<String, ProviderCallResult>> emitted = results.readRecordsToList();
+        assertThat(emitted).hasSize(1);
+        assertThat(emitted.get(0).key()).isEqualTo("partner-1");
+        final ProviderCallResult result = emitted.get(0).value();
+        assertThat(result.getOutcome()).isEqualTo(ProviderCallOutcome.SUCCEEDED);
+        assertThat(result.getAttempts()).isEqualTo(1);
+        assertThat(result.getProviderReference()).isEqualTo("ref-k1");
+        assertThat(result.getHttpStatus()).isEqualTo(201);
+        assertThat(result.getReason()).isNull();
+        final ProviderRequest sent = acme.sent().get(0).request();
+        assertThat(sent.idempotencyKey()).isEqualTo("k1");
+        assertThat(sent.amountMinor()).isEqualTo(1_250);
+        assertThat(sent.currency()).isEqualTo("EUR");
+        assertThat(sent.attempt()).isZero();
+        assertThat(deadLetters.isEmpty()).isTrue();
+        assertThat(count(queueStore())).isZero();
+    }
+
+    @Test
+    void retryDelayCeilingDoublesFromTheBaseUpToTheCap() {
+        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(
+                ProviderResult.retryable(request.idempotencyKey(), 503, "HTTP 503", Optional.empty())), () -> nowMs);
+        start(stateDir, config(10, 16, 8), acme, UNLIMITED, JITTER_MAX, 10);
+        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+
+        final List<Long> delaysMs = new ArrayList<>();
+        for (int attempt = 0; attempt < 7; attempt++) {
+            final int sentBefore = attempt;
+            advanceUntil(() -> acme.sentCount() > sentBefore, 1_000);
+            advance(1); // the answer is applied at the next punctuation
+            final QueuedCall queued = queueStore().get(PROVIDER + "/k1");
+            assertThat(queued.getAttempt()).isEqualTo(attempt + 1);
+            delaysMs.add(queued.getNotBefore().toEpochMilli() - nowMs);
+        }
+
+        assertThat(delaysMs).containsExactly(200L, 400L, 800L, 1_000L, 1_000L, 1_000L, 1_000L);
+        assertThat(acme.sent().stream().map(sent -> sent.request().attempt()).toList())
+                .containsExactly(0, 1, 2, 3, 4, 5, 6);
+        assertThat(acme.sent().stream().map(sent -> sent.request().idempotencyKey()).distinct().toList())
+                .containsExactly("k1");
+    }
+
+    @Test
+    void aRetryAfterLongerThanTheBackoffIsHonouredAndAShorterOneIsNot() {
+        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(ProviderResult.retryable(
+                request.idempotencyKey(), 429, "HTTP 429",
+                Optional.of(Duration.ofMillis(request.attempt() == 0 ? 7_000 : 50)))), () -> nowMs);
+        start(stateDir, config(10, 16, 8), acme, UNLIMITED, JITTER_MAX, 10);
+        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+
+        advanceUntil(() -> acme.sentCount() == 1, 10);
+        advance(1);
+        assertThat(queueStore().get(PROVIDER + "/k1").getNotBefore().toEpochMilli() - nowMs).isEqualTo(7_000);
+        final long answeredAtMs = nowMs;
+        advanceUntil(() -> acme.sentCount() == 2, 1_000);
+        assertThat(nowMs - answeredAtMs).isEqualTo(7_000);
+        advance(1);
+        assertThat(queueStore().get(PROVIDER + "/k1").getNotBefore().toEpochMilli() - nowMs).isEqualTo(400);
+    }
+
+    @Test
+    void theLastRetryableFailureIsDeadLetteredWithOneResult() {
+        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(
+                ProviderResult.retryable(request.idempotencyKey(), 503, "HTTP 503", Optional.empty())), () -> nowMs);
+        start(stateDir, config(10, 16, 3), acme, UNLIMITED, JITTER_NONE, 10);
+        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+
+        advance(100);
+
+        assertThat(acme.sentCount()).isEqualTo(3);
+        final List<ProviderCallResult> emitted = results.readValuesToList();
+        assertThat(emitted).hasSize(1);
+        assertThat(emitted.get(0).getOutcome()).isEqualTo(ProviderCallOutcome.DEAD_LETTERED);
+        assertThat(emitted.get(0).getAttempts()).isEqualTo(3);
+        assertThat(emitted.get(0).getHttpStatus()).isEqualTo(503);
+        assertThat(emitted.get(0).getReason()).isEqualTo("HTTP 503");
+        final List<TestRecord<String, ProviderCall>> dead = deadLetters.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).key()).isEqualTo(PROVIDER);
+        assertThat(dead.get(0).value()).isEqualTo(call("k1"));
+        assertThat(header(dead.get(0), ProviderDispatchProcessor.HEADER_ERROR_REASON)).isEqualTo("HTTP 503");
+        assertThat(header(dead.get(0), ProviderDispatchProcessor.HEADER_ERROR_ATTEMPTS)).isEqualTo("3");
+        assertThat(count(queueStore())).isZero();
+    }
+
+    @Test
+    void aPermanentFailureIsDeadLetteredAtOnceWithOneFailedResult() {
+        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(
+                ProviderResult.permanent(request.idempotencyKey(), 422, "card declined")), () -> nowMs);
+        start(stateDir, config(10, 16, 8), acme, UNLIMITED, JITTER_NONE, 10);
+        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+
+        advance(100);
+
+        assertThat(acme.sentCount()).isEqualTo(1);
+        final List<ProviderCallResult> emitted = results.readValuesToList();
+        assertThat(emitted).hasSize(1);
+        assertThat(emitted.get(0).getOutcome()).isEqualTo(ProviderCallOutcome.FAILED);
+        assertThat(emitted.get(0).getAttempts()).isEqualTo(1);
+        assertThat(emitted.get(0).getHttpStatus()).isEqualTo(422);
+        assertThat(emitted.get(0).getReason()).isEqualTo("card declined");
+        final List<TestRecord<String, ProviderCall>> dead = deadLetters.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(header(dead.get(0), ProviderDispatchProcessor.HEADER_ERROR_REASON)).isEqualTo("card declined");
+        assertThat(header(dead.get(0), ProviderDispatchProcessor.HEADER_ERROR_ATTEMPTS)).isEqualTo("1");
+    }
+
+    @Test
+    void aCallForAnUnknownProviderFailsWithoutAnyCall() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
+        final ProviderCall elsewhere = ProviderCall.newBuilder(call("k1")).setProviderId("nobody").build();
+
+        requests.pipeInput("nobody", elsewhere, nowMs);
+        advance(5);
+
+        assertThat(acme.sentCount()).isZero();
+        assertThat(results.readValuesToList()).singleElement().satisfies(result -> {
+            assertThat(result.getOutcome()).isEqualTo(ProviderCallOutcome.FAILED);
+            assertThat(result.getAttempts()).isZero();
+            assertThat(result.getReason()).isEqualTo("unknown provider nobody");
+        });
+        assertThat(header(deadLetters.readRecord(), ProviderDispatchProcessor.HEADER_ERROR_REASON))
+                .isEqualTo("unknown provider nobody");
+    }
+
+    @Test
+    void invalidCallsAreRejectedWithAReasonAndNeverSent() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
+
+        requests.pipeInput("other", call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k2")).setIdempotencyKey(" ").build(), nowMs);
+        requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k3")).setIdempotencyKey("x".repeat(256)).build(), nowMs);
+        requests.pipeInput("Bad/Id", ProviderCall.newBuilder(call("k4")).setProviderId("Bad/Id").build(), nowMs);
+        requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k5")).setPaymentId("").build(), nowMs);
+        requests.pipeInput(PROVIDER, null, nowMs);
+        advance(5);
+
+        assertThat(acme.sentCount()).isZero();
+        assertThat(results.readValuesToList()).extracting(ProviderCallResult::getReason).containsExactly(
+                "record key does not match providerId",
+                "idempotencyKey must be 1..255 non-blank characters",
+                "idempotencyKey must be 1..255 non-blank characters",
+                "invalid providerId",
+                "paymentId and partnerId must not be blank");
+        assertThat(deadLetters.readRecordsToList()).hasSize(5);
+    }
+
+    @Test
+    void aRepeatedCallWhileQueuedIsSentOnce() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        start(stateDir, config(50, 16, 8), acme, new ProviderLimits(2, 2), JITTER_NONE, 100);
+        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+
+        advance(20);
+
+        assertThat(acme.sentCount()).isEqualTo(1);
+        assertThat(results.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void backoffCeilingNeverOverflows() {
+        final ProviderDispatchProcessor processor = new ProviderDispatchProcessor(config(50, 16, 8),
+                providerId -> null, providerId -> UNLIMITED, JITTER_MAX);
+
+        assertThat(processor.backoffCeilingMs(0)).isEqualTo(200);
+        assertThat(processor.backoffCeilingMs(7)).isEqualTo(1_000);
+        assertThat(processor.backoffCeilingMs(70)).isEqualTo(1_000);
+        assertThat(processor.retryDelayMs(0, Optional.of(Duration.ofDays(30))))
+                .isEqualTo(ProviderDispatchProcessor.RETRY_AFTER_MS_MAX);
+    }
+
+    private void start(final Path dir, final ProviderDispatchConfig config, final ProviderConnector acme,
+                       final ProviderLimits limits, final LongUnaryOperator jitter, final long stepMs) {
+        final Topics topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 4);
+        final StreamsBuilder builder = new StreamsBuilder();
+        ProviderDispatchTopology.build(builder, topics, config,
+                providerId -> PROVIDER.equals(providerId) ? acme : null, providerId -> limits, jitter);
+        final Properties props = new Properties();
+        props.putAll(StreamsSettings.required(topics));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bursar-dispatch-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+        // As in PaymentTopologyTest: the driver's exactly-once emulation drops records produced before a
+        // transaction of the task's has begun.
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        if (nowMs == 0) {
+            nowMs = START.toEpochMilli();
+        }
+        driver = new TopologyTestDriver(builder.build(), props, Instant.ofEpochMilli(nowMs));
+        drivers.add(driver);
+        this.stepMs = stepMs;
+        requests = driver.createInputTopic(topics.providerRequests.name(),
+                topics.providerRequests.keySerde().serializer(), topics.providerRequests.valueSerde().serializer());
+        results = driver.createOutputTopic(topics.providerResults.name(),
+                topics.providerResults.keySerde().deserializer(), topics.providerResults.valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(topics.providerDeadLetters.name(),
+                topics.providerDeadLetters.keySerde().deserializer(),
+                topics.providerDeadLetters.valueSerde().deserializer());
+    }
+
+    private static ProviderDispatchConfig config(final long intervalMs, final int inFlightMax, final int attemptsMax) {
+        return new ProviderDispatchConfig(Map.of(
+                ProviderDispatchConfig.PUNCTUATION_INTERVAL_MS, intervalMs,
+                ProviderDispatchConfig.IN_FLIGHT_MAX, inFlightMax,
+                ProviderDispatchConfig.ATTEMPTS_MAX, attemptsMax,
+                ProviderDispatchConfig.BACKOFF_BASE_MS, 200L,
+                ProviderDispatchConfig.BACKOFF_CAP_MS, 1_000L));
+    }
+
+    private static ProviderCall call(final String idempotencyKey) {
+        return new ProviderCall(idempotencyKey, "pay-" + idempotencyKey, "partner-1", PROVIDER,
+                new Money(1_250L, "EUR"), START);
+    }
+
+    private void advance(final int steps) {
+        for (int i = 0; i < steps; i++) {
+            nowMs += stepMs;
+            driver.advanceWallClockTime(Duration.ofMillis(stepMs));
+        }
+    }
+
+    private void advanceUntil(final BooleanSupplier done, final int stepsMax) {
+        for (int i = 0; i < stepsMax && !done.getAsBoolean(); i++) {
+            advance(1);
+        }
+        assertThat(done.getAsBoolean()).as("reached within %d steps", stepsMax).isTrue();
+    }
+
+    private KeyValueStore<String, QueuedCall> queueStore() {
+        return driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE);
+    }
+
+    private static long count(final KeyValueStore<String, ?> store) {
+        try (var all = store.all()) {
+            long count = 0;
+            while (all.hasNext()) {
+                all.next();
+                count++;
+            }
+            return count;
+        }
+    }
+
+    private static int mostInAnyWindow(final List<Long> timesMs, final long windowMs) {
+        int most = 0;
+        for (final long from : timesMs) {
+            final int inWindow = (int) timesMs.stream().filter(t -> t >= from && t < from + windowMs).count();
+            most = Math.max(most, inWindow);
+        }
+        return most;
+    }
+
+    private static String header(final TestRecord<String, ProviderCall> record, final String name) {
+        final Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
