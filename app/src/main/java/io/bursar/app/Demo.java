@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +50,11 @@ public final class Demo implements AutoCloseable {
 
     /** Starts everything and loads the sample partners; returns once their balances can be read. */
     public static Demo start(final int httpPort) throws Exception {
+        return start(httpPort, Map.of());
+    }
+
+    /** As {@link #start(int)}, with configuration keys set on top of the demo's own (docs/configuration.md). */
+    public static Demo start(final int httpPort, final Map<String, String> overrides) throws Exception {
         final Instant begin = Instant.now();
         final Demo demo = new Demo();
         // The registry process and the broker take seconds each to start: start them side by side.
@@ -61,7 +67,7 @@ public final class Demo implements AutoCloseable {
                 demo.registry = demo.track(registryStarting.join());
             }
             final Path stateDir = Files.createTempDirectory("bursar-demo-state");
-            demo.node = demo.track(BursarNode.start(new BursarConfig(Map.of(
+            final Map<String, String> settings = new HashMap<>(Map.of(
                     BursarConfig.BOOTSTRAP_SERVERS, demo.broker.bootstrapServers(),
                     BursarConfig.SCHEMA_REGISTRY_URL, demo.registry.url(),
                     BursarConfig.APPLICATION_ID, "bursar-demo",
@@ -71,7 +77,9 @@ public final class Demo implements AutoCloseable {
                     GatewayConfig.AUTH_RATE_PER_SECOND, "1000000",
                     GatewayConfig.AUTH_RATE_BURST, "1000000",
                     GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(demo.adminKey) + ":admin,"
-                            + ApiKeys.sha256Hex(demo.acmeKey) + ":partner:acme"))));
+                            + ApiKeys.sha256Hex(demo.acmeKey) + ":partner:acme"));
+            settings.putAll(overrides);
+            demo.node = demo.track(BursarNode.start(new BursarConfig(settings)));
             demo.node.awaitRunning(READY_TIMEOUT);
             demo.loadSamplePartners();
             demo.startupTime = Duration.between(begin, Instant.now());

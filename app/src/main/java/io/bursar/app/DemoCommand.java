@@ -1,5 +1,7 @@
 package io.bursar.app;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,10 +15,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Gateway port (default ${DEFAULT-VALUE}; a free one if taken).")
     private int httpPort;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A configuration key set on top of the demo's own (repeatable; see docs/configuration.md).")
+    private Map<String, String> overrides = new HashMap<>();
+
     @Override
     public Integer call() throws Exception {
         final ShutdownSignal shutdown = ShutdownSignal.install();
-        try (Demo demo = Demo.start(httpPort)) {
+        try (Demo demo = Demo.start(httpPort, overrides)) {
             System.out.printf("%nBursar demo is running (started in %.1f s).%n", demo.startupTime().toMillis() / 1000.0);
             System.out.println("  Gateway:  " + demo.url());
             System.out.println("  Kafka:    " + demo.bootstrapServers());
