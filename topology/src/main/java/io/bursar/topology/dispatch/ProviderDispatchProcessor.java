@@ -196,10 +196,11 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             if (call == null || call.getState() != QueuedCallState.IN_FLIGHT) {
                 continue;
             }
-            // Its answer died with the previous owner: send again at once, as the same attempt and key.
+            // Its answer died with the previous owner: send again at once with the same key. The lost call
+            // counts as an attempt, so a call whose owner keeps crashing still reaches its last attempt.
             LOG.info("Resending call {} (attempt {}) that was in flight when its previous owner stopped",
-                    entry.key, call.getAttempt());
-            queue.put(entry.key, new QueuedCall(call.getCall(), call.getAttempt(), Instant.ofEpochMilli(nowMs),
+                    entry.key, call.getAttempt() + 1);
+            queue.put(entry.key, new QueuedCall(call.getCall(), call.getAttempt() + 1, Instant.ofEpochMilli(nowMs),
                     QueuedCallState.QUEUED));
             schedule.add(call.getCall().getProviderId(), nowMs, entry.key);
         }
