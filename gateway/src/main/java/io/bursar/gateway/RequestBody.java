@@ -3,8 +3,8 @@ package io.bursar.gateway;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bursar.schemas.CurrencyCodes;
 import java.util.ArrayList;
-import java.util.Currency;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -18,7 +18,6 @@ final class RequestBody {
 
     /** Ids travel as Kafka keys and store keys: printable, bounded, no separators we use inside keys. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    private static final int CURRENCY_LENGTH = 3;
 
     private final JsonNode root;
     private final List<FieldError> errors = new ArrayList<>();
@@ -86,7 +85,7 @@ final class RequestBody {
         if (value == null) {
             return null;
         }
-        if (value.length() != CURRENCY_LENGTH || !isKnownCurrency(value)) {
+        if (!CurrencyCodes.isKnown(value)) {
             errors.add(new FieldError(field, "must be an ISO-4217 currency code such as EUR"));
             return null;
         }
@@ -140,13 +139,5 @@ final class RequestBody {
     private long invalid(final String field, final String message) {
         errors.add(new FieldError(field, message));
         return 0;
-    }
-
-    private static boolean isKnownCurrency(final String code) {
-        try {
-            return Currency.getInstance(code).getCurrencyCode().equals(code);
-        } catch (final IllegalArgumentException e) {
-            return false;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.bursar.topology.payments;
 
+import io.bursar.schemas.CurrencyCodes;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.BalanceSnapshot;
 import io.bursar.schemas.payments.CaptureHold;
@@ -19,10 +20,7 @@ import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.topology.DeadlineIndex;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.Currency;
 import java.util.HashMap;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -58,8 +56,6 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
     public static final String EXPIRY_COMMAND_PREFIX = "expired:";
 
     private static final Logger LOG = LoggerFactory.getLogger(PartnerBalanceProcessor.class);
-    private static final Set<String> CURRENCIES = Currency.getAvailableCurrencies().stream()
-            .map(Currency::getCurrencyCode).collect(Collectors.toUnmodifiableSet());
 
     private final PaymentTopologyConfig config;
     private ProcessorContext<String, PaymentEvent> context;
@@ -305,7 +301,7 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
         if (amount.getAmountMinor() <= 0) {
             return RejectionReason.INVALID_AMOUNT;
         }
-        return CURRENCIES.contains(amount.getCurrency()) ? null : RejectionReason.INVALID_CURRENCY;
+        return CurrencyCodes.isKnown(amount.getCurrency()) ? null : RejectionReason.INVALID_CURRENCY;
     }
 
     private static String holdKey(final String partnerId, final String holdId) {
