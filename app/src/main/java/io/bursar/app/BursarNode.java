@@ -61,17 +61,20 @@ public final class BursarNode implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreams views;
     private final KafkaCommandPublisher publisher;
+    private final KeyReader<String, PartnerBalance> balances;
     private final Gateway gateway;
     private final PrometheusMeterRegistry meters;
     private final List<KafkaStreamsMetrics> streamsMetrics;
 
     private BursarNode(final Topics topics, final KafkaStreams streams, final KafkaStreams views,
-                       final KafkaCommandPublisher publisher, final Gateway gateway,
-                       final PrometheusMeterRegistry meters, final List<KafkaStreamsMetrics> streamsMetrics) {
+                       final KafkaCommandPublisher publisher, final KeyReader<String, PartnerBalance> balances,
+                       final Gateway gateway, final PrometheusMeterRegistry meters,
+                       final List<KafkaStreamsMetrics> streamsMetrics) {
         this.topics = topics;
         this.streams = streams;
         this.views = views;
         this.publisher = publisher;
+        this.balances = balances;
         this.gateway = gateway;
         this.meters = meters;
         this.streamsMetrics = streamsMetrics;
@@ -121,7 +124,7 @@ public final class BursarNode implements AutoCloseable {
         streams.start();
         views.start();
         LOG.info("Bursar instance {} started: gateway {}", self, gateway.url());
-        return new BursarNode(topics, streams, views, publisher, gateway, meters, streamsMetrics);
+        return new BursarNode(topics, streams, views, publisher, balances, gateway, meters, streamsMetrics);
     }
 
     private static KafkaStreams streams(final Topology topology, final BursarConfig config, final Topics topics,
@@ -194,6 +197,11 @@ public final class BursarNode implements AutoCloseable {
 
     public KafkaCommandPublisher publisher() {
         return publisher;
+    }
+
+    /** This instance's local reads of partner balances (no forwarding). */
+    public KeyReader<String, PartnerBalance> balances() {
+        return balances;
     }
 
     public Gateway gateway() {

@@ -3,15 +3,13 @@ package io.bursar.app;
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
 import io.bursar.gateway.ApiKeys;
 import io.bursar.gateway.GatewayConfig;
-import io.bursar.queries.KeyReader;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.Credit;
-import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.serdes.EmbeddedSchemaRegistry;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * The embedded default: a real single-node KRaft broker in this JVM, the Apicurio registry as a child
@@ -72,7 +68,7 @@ public final class Demo implements AutoCloseable {
                     BursarConfig.SCHEMA_REGISTRY_URL, demo.registry.url(),
                     BursarConfig.APPLICATION_ID, "bursar-demo",
                     BursarConfig.STATE_DIR, stateDir.toString(),
-                    GatewayConfig.HTTP_PORT, Integer.toString(portOrFree(httpPort)),
+                    GatewayConfig.HTTP_PORT, Integer.toString(isFree(httpPort) ? httpPort : 0),
                     // The demo is also the benchmark target: a key's rate limit must not be what is measured.
                     GatewayConfig.AUTH_RATE_PER_SECOND, "1000000",
                     GatewayConfig.AUTH_RATE_BURST, "1000000",
@@ -101,17 +97,14 @@ public final class Demo implements AutoCloseable {
             sent.add(node.publisher().publish(PaymentCommand.newBuilder()
                     .setCommandId("demo-opening-credit-" + partner.getKey())
                     .setPartnerId(partner.getKey())
-                    .setIssuedAt(java.time.Instant.now())
+                    .setIssuedAt(Instant.now())
                     .setPayload(new Credit(new Money(partner.getValue(), "EUR")))
                     .build()));
         }
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        final KeyReader<String, PartnerBalance> reader = new KeyReader<>(node.streams(),
-                PartnerBalanceProcessor.BALANCES_STORE, new StringSerializer(),
-                new HostInfo("127.0.0.1", node.gateway().port()));
         final Instant deadline = Instant.now().plus(READY_TIMEOUT);
         for (final String partnerId : SAMPLE_PARTNERS.keySet()) {
-            while (!(reader.read(partnerId) instanceof Read.Found)) {
+            while (!(node.balances().read(partnerId) instanceof Read.Found)) {
                 if (Instant.now().isAfter(deadline)) {
                     throw new IllegalStateException("sample partner " + partnerId + " not visible in time");
                 }
@@ -165,16 +158,15 @@ public final class Demo implements AutoCloseable {
         return startupTime;
     }
 
-    private static int portOrFree(final int preferred) throws IOException {
-        if (preferred != 0) {
-            try (ServerSocket probe = new ServerSocket(preferred, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return preferred;
-            } catch (final IOException busy) {
-                // Fall through: another program has the preferred port; the URL we print says which we took.
-            }
+    /** Whether {@code port} can be bound on loopback now; when it cannot, the node picks a free one and the URL says which. */
+    private static boolean isFree(final int port) {
+        if (port == 0) {
+            return true;
         }
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return free.getLocalPort();
+        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (final IOException busy) {
+            return false;
         }
     }
 
