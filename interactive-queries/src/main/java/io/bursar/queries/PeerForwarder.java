@@ -8,8 +8,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -36,6 +39,8 @@ public final class PeerForwarder {
     private final HttpClient http;
     private final Duration timeout;
     private final MeterRegistry meters;
+    /** One counter per (target, outcome): a handful of series, looked up once each, not on every read. */
+    private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
 
     public PeerForwarder(final Duration timeout, final MeterRegistry meters) {
         if (timeout.isNegative() || timeout.isZero()) {
@@ -66,7 +71,7 @@ public final class PeerForwarder {
         try {
             final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             count(target, Integer.toString(response.statusCode()));
-            final Map<String, String> kept = new java.util.HashMap<>();
+            final Map<String, String> kept = new HashMap<>();
             response.headers().firstValue(STANDBY_LAG_HEADER).ifPresent(v -> kept.put(STANDBY_LAG_HEADER, v));
             response.headers().firstValue("Retry-After").ifPresent(v -> kept.put("Retry-After", v));
             return Optional.of(new Answer(response.statusCode(), response.body(), kept));
@@ -81,7 +86,8 @@ public final class PeerForwarder {
     }
 
     private void count(final String target, final String outcome) {
-        Counter.builder(METRIC).description("Reads forwarded to the instance owning the key")
-                .tag("target", target).tag("outcome", outcome).register(meters).increment();
+        counters.computeIfAbsent(target + ' ' + outcome, key -> Counter.builder(METRIC)
+                .description("Reads forwarded to the instance owning the key")
+                .tag("target", target).tag("outcome", outcome).register(meters)).increment();
     }
 }
