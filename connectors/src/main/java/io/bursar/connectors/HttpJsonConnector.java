@@ -1,4 +1,4 @@
-// The adapter for providers that take a JSON charge over HTTP with an Idempotency-Key header.
+// The adapter for providers that take JSON charges and refunds over HTTP with an Idempotency-Key header.
 package io.bursar.connectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,10 +27,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * Posts {@code {paymentId, partnerId, amountMinor, currency}} to {@code <url>/charges} and looks charges
- * up at {@code GET <url>/charges/{idempotencyKey}}.
+ * Posts {@code {paymentId, partnerId, amountMinor, currency}} to {@code <url>/charges} for a CHARGE and to
+ * {@code <url>/refunds} for a REFUND, and looks charges (only) up at {@code GET <url>/charges/{idempotencyKey}}.
  *
- * <p>Classification: 2xx success; 408, 429, 5xx, timeouts and I/O errors retryable (with Retry-After
+ * <p>Both endpoints are children of the one configured base URL ({@link ProviderSetting#URL}), so a
+ * provider stays one configuration block. Both operations get the same Idempotency-Key header, timeouts
+ * and classification: 2xx success; 408, 429, 5xx, timeouts and I/O errors retryable (with Retry-After
  * when sent); every other status permanent. Thread-safe; after close() every submit answers RETRYABLE.
  */
 public final class HttpJsonConnector implements ProviderConnector {
@@ -40,6 +42,12 @@ public final class HttpJsonConnector implements ProviderConnector {
 
     /** The header that makes a repeated call safe; sent on every attempt of a payment. */
     public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
+    /** Where charges are posted and looked up, below the base URL. */
+    static final String CHARGES_PATH = "/charges";
+
+    /** Where refunds are posted, below the base URL. */
+    static final String REFUNDS_PATH = "/refunds";
 
     /** Answers are small JSON documents; anything beyond this is cut, so a broken provider cannot exhaust memory. */
     static final int RESPONSE_BYTES_MAX = 64 * 1024;
@@ -52,6 +60,7 @@ public final class HttpJsonConnector implements ProviderConnector {
 
     private final String providerId;
     private final URI chargesUri;
+    private final URI refundsUri;
     private final Duration requestTimeout;
     private final int inFlightMax;
     private final Semaphore inFlight;
@@ -79,8 +88,10 @@ public final class HttpJsonConnector implements ProviderConnector {
         if (inFlightMax < 1) {
             throw new IllegalArgumentException("inFlightMax must be at least 1, was " + inFlightMax);
         }
-        final String base = baseUrl.toString();
-        this.chargesUri = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/charges");
+        final String url = baseUrl.toString();
+        final String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        this.chargesUri = URI.create(base + CHARGES_PATH);
+        this.refundsUri = URI.create(base + REFUNDS_PATH);
         this.inFlightMax = inFlightMax;
         this.inFlight = new Semaphore(inFlightMax);
         this.callbacks = Executors.newFixedThreadPool(CALLBACK_THREADS, runnable -> {
@@ -128,7 +139,7 @@ public final class HttpJsonConnector implements ProviderConnector {
         }
         final CompletableFuture<HttpResponse<String>> call;
         try {
-            call = client.sendAsync(chargeRequest(request), boundedBody());
+            call = client.sendAsync(postRequest(request), boundedBody());
         } catch (final IOException | IllegalArgumentException e) {
             // Nothing left this process and the same request would be refused again (bad header value, unserialisable body).
             inFlight.release();
@@ -141,7 +152,7 @@ public final class HttpJsonConnector implements ProviderConnector {
                     key, ProviderResult.NO_HTTP_STATUS, "request not sent: " + describe(e), Optional.empty()));
         }
         return call.handle((response, error) -> safely(key, () -> error == null
-                        ? classifyCharge(key, response)
+                        ? classifyAnswer(key, response)
                         : classifyFailure(key, error)))
                 .whenComplete((result, error) -> inFlight.release());
     }
@@ -193,13 +204,13 @@ public final class HttpJsonConnector implements ProviderConnector {
         callbacks.shutdownNow();
     }
 
-    private HttpRequest chargeRequest(final ProviderRequest request) throws IOException {
+    private HttpRequest postRequest(final ProviderRequest request) throws IOException {
         final ObjectNode body = JSON.createObjectNode()
                 .put("paymentId", request.paymentId())
                 .put("partnerId", request.partnerId())
                 .put("amountMinor", request.amountMinor())
                 .put("currency", request.currency());
-        return HttpRequest.newBuilder(chargesUri)
+        return HttpRequest.newBuilder(endpoint(request.operation()))
                 .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
@@ -208,7 +219,14 @@ public final class HttpJsonConnector implements ProviderConnector {
                 .build();
     }
 
-    private ProviderResult classifyCharge(final String key, final HttpResponse<String> response) {
+    private URI endpoint(final ProviderOperation operation) {
+        return switch (operation) {
+            case CHARGE -> chargesUri;
+            case REFUND -> refundsUri;
+        };
+    }
+
+    private ProviderResult classifyAnswer(final String key, final HttpResponse<String> response) {
         final int status = response.statusCode();
         if (isSuccess(status)) {
             return ProviderResult.success(key, status, reference(response.body()));
@@ -230,7 +248,7 @@ public final class HttpJsonConnector implements ProviderConnector {
             return ProviderResult.retryable(key, ProviderResult.NO_HTTP_STATUS, "timeout: " + describe(cause),
                     Optional.empty());
         }
-        // Refused connections, resets and other I/O errors: the charge may or may not have landed, so retry with the same key.
+        // Refused connections, resets and other I/O errors: the call may or may not have landed, so retry with the same key.
         return ProviderResult.retryable(key, ProviderResult.NO_HTTP_STATUS, "no answer: " + describe(cause),
                 Optional.empty());
     }

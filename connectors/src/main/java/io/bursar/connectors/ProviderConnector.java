@@ -24,8 +24,9 @@ public interface ProviderConnector extends AutoCloseable {
     }
 
     /**
-     * Looks up what the provider recorded for an idempotency key: empty when it has no charge for that key,
-     * a RETRYABLE result when the lookup itself failed; fails with UnsupportedOperationException by default.
+     * Looks up what the provider recorded for the idempotency key of a charge (refunds have no lookup): empty
+     * when it has no charge for that key, a RETRYABLE result when the lookup itself failed; fails with
+     * UnsupportedOperationException by default.
      */
     default CompletableFuture<Optional<ProviderResult>> status(final String idempotencyKey) {
         return CompletableFuture.failedFuture(

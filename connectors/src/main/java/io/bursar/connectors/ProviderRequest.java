@@ -4,7 +4,7 @@ package io.bursar.connectors;
 import java.util.Objects;
 
 /**
- * A charge to submit to a provider, identified for the provider by its idempotency key.
+ * A charge or a refund to submit to a provider, identified for the provider by its idempotency key.
  *
  * <p>The amount is deliberately not range-checked here: the provider is the authority on what it
  * accepts, and its refusal arrives as a {@link ProviderOutcome#PERMANENT} result rather than an
@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param amountMinor    the amount in minor units of {@code currency}
  * @param currency       the ISO-4217 currency code
  * @param attempt        0 for the first call, incremented on every retry
+ * @param operation      whether the call charges or refunds; kept by every retry
  */
 public record ProviderRequest(
         String idempotencyKey,
@@ -23,7 +24,8 @@ public record ProviderRequest(
         String partnerId,
         long amountMinor,
         String currency,
-        int attempt) {
+        int attempt,
+        ProviderOperation operation) {
 
     /** Longest idempotency key accepted; providers commonly cap it at 255 characters. */
     public static final int IDEMPOTENCY_KEY_LENGTH_MAX = 255;
@@ -37,6 +39,7 @@ public record ProviderRequest(
         Objects.requireNonNull(paymentId, "paymentId");
         Objects.requireNonNull(partnerId, "partnerId");
         Objects.requireNonNull(currency, "currency");
+        Objects.requireNonNull(operation, "operation");
         if (idempotencyKey.isBlank() || idempotencyKey.length() > IDEMPOTENCY_KEY_LENGTH_MAX) {
             throw new IllegalArgumentException(
                     "idempotencyKey must be 1.." + IDEMPOTENCY_KEY_LENGTH_MAX + " non-blank characters");
@@ -46,8 +49,19 @@ public record ProviderRequest(
         }
     }
 
-    /** Returns the same request for the next attempt. */
+    /** A {@link ProviderOperation#CHARGE}, for callers that only ever charge. */
+    public ProviderRequest(
+            final String idempotencyKey,
+            final String paymentId,
+            final String partnerId,
+            final long amountMinor,
+            final String currency,
+            final int attempt) {
+        this(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt, ProviderOperation.CHARGE);
+    }
+
+    /** Returns the same request, operation included, for the next attempt. */
     public ProviderRequest nextAttempt() {
-        return new ProviderRequest(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt + 1);
+        return new ProviderRequest(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt + 1, operation);
     }
 }

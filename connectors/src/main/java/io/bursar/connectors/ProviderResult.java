@@ -10,7 +10,7 @@ import java.util.Optional;
  *
  * @param idempotencyKey    the key of the request this answers
  * @param outcome           success, retryable or permanent
- * @param providerReference the provider's id for the charge, when it gave one
+ * @param providerReference the provider's id for the charge or refund, when it gave one
  * @param httpStatus        the HTTP status received, or {@link #NO_HTTP_STATUS} when no answer arrived
  * @param reason            a short human-readable explanation, at most {@link #REASON_LENGTH_MAX} characters
  * @param retryAfter        how long the provider asked us to wait; only ever present on retryable results

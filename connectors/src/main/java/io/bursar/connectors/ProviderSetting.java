@@ -13,7 +13,7 @@ public enum ProviderSetting {
     /** Adapter type, a key of the registry's type map. */
     TYPE("type", "http", 0, 0, "adapter type, e.g. http"),
     /** Base URL of the provider; required. */
-    URL("url", null, 0, 0, "base URL; charges are posted to <url>/charges"),
+    URL("url", null, 0, 0, "base URL; charges are posted to <url>/charges, refunds to <url>/refunds"),
     /** Bound on establishing a TCP connection. */
     CONNECT_TIMEOUT_MS("connect.timeout.ms", "2000", 1, 60_000, "connect timeout, milliseconds"),
     /** Bound on one whole call, from sending to the last byte of the answer. */

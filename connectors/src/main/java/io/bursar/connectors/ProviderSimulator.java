@@ -25,14 +25,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
- * Serves {@code POST /charges}, {@code GET /charges/{idempotencyKey}} and {@code GET /stats}.
+ * Serves {@code POST /charges}, {@code POST /refunds}, {@code GET /charges/{idempotencyKey}} and {@code GET /stats}.
  *
- * <p>A charge call is, in order: counted in its one-second window (over the rate limit → 429 and a
- * violation), validated (bad JSON, a missing key, an amount ≤ 0 or a malformed currency → 400), delayed
- * by the configured latency, then by one random draw answered 500, 429, charged-but-late (timeout), or
- * charged (201; with dedupe a repeated key returns its first charge with 200). Status lookups are
- * counted and rate limited like charges but never delayed or failed. Lifecycle: {@link #start} binds
- * a free port, {@link #close} stops serving and interrupts calls still sleeping.
+ * <p>A charge or refund call is, in order: counted in its one-second window, which charges and refunds
+ * share (over the rate limit → 429 and a violation), validated (bad JSON, a missing key, an amount ≤ 0 or
+ * a malformed currency → 400), delayed by the configured latency, then by one random draw answered 500,
+ * 429, made-but-late (timeout), or made (201; with dedupe a repeated key returns its first charge or
+ * refund with 200). Refunds and charges have separate key spaces; a refund need not match a charge, and
+ * those whose payment id was never charged are counted. Status lookups exist for charges only; they are counted
+ * and rate limited like charges but never delayed or failed. Lifecycle: {@link #start} binds a free port,
+ * {@link #close} stops serving and interrupts calls still sleeping.
  */
 public final class ProviderSimulator implements AutoCloseable {
 
@@ -82,7 +84,8 @@ public final class ProviderSimulator implements AutoCloseable {
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), BACKLOG);
         server.setExecutor(handlers);
-        server.createContext("/charges", exchange -> serve(exchange, this::charges));
+        server.createContext(HttpJsonConnector.CHARGES_PATH, exchange -> serve(exchange, this::charges));
+        server.createContext(HttpJsonConnector.REFUNDS_PATH, exchange -> serve(exchange, this::refunds));
         server.createContext("/stats", exchange -> serve(exchange, this::stats));
         server.start();
     }
@@ -140,7 +143,8 @@ public final class ProviderSimulator implements AutoCloseable {
     private void charges(final HttpExchange exchange) throws IOException, InterruptedException {
         final String path = exchange.getRequestURI().getRawPath();
         final String method = exchange.getRequestMethod();
-        final boolean collection = "/charges".equals(path) || "/charges/".equals(path);
+        final String lookupPrefix = HttpJsonConnector.CHARGES_PATH + "/";
+        final boolean collection = HttpJsonConnector.CHARGES_PATH.equals(path) || lookupPrefix.equals(path);
         if (collection && !"POST".equals(method) || !collection && !"GET".equals(method)) {
             respond(exchange, 405, error("method " + method + " not allowed on " + path), Map.of());
             return;
@@ -149,10 +153,28 @@ public final class ProviderSimulator implements AutoCloseable {
             return;
         }
         if (collection) {
-            charge(exchange);
+            make(exchange, ProviderOperation.CHARGE);
         } else {
-            lookup(exchange, URLDecoder.decode(path.substring("/charges/".length()), StandardCharsets.UTF_8));
+            lookup(exchange, URLDecoder.decode(path.substring(lookupPrefix.length()), StandardCharsets.UTF_8));
         }
+    }
+
+    private void refunds(final HttpExchange exchange) throws IOException, InterruptedException {
+        final String path = exchange.getRequestURI().getRawPath();
+        final String method = exchange.getRequestMethod();
+        if (!HttpJsonConnector.REFUNDS_PATH.equals(path) && !(HttpJsonConnector.REFUNDS_PATH + "/").equals(path)) {
+            // No refund lookup: the connector SPI looks up charges only.
+            respond(exchange, 404, error("no resource at " + path), Map.of());
+            return;
+        }
+        if (!"POST".equals(method)) {
+            respond(exchange, 405, error("method " + method + " not allowed on " + path), Map.of());
+            return;
+        }
+        if (!withinRateLimit(exchange)) {
+            return;
+        }
+        make(exchange, ProviderOperation.REFUND);
     }
 
     /** Counts the call; answers 429 and returns false when its window is already full. */
@@ -167,7 +189,9 @@ public final class ProviderSimulator implements AutoCloseable {
         return true;
     }
 
-    private void charge(final HttpExchange exchange) throws IOException, InterruptedException {
+    /** Validates, delays and answers one charge or refund call, the two alike apart from their ledger. */
+    private void make(final HttpExchange exchange, final ProviderOperation operation)
+            throws IOException, InterruptedException {
         final String key = exchange.getRequestHeaders().getFirst(HttpJsonConnector.IDEMPOTENCY_KEY_HEADER);
         if (key == null || key.isBlank() || key.length() > ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX) {
             respond(exchange, 400, error("Idempotency-Key header required (1.." + ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX
@@ -197,27 +221,27 @@ public final class ProviderSimulator implements AutoCloseable {
         sleep(latency());
         final double draw = draw();
         if (draw < config.timeoutRate()) {
-            // Charged, but answered too late: the case that makes idempotency keys necessary.
-            final ChargeAttempt done = record(key, json);
+            // Made, but answered too late: the case that makes idempotency keys necessary.
+            final EntryAttempt done = record(operation, key, json);
             sleep(config.timeoutDelay());
-            respond(exchange, done.replayed() ? 200 : 201, chargeJson(done.charge()), Map.of());
+            respond(exchange, done.replayed() ? 200 : 201, entryJson(done.entry()), Map.of());
         } else if (draw < config.timeoutRate() + config.serverErrorRate()) {
             respond(exchange, 500, error("injected server error"), Map.of());
         } else if (draw < config.timeoutRate() + config.serverErrorRate() + config.tooManyRequestsRate()) {
             respond(exchange, 429, error("injected throttling"), retryAfterHeader());
         } else {
-            final ChargeAttempt done = record(key, json);
-            respond(exchange, done.replayed() ? 200 : 201, chargeJson(done.charge()),
+            final EntryAttempt done = record(operation, key, json);
+            respond(exchange, done.replayed() ? 200 : 201, entryJson(done.entry()),
                     done.replayed() ? Map.of("Idempotent-Replayed", "true") : Map.of());
         }
     }
 
     private void lookup(final HttpExchange exchange, final String key) throws IOException {
-        final Optional<SimulatedCharge> charge = ledger.find(key);
+        final Optional<SimulatedEntry> charge = ledger.findCharge(key);
         if (charge.isEmpty()) {
             respond(exchange, 404, error("no charge for this key"), Map.of());
         } else {
-            respond(exchange, 200, chargeJson(charge.get()), Map.of());
+            respond(exchange, 200, entryJson(charge.get()), Map.of());
         }
     }
 
@@ -229,9 +253,15 @@ public final class ProviderSimulator implements AutoCloseable {
         respond(exchange, 200, JSON.valueToTree(ledger.snapshot()), Map.of());
     }
 
-    private ChargeAttempt record(final String key, final JsonNode json) {
-        return ledger.charge(key, json.get("paymentId").asText(), json.get("partnerId").asText(),
-                json.get("amountMinor").asLong(), json.get("currency").asText(), config.dedupe());
+    private EntryAttempt record(final ProviderOperation operation, final String key, final JsonNode json) {
+        final String paymentId = json.get("paymentId").asText();
+        final String partnerId = json.get("partnerId").asText();
+        final long amountMinor = json.get("amountMinor").asLong();
+        final String currency = json.get("currency").asText();
+        return switch (operation) {
+            case CHARGE -> ledger.charge(key, paymentId, partnerId, amountMinor, currency, config.dedupe());
+            case REFUND -> ledger.refund(key, paymentId, partnerId, amountMinor, currency, config.dedupe());
+        };
     }
 
     private static Optional<String> validate(final JsonNode json) {
@@ -281,15 +311,19 @@ public final class ProviderSimulator implements AutoCloseable {
         }
     }
 
-    private static ObjectNode chargeJson(final SimulatedCharge charge) {
+    private static ObjectNode entryJson(final SimulatedEntry entry) {
+        final String timesField = switch (entry.operation()) {
+            case CHARGE -> "timesCharged";
+            case REFUND -> "timesRefunded";
+        };
         return JSON.createObjectNode()
-                .put("reference", charge.reference())
-                .put("idempotencyKey", charge.idempotencyKey())
-                .put("paymentId", charge.paymentId())
-                .put("partnerId", charge.partnerId())
-                .put("amountMinor", charge.amountMinor())
-                .put("currency", charge.currency())
-                .put("timesCharged", charge.timesCharged());
+                .put("reference", entry.reference())
+                .put("idempotencyKey", entry.idempotencyKey())
+                .put("paymentId", entry.paymentId())
+                .put("partnerId", entry.partnerId())
+                .put("amountMinor", entry.amountMinor())
+                .put("currency", entry.currency())
+                .put(timesField, entry.timesMade());
     }
 
     private static ObjectNode error(final String message) {

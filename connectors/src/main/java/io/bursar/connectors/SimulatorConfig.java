@@ -8,18 +8,23 @@ import java.util.Objects;
 /**
  * How a {@link ProviderSimulator} behaves; start from {@link #defaults()} and change fields with the withers.
  *
- * @param latency              fixed delay before every charge is answered
+ * <p>Charges and refunds are treated alike: every knob below applies to both.
+ *
+ * @param latency              fixed delay before every charge or refund is answered
  * @param latencyJitter        extra uniformly random delay in [0, latencyJitter)
- * @param serverErrorRate      fraction of charges answered 500 without charging
- * @param tooManyRequestsRate  fraction of charges answered 429 without charging (not counted as violations)
- * @param timeoutRate          fraction of charges that are made but answered only after {@code timeoutDelay}
- * @param timeoutDelay         how long a "timing out" charge sleeps; longer than any client's request timeout
- * @param rateLimitPerSecond   calls allowed per one-second window; above it the answer is 429 and a violation; 0 = no limit
+ * @param serverErrorRate      fraction of charges and refunds answered 500 without being made
+ * @param tooManyRequestsRate  fraction of charges and refunds answered 429 without being made (not counted as violations)
+ * @param timeoutRate          fraction of charges and refunds that are made but answered only after {@code timeoutDelay}
+ * @param timeoutDelay         how long a "timing out" call sleeps; longer than any client's request timeout
+ * @param rateLimitPerSecond   calls (charges and refunds together) allowed per one-second window; above it the answer
+ *                             is 429 and a violation; 0 = no limit
  * @param retryAfter           the wait sent in Retry-After on every 429
- * @param dedupe               true: a key charged before returns the original charge; false: it is charged again and counted
+ * @param dedupe               true: a key charged (refunded) before returns the original charge (refund); false: it is
+ *                             made again and counted as a duplicate
  * @param seed                 seed of the random draws, so that runs are repeatable
  * @param windowSecondsRetained one-second windows kept in the stats; older ones are dropped
- * @param chargeKeysRetained   idempotency keys remembered; the oldest are forgotten beyond this
+ * @param chargeKeysRetained   idempotency keys remembered per operation, and charged payment ids; the oldest are
+ *                             forgotten beyond this
  * @param clock                the clock windows are cut from; tests pass a controllable one
  */
 public record SimulatorConfig(
@@ -43,7 +48,7 @@ public record SimulatorConfig(
     /** Stats are meant for "the last N minutes"; a day of windows is the ceiling. */
     public static final int WINDOW_SECONDS_RETAINED_MAX = 86_400;
 
-    /** Bound on the key memory, roughly 200 bytes each. */
+    /** Bound on each key memory (charge keys, refund keys, charged payment ids), roughly 200 bytes per entry. */
     public static final int CHARGE_KEYS_RETAINED_MAX = 1_000_000;
 
     /** Validates every field; throws IllegalArgumentException or NullPointerException. */

@@ -1,4 +1,4 @@
-// The simulator's memory: call windows, charges per key and totals, all bounded and behind one lock.
+// The simulator's memory: call windows, charges and refunds per key and totals, all bounded and behind one lock.
 package io.bursar.connectors;
 
 import java.util.Collections;
@@ -6,17 +6,18 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Counts calls and charges for {@link ProviderSimulator}; every method is synchronized.
+ * Counts calls, charges and refunds for {@link ProviderSimulator}; every method is synchronized.
  *
  * <p>One lock is enough: a simulator serves at most a few thousand calls per second, and one lock
  * makes every snapshot consistent (a charge and its partner total never disagree).
  */
 final class SimulatorLedger {
 
-    /** Partners beyond this many are summed under {@link #OTHER_PARTNERS}, keeping the totals map bounded. */
+    /** Partners beyond this many are summed under {@link #OTHER_PARTNERS}, keeping each totals map bounded. */
     static final int PARTNERS_MAX = 10_000;
 
     /** The bucket for partners beyond {@link #PARTNERS_MAX}. */
@@ -24,27 +25,21 @@ final class SimulatorLedger {
 
     private final int windowSecondsRetained;
     private final TreeMap<Long, Integer> callsPerSecond = new TreeMap<>();
-    private final Map<String, SimulatedCharge> chargesByKey;
-    private final Map<String, Long> chargedMinorByPartner = new HashMap<>();
+    private final Book charges;
+    private final Book refunds;
+    /** Payments charged here, so that a refund can tell whether it gives back money this provider took. */
+    private final Set<String> chargedPaymentIds;
     private int maxCallsInOneSecond;
     private long calls;
     private long rateLimitViolations;
-    private long duplicateCharges;
-    private long idempotentReplays;
-    private long successfulCharges;
-    private long chargeSequence;
+    private long refundsWithoutCharge;
 
-    SimulatorLedger(final int windowSecondsRetained, final int chargeKeysRetained) {
+    /** Keeps this many one-second windows, and this many keys per operation and charged payment ids. */
+    SimulatorLedger(final int windowSecondsRetained, final int keysRetained) {
         this.windowSecondsRetained = windowSecondsRetained;
-        // Insertion order, so the keys forgotten first are the oldest ones.
-        this.chargesByKey = new LinkedHashMap<>(16, 0.75f, false) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(final Map.Entry<String, SimulatedCharge> eldest) {
-                return size() > chargeKeysRetained;
-            }
-        };
+        this.charges = new Book(ProviderOperation.CHARGE, "sim-ch-", keysRetained);
+        this.refunds = new Book(ProviderOperation.REFUND, "sim-re-", keysRetained);
+        this.chargedPaymentIds = Collections.newSetFromMap(forgettingOldestBeyond(keysRetained));
     }
 
     /** Counts one call in its window and returns how many calls that window now holds. */
@@ -66,34 +61,28 @@ final class SimulatorLedger {
     }
 
     /** Charges the key, or with dedupe returns its earlier charge. */
-    synchronized ChargeAttempt charge(
+    synchronized EntryAttempt charge(
             final String idempotencyKey, final String paymentId, final String partnerId,
             final long amountMinor, final String currency, final boolean dedupe) {
-        final SimulatedCharge earlier = chargesByKey.get(idempotencyKey);
-        if (earlier != null && dedupe) {
-            idempotentReplays++;
-            return new ChargeAttempt(earlier, true);
-        }
-        chargeSequence++;
-        final int timesCharged = earlier == null ? 1 : earlier.timesCharged() + 1;
-        if (timesCharged == 2) {
-            // Counted once per key, at the moment it first becomes a duplicate.
-            duplicateCharges++;
-        }
-        final SimulatedCharge charge = new SimulatedCharge(idempotencyKey, "sim-ch-" + chargeSequence,
-                paymentId, partnerId, amountMinor, currency, timesCharged);
-        chargesByKey.put(idempotencyKey, charge);
-        successfulCharges++;
-        final String bucket = chargedMinorByPartner.containsKey(partnerId) || chargedMinorByPartner.size() < PARTNERS_MAX
-                ? partnerId
-                : OTHER_PARTNERS;
-        chargedMinorByPartner.merge(bucket, amountMinor, SimulatorLedger::saturatingAdd);
-        return new ChargeAttempt(charge, false);
+        final EntryAttempt attempt = charges.make(idempotencyKey, paymentId, partnerId, amountMinor, currency, dedupe);
+        chargedPaymentIds.add(paymentId);
+        return attempt;
     }
 
-    /** The charge recorded for a key, if it is still remembered. */
-    synchronized Optional<SimulatedCharge> find(final String idempotencyKey) {
-        return Optional.ofNullable(chargesByKey.get(idempotencyKey));
+    /** Refunds the key, or with dedupe returns its earlier refund; a refund need not match a charge made here. */
+    synchronized EntryAttempt refund(
+            final String idempotencyKey, final String paymentId, final String partnerId,
+            final long amountMinor, final String currency, final boolean dedupe) {
+        final EntryAttempt attempt = refunds.make(idempotencyKey, paymentId, partnerId, amountMinor, currency, dedupe);
+        if (!attempt.replayed() && !chargedPaymentIds.contains(paymentId)) {
+            refundsWithoutCharge++;
+        }
+        return attempt;
+    }
+
+    /** The charge recorded for a key, if it is still remembered; refunds are not looked up. */
+    synchronized Optional<SimulatedEntry> findCharge(final String idempotencyKey) {
+        return Optional.ofNullable(charges.byKey.get(idempotencyKey));
     }
 
     /** A consistent copy of every counter. */
@@ -103,10 +92,28 @@ final class SimulatorLedger {
                 maxCallsInOneSecond,
                 calls,
                 rateLimitViolations,
-                duplicateCharges,
-                idempotentReplays,
-                successfulCharges,
-                Collections.unmodifiableMap(new TreeMap<>(chargedMinorByPartner)));
+                charges.duplicates,
+                charges.replays,
+                charges.made,
+                Collections.unmodifiableMap(new TreeMap<>(charges.minorByPartner)),
+                refunds.made,
+                refunds.duplicates,
+                refunds.replays,
+                refundsWithoutCharge,
+                Collections.unmodifiableMap(new TreeMap<>(refunds.minorByPartner)));
+    }
+
+    /** A map that forgets its oldest insertion once it holds more than {@code sizeMax} keys. */
+    private static <V> Map<String, V> forgettingOldestBeyond(final int sizeMax) {
+        // Insertion order, so the keys forgotten first are the oldest ones.
+        return new LinkedHashMap<>(16, 0.75f, false) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(final Map.Entry<String, V> eldest) {
+                return size() > sizeMax;
+            }
+        };
     }
 
     private static long saturatingAdd(final long a, final long b) {
@@ -116,5 +123,47 @@ final class SimulatorLedger {
             return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
         return sum;
+    }
+
+    /** The entries, partner totals and counters of one operation; guarded by the ledger's lock. */
+    private static final class Book {
+
+        private final ProviderOperation operation;
+        private final String referencePrefix;
+        private final Map<String, SimulatedEntry> byKey;
+        private final Map<String, Long> minorByPartner = new HashMap<>();
+        private long made;
+        private long duplicates;
+        private long replays;
+
+        Book(final ProviderOperation operation, final String referencePrefix, final int keysRetained) {
+            this.operation = operation;
+            this.referencePrefix = referencePrefix;
+            this.byKey = forgettingOldestBeyond(keysRetained);
+        }
+
+        EntryAttempt make(
+                final String idempotencyKey, final String paymentId, final String partnerId,
+                final long amountMinor, final String currency, final boolean dedupe) {
+            final SimulatedEntry earlier = byKey.get(idempotencyKey);
+            if (earlier != null && dedupe) {
+                replays++;
+                return new EntryAttempt(earlier, true);
+            }
+            made++;
+            final int timesMade = earlier == null ? 1 : earlier.timesMade() + 1;
+            if (timesMade == 2) {
+                // Counted once per key, at the moment it first becomes a duplicate.
+                duplicates++;
+            }
+            final SimulatedEntry entry = new SimulatedEntry(operation, idempotencyKey, referencePrefix + made,
+                    paymentId, partnerId, amountMinor, currency, timesMade);
+            byKey.put(idempotencyKey, entry);
+            final String bucket = minorByPartner.containsKey(partnerId) || minorByPartner.size() < PARTNERS_MAX
+                    ? partnerId
+                    : OTHER_PARTNERS;
+            minorByPartner.merge(bucket, amountMinor, SimulatorLedger::saturatingAdd);
+            return new EntryAttempt(entry, false);
+        }
     }
 }

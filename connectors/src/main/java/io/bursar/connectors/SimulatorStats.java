@@ -7,14 +7,23 @@ import java.util.SortedMap;
 /**
  * What the simulator observed; tests and the demo check the design's invariants against it.
  *
- * @param callsPerSecond          epoch second → calls to /charges in it, for the retained windows only
+ * <p>Charges and refunds share the call counters and the rate limit but have separate totals, so the
+ * net taken from a partner is {@code chargedMinorByPartner - refundedMinorByPartner}.
+ *
+ * @param callsPerSecond          epoch second → calls to /charges and /refunds in it, for the retained windows only
  * @param maxCallsInOneSecond     the most calls seen in any one-second window since start (not only retained ones)
- * @param calls                   calls to /charges since start, including rejected ones
+ * @param calls                   calls to /charges and /refunds since start, including rejected ones
  * @param rateLimitViolations     calls answered 429 because their window was already full
  * @param duplicateCharges        idempotency keys whose charge succeeded more than once (only possible without dedupe)
- * @param idempotentReplays       calls answered with an earlier charge instead of charging again (only with dedupe)
+ * @param idempotentReplays       charge calls answered with an earlier charge instead of charging again (only with dedupe)
  * @param successfulCharges       charges made, duplicates included
- * @param chargedMinorByPartner   partner id → minor units charged, duplicates included, currencies not separated
+ * @param chargedMinorByPartner   partner id → minor units charged, duplicates included, refunds not subtracted,
+ *                                currencies not separated
+ * @param successfulRefunds       refunds made, duplicates included
+ * @param duplicateRefunds        idempotency keys whose refund succeeded more than once (only possible without dedupe)
+ * @param idempotentRefundReplays refund calls answered with an earlier refund instead of refunding again (only with dedupe)
+ * @param refundsWithoutCharge    refunds made for a payment id the simulator never charged (or no longer remembers)
+ * @param refundedMinorByPartner  partner id → minor units refunded, duplicates included, currencies not separated
  */
 public record SimulatorStats(
         SortedMap<Long, Integer> callsPerSecond,
@@ -24,5 +33,10 @@ public record SimulatorStats(
         long duplicateCharges,
         long idempotentReplays,
         long successfulCharges,
-        Map<String, Long> chargedMinorByPartner) {
+        Map<String, Long> chargedMinorByPartner,
+        long successfulRefunds,
+        long duplicateRefunds,
+        long idempotentRefundReplays,
+        long refundsWithoutCharge,
+        Map<String, Long> refundedMinorByPartner) {
 }

@@ -3,12 +3,18 @@ package io.bursar.connectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +47,18 @@ class HttpJsonConnectorTest {
 
     private static ProviderRequest request(final String key, final long amountMinor) {
         return new ProviderRequest(key, "pay-" + key, "partner-1", amountMinor, "EUR", 0);
+    }
+
+    private static ProviderRequest refund(final String key, final String paymentId, final long amountMinor) {
+        return new ProviderRequest(key, paymentId, "partner-1", amountMinor, "EUR", 0, ProviderOperation.REFUND);
+    }
+
+    private JsonNode statsJson() throws IOException, InterruptedException {
+        final HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/stats")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return new ObjectMapper().readTree(response.body());
     }
 
     @Test
@@ -207,5 +225,85 @@ class HttpJsonConnectorTest {
         assertThat(result.isRetryable()).isTrue();
         assertThat(result.reason()).isEqualTo("connector closed");
         assertThat(simulator.stats().calls()).isZero();
+    }
+
+    @Test
+    void refundIsPostedToTheRefundsEndpointAndShowsInTheStatsPerPartner() throws Exception {
+        final HttpJsonConnector http = connect(QUIET, Duration.ofSeconds(5), 8);
+        http.submit(request("charge-1", 1_250)).join();
+
+        final ProviderResult result = http.submit(refund("refund-1", "pay-charge-1", 500)).join();
+
+        assertThat(result.outcome()).isEqualTo(ProviderOutcome.SUCCESS);
+        assertThat(result.httpStatus()).isEqualTo(201);
+        assertThat(result.idempotencyKey()).isEqualTo("refund-1");
+        assertThat(result.providerReference()).hasValueSatisfying(reference -> assertThat(reference).startsWith("sim-re-"));
+        final JsonNode stats = statsJson();
+        assertThat(stats.get("successfulCharges").asLong()).isEqualTo(1);
+        assertThat(stats.get("successfulRefunds").asLong()).isEqualTo(1);
+        assertThat(stats.get("refundsWithoutCharge").asLong()).isZero();
+        final long charged = stats.get("chargedMinorByPartner").get("partner-1").asLong();
+        final long refunded = stats.get("refundedMinorByPartner").get("partner-1").asLong();
+        assertThat(charged).isEqualTo(1_250);
+        assertThat(refunded).isEqualTo(500);
+        assertThat(charged - refunded).isEqualTo(750);
+        // Status lookups stay charge-only: the refund's key names no charge.
+        assertThat(http.status("refund-1").join()).isEmpty();
+    }
+
+    @Test
+    void refundOfAnInvalidAmountIsPermanentWithTheProvidersReason() throws IOException {
+        final HttpJsonConnector http = connect(QUIET, Duration.ofSeconds(5), 8);
+
+        final ProviderResult result = http.submit(refund("refund-zero", "pay-1", 0)).join();
+
+        assertThat(result.outcome()).isEqualTo(ProviderOutcome.PERMANENT);
+        assertThat(result.httpStatus()).isEqualTo(400);
+        assertThat(result.reason()).contains("amountMinor");
+        assertThat(simulator.stats().calls()).isEqualTo(1);
+        assertThat(simulator.stats().successfulRefunds()).isZero();
+    }
+
+    @Test
+    void refundServerErrorIsRetryableAndRefundsNothing() throws IOException {
+        final HttpJsonConnector http = connect(QUIET.withFailureRates(1, 0, 0), Duration.ofSeconds(5), 8);
+
+        final ProviderResult result = http.submit(refund("refund-500", "pay-1", 100)).join();
+
+        assertThat(result.outcome()).isEqualTo(ProviderOutcome.RETRYABLE);
+        assertThat(result.httpStatus()).isEqualTo(500);
+        assertThat(simulator.stats().successfulRefunds()).isZero();
+    }
+
+    @Test
+    void refundAfterAChargeInTheSameFullWindowIsRetryableWithTheProvidersRetryAfter() throws IOException {
+        final HttpJsonConnector http = connect(QUIET.withRateLimitPerSecond(1).withRetryAfter(Duration.ofSeconds(3))
+                .withClock(new MutableClock(Instant.parse("2026-01-10T12:00:00Z"))), Duration.ofSeconds(5), 8);
+
+        final ProviderResult charge = http.submit(request("charge-a", 100)).join();
+        final ProviderResult refund = http.submit(refund("refund-a", "pay-charge-a", 100)).join();
+
+        assertThat(charge.isSuccess()).isTrue();
+        assertThat(refund.isRetryable()).isTrue();
+        assertThat(refund.httpStatus()).isEqualTo(429);
+        assertThat(refund.retryAfter()).contains(Duration.ofSeconds(3));
+        assertThat(simulator.stats().rateLimitViolations()).isEqualTo(1);
+        assertThat(simulator.stats().successfulRefunds()).isZero();
+    }
+
+    @Test
+    void retriedRefundAgainstAnIdempotentProviderReturnsTheOriginalRefund() throws IOException {
+        final HttpJsonConnector http = connect(QUIET.withDedupe(true), Duration.ofSeconds(5), 8);
+
+        final ProviderResult first = http.submit(refund("refund-once", "pay-1", 700)).join();
+        final ProviderResult again = http.submit(refund("refund-once", "pay-1", 700).nextAttempt()).join();
+
+        assertThat(again.isSuccess()).isTrue();
+        assertThat(again.httpStatus()).isEqualTo(200);
+        assertThat(again.providerReference()).isEqualTo(first.providerReference());
+        final SimulatorStats stats = simulator.stats();
+        assertThat(stats.successfulRefunds()).isEqualTo(1);
+        assertThat(stats.idempotentRefundReplays()).isEqualTo(1);
+        assertThat(stats.refundedMinorByPartner()).containsExactly(Map.entry("partner-1", 700L));
     }
 }

@@ -46,6 +46,27 @@ class ProviderResultTest {
     }
 
     @Test
+    void theSixArgumentRequestIsAChargeAndEveryRetryKeepsItsOperation() {
+        final ProviderRequest refund = new ProviderRequest("k", "p", "partner", 100, "EUR", 0, ProviderOperation.REFUND);
+
+        final ProviderRequest third = refund.nextAttempt().nextAttempt();
+
+        assertThat(new ProviderRequest("k", "p", "partner", 100, "EUR", 0).operation()).isEqualTo(ProviderOperation.CHARGE);
+        assertThat(third.operation()).isEqualTo(ProviderOperation.REFUND);
+        assertThat(third.attempt()).isEqualTo(2);
+        assertThat(third).isEqualTo(new ProviderRequest("k", "p", "partner", 100, "EUR", 2, ProviderOperation.REFUND));
+        assertThat(new ProviderRequest("k", "p", "partner", 100, "EUR", 0).nextAttempt().operation())
+                .isEqualTo(ProviderOperation.CHARGE);
+    }
+
+    @Test
+    void requestRejectsAMissingOperation() {
+        assertThatThrownBy(() -> new ProviderRequest("k", "p", "partner", 100, "EUR", 0, null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("operation");
+    }
+
+    @Test
     void defaultStatusIsUnsupportedAndDefaultBulkSubmitsEachInOrder() {
         final ProviderConnector echo = request -> CompletableFuture.completedFuture(
                 ProviderResult.success(request.idempotencyKey(), 200, Optional.of("ref-" + request.paymentId())));

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends every call of {@code provider-requests} to its provider within the provider's rate, retries
- * retryable failures with capped exponential backoff and full jitter, and emits exactly one
+ * retryable failures with capped exponential backoff and full jitter, and emits exactly one final
  * {@link ProviderCallResult} per call; failed calls also go to the dead-letter topic.
  *
  * <p>{@code process()} only enqueues. A wall-clock punctuator applies finished calls, refills each
@@ -255,6 +255,9 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             lane.bucket.take(nowMs);
             lane.inFlight++;
             inFlightTotal++;
+            if (queued.getAttempt() == 0) {
+                reportSubmitted(queued.getCall(), nowMs);
+            }
             send(lane, callKey, queued.getCall(), queued.getAttempt());
         }
         return due.size();
@@ -274,7 +277,8 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
 
     private void send(final ProviderLane lane, final String callKey, final ProviderCall call, final int attempt) {
         final ProviderRequest request = new ProviderRequest(call.getIdempotencyKey(), call.getPaymentId(),
-                call.getPartnerId(), call.getAmount().getAmountMinor(), call.getAmount().getCurrency(), attempt);
+                call.getPartnerId(), call.getAmount().getAmountMinor(), call.getAmount().getCurrency(), attempt,
+                operationOf(call));
         final BlockingQueue<FinishedCall> handOff = finished;
         try {
             lane.connector.submit(request).whenComplete((result, error) -> {
@@ -290,6 +294,11 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             handOver(handOff, new FinishedCall(callKey, lane.providerId, attempt, ProviderResult.retryable(
                     call.getIdempotencyKey(), ProviderResult.NO_HTTP_STATUS, "connector threw: " + e, Optional.empty())));
         }
+    }
+
+    /** The SPI's twin of the schema's operation: connectors know nothing of Avro, so each side has its own enum. */
+    private static io.bursar.connectors.ProviderOperation operationOf(final ProviderCall call) {
+        return io.bursar.connectors.ProviderOperation.valueOf(call.getOperation().name());
     }
 
     private static void handOver(final BlockingQueue<FinishedCall> handOff, final FinishedCall done) {
@@ -362,12 +371,20 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         return Math.min(capMs, baseMs << attempt);
     }
 
+    /** Tells the payment its call is on its way: once, with the first attempt (not final; its one outcome follows). */
+    private void reportSubmitted(final ProviderCall call, final long nowMs) {
+        context.forward(new Record<String, SpecificRecord>(call.getPartnerId(), new ProviderCallResult(
+                call.getIdempotencyKey(), call.getPaymentId(), call.getPartnerId(), call.getProviderId(),
+                ProviderCallOutcome.SUBMITTED, 1, null, ProviderResult.NO_HTTP_STATUS, null,
+                Instant.ofEpochMilli(nowMs), call.getOperation()), nowMs));
+    }
+
     private void finish(final ProviderCall call, final ProviderCallOutcome outcome, final int attempts,
                         final Optional<String> providerReference, final int httpStatus, final String reason,
                         final long nowMs) {
         final ProviderCallResult result = new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
                 call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference.orElse(null),
-                httpStatus, reason, Instant.ofEpochMilli(nowMs));
+                httpStatus, reason, Instant.ofEpochMilli(nowMs), call.getOperation());
         if (outcome != ProviderCallOutcome.SUCCEEDED) {
             final RecordHeaders headers = new RecordHeaders();
             headers.add(HEADER_ERROR_REASON, String.valueOf(reason).getBytes(StandardCharsets.UTF_8));

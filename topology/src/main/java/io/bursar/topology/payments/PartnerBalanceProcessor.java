@@ -1,7 +1,7 @@
 package io.bursar.topology.payments;
 
-import io.bursar.schemas.CurrencyCodes;
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.payments.BalanceSnapshot;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.Credit;
@@ -11,16 +11,19 @@ import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.HoldFunds;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.ProcessedCommand;
+import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
+import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.topology.DeadlineIndex;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.HashMap;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -30,16 +33,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides every partner-balance command and owns the partner's balances and funds holds: the single
- * writer for the partners of its partition (seed 002's LMAX writer, without locks).
+ * Decides every command on {@code payment-commands} and every provider answer on {@code provider-results}
+ * and owns the partners' balances, funds holds and payments: the single writer for the partners of its
+ * partition (seed 002's LMAX writer, without locks). Both inputs are keyed by partnerId and
+ * co-partitioned, so a payment and the balance it moves change in one transaction.
  *
  * <p>Each command yields exactly one {@link PaymentEvent} with {@code duplicate = false}; a repeated
  * commandId yields the original outcome again, or IDEMPOTENCY_CONFLICT for another payload, both
  * marked {@code duplicate = true} and without effect. A wall-clock punctuator releases expired holds
  * and forgets commandIds older than the retention, each through a deadline index and a bounded amount
  * of work per punctuation. {@code process()} does no I/O other than its own state stores.
+ *
+ * <p>Out go {@link PaymentEvent}s (keyed by paymentId when about a payment, else by partnerId) and
+ * {@link io.bursar.schemas.dispatch.ProviderCall}s for the dispatcher (keyed by providerId).
  */
-public final class PartnerBalanceProcessor implements Processor<String, PaymentCommand, String, PaymentEvent> {
+public final class PartnerBalanceProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
     /** partnerId → {@link PartnerBalance}. */
     public static final String BALANCES_STORE = "partner-balances";
@@ -51,6 +59,8 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
     public static final String RESULTS_STORE = "balance-command-results";
     /** Deadline index of {@link #RESULTS_STORE}: rememberedUntil. */
     public static final String RESULT_DEADLINES_STORE = "balance-command-result-deadlines";
+    /** partnerId/paymentId → {@link Payment}. */
+    public static final String PAYMENTS_STORE = "partner-payments";
 
     /** Prefix of the commandId of the event a hold expiry emits: {@code expired:<HoldFunds commandId>}. */
     public static final String EXPIRY_COMMAND_PREFIX = "expired:";
@@ -58,8 +68,9 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
     private static final Logger LOG = LoggerFactory.getLogger(PartnerBalanceProcessor.class);
 
     private final PaymentTopologyConfig config;
-    private ProcessorContext<String, PaymentEvent> context;
-    private KeyValueStore<String, PartnerBalance> balances;
+    private ProcessorContext<String, SpecificRecord> context;
+    private BalanceBook book;
+    private PaymentFlow payments;
     private KeyValueStore<String, FundsHold> holds;
     private KeyValueStore<String, ProcessedCommand> results;
     private DeadlineIndex holdDeadlines;
@@ -70,9 +81,10 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
     }
 
     @Override
-    public void init(final ProcessorContext<String, PaymentEvent> context) {
+    public void init(final ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.balances = context.getStateStore(BALANCES_STORE);
+        this.book = new BalanceBook(context.getStateStore(BALANCES_STORE));
+        this.payments = new PaymentFlow(context.getStateStore(PAYMENTS_STORE), book);
         this.holds = context.getStateStore(HOLDS_STORE);
         this.results = context.getStateStore(RESULTS_STORE);
         this.holdDeadlines = new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE));
@@ -81,33 +93,51 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
     }
 
     @Override
-    public void process(final Record<String, PaymentCommand> record) {
-        final PaymentCommand command = record.value();
+    public void process(final Record<String, SpecificRecord> record) {
         final long nowMs = context.currentSystemTimeMs();
-        if (command == null) {
-            // A tombstone carries no command to answer: nothing to decide, nothing lost.
-            LOG.warn("Ignoring a null command for key {}", record.key());
-            return;
+        if (record.value() instanceof PaymentCommand command) {
+            process(record.key(), command, nowMs);
+        } else if (record.value() instanceof ProviderCallResult result) {
+            final PaymentFlow.Decision decision = payments.onProviderResult(result, nowMs);
+            if (decision != null) {
+                emit(decision, nowMs);
+            }
+        } else {
+            // A tombstone carries nothing to answer: nothing to decide, nothing lost.
+            LOG.warn("Ignoring a null record for key {}", record.key());
         }
+    }
+
+    private void process(final String key, final PaymentCommand command, final long nowMs) {
         if (command.getCommandId().isBlank()) {
             // Without an id there is nothing to remember it by: answer, but keep no result.
-            context.forward(record.withValue(reject(command, typeOf(command), RejectionReason.INVALID_COMMAND, nowMs))
-                    .withTimestamp(nowMs));
+            emit(reject(command, typeOf(command), RejectionReason.INVALID_COMMAND, nowMs), nowMs);
             return;
         }
         final String resultKey = command.getPartnerId() + '/' + command.getCommandId();
         final ByteBuffer fingerprint = CommandFingerprint.of(command);
         final ProcessedCommand earlier = results.get(resultKey);
         if (earlier != null) {
-            context.forward(record.withValue(replay(command, earlier, fingerprint, nowMs)).withTimestamp(nowMs));
+            emit(replay(command, earlier, fingerprint, nowMs), nowMs);
             return;
         }
-        final PaymentEvent event = decide(record.key(), command, nowMs);
+        final PaymentFlow.Decision decision = decide(key, command, nowMs);
         final long rememberedUntilMs = nowMs + config.idempotencyRetention().toMillis();
-        results.put(resultKey, new ProcessedCommand(command.getCommandId(), fingerprint, event,
+        results.put(resultKey, new ProcessedCommand(command.getCommandId(), fingerprint, decision.event(),
                 Instant.ofEpochMilli(rememberedUntilMs)));
         resultDeadlines.add(rememberedUntilMs, resultKey);
-        context.forward(record.withValue(event).withTimestamp(nowMs));
+        emit(decision, nowMs);
+    }
+
+    private void emit(final PaymentFlow.Decision decision, final long nowMs) {
+        emit(decision.event(), nowMs);
+        if (decision.call() != null) {
+            context.forward(new Record<>(decision.call().getProviderId(), decision.call(), nowMs));
+        }
+    }
+
+    private void emit(final PaymentEvent event, final long nowMs) {
+        context.forward(new Record<>(PaymentEvents.keyOf(event), event, nowMs));
     }
 
     private PaymentEvent replay(final PaymentCommand command, final ProcessedCommand earlier,
@@ -115,6 +145,12 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
         if (earlier.getFingerprint().equals(fingerprint)) {
             final PaymentEvent original = PaymentEvent.newBuilder(earlier.getResult()).build();
             original.setDuplicate(true);
+            final Payment payment = original.getPayment();
+            if (payment != null) {
+                // The original outcome, with the payment as it stands now (it may have moved on since).
+                final Payment current = payments.find(payment.getPartnerId(), payment.getPaymentId());
+                original.setPayment(current != null ? current : payment);
+            }
             return original;
         }
         final PaymentEvent conflict = reject(command, typeOf(command), RejectionReason.IDEMPOTENCY_CONFLICT, nowMs);
@@ -123,16 +159,26 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
     }
 
     /** Validates and applies one first-seen command; returns its result. */
-    private PaymentEvent decide(final String key, final PaymentCommand command, final long nowMs) {
+    private PaymentFlow.Decision decide(final String key, final PaymentCommand command, final long nowMs) {
         final PaymentEventType type = typeOf(command);
         if (command.getPartnerId().isBlank()) {
-            return reject(command, type, RejectionReason.INVALID_COMMAND, nowMs);
+            return new PaymentFlow.Decision(reject(command, type, RejectionReason.INVALID_COMMAND, nowMs), null);
         }
         if (!command.getPartnerId().equals(key)) {
             // Keyed by another partner, the command sits in a partition that may not own this partner.
-            return reject(command, type, RejectionReason.PARTNER_KEY_MISMATCH, nowMs);
+            return new PaymentFlow.Decision(reject(command, type, RejectionReason.PARTNER_KEY_MISMATCH, nowMs), null);
         }
         final Object payload = command.getPayload();
+        if (payload instanceof RequestPayment request) {
+            return payments.request(command, request, nowMs);
+        } else if (payload instanceof RefundPayment refund) {
+            return payments.refund(command, refund, nowMs);
+        }
+        return new PaymentFlow.Decision(decideBalance(command, type, payload, nowMs), null);
+    }
+
+    private PaymentEvent decideBalance(final PaymentCommand command, final PaymentEventType type,
+                                       final Object payload, final long nowMs) {
         if (payload instanceof Credit credit) {
             return credit(command, credit.getAmount(), nowMs);
         } else if (payload instanceof Debit debit) {
@@ -152,13 +198,13 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
         if (invalid != null) {
             return reject(command, PaymentEventType.CREDIT, invalid, nowMs);
         }
-        final PartnerBalance balance = balanceOf(command.getPartnerId(), nowMs);
-        final CurrencyAccount account = accountOf(balance, amount.getCurrency());
-        if (account.getAvailableMinor() + account.getHeldMinor() > Long.MAX_VALUE - amount.getAmountMinor()) {
+        final PartnerBalance balance = book.balanceOf(command.getPartnerId(), nowMs);
+        final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
+        if (BalanceBook.wouldOverflow(account, amount.getAmountMinor())) {
             return reject(command, PaymentEventType.CREDIT, RejectionReason.BALANCE_OVERFLOW, nowMs);
         }
         account.setAvailableMinor(account.getAvailableMinor() + amount.getAmountMinor());
-        save(balance, nowMs);
+        book.save(balance, nowMs);
         return accept(command, PaymentEventType.CREDIT, amount, null, amount.getCurrency(), account, nowMs);
     }
 
@@ -167,13 +213,13 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
         if (invalid != null) {
             return reject(command, PaymentEventType.DEBIT, invalid, nowMs);
         }
-        final PartnerBalance balance = balanceOf(command.getPartnerId(), nowMs);
-        final CurrencyAccount account = accountOf(balance, amount.getCurrency());
+        final PartnerBalance balance = book.balanceOf(command.getPartnerId(), nowMs);
+        final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
         if (account.getAvailableMinor() < amount.getAmountMinor()) {
             return reject(command, PaymentEventType.DEBIT, RejectionReason.INSUFFICIENT_FUNDS, nowMs);
         }
         account.setAvailableMinor(account.getAvailableMinor() - amount.getAmountMinor());
-        save(balance, nowMs);
+        book.save(balance, nowMs);
         return accept(command, PaymentEventType.DEBIT, amount, null, amount.getCurrency(), account, nowMs);
     }
 
@@ -192,14 +238,14 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
             return reject(command, type, RejectionReason.HOLD_ALREADY_EXISTS, nowMs);
         }
         final Money amount = hold.getAmount();
-        final PartnerBalance balance = balanceOf(command.getPartnerId(), nowMs);
-        final CurrencyAccount account = accountOf(balance, amount.getCurrency());
+        final PartnerBalance balance = book.balanceOf(command.getPartnerId(), nowMs);
+        final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
         if (account.getAvailableMinor() < amount.getAmountMinor()) {
             return reject(command, type, RejectionReason.INSUFFICIENT_FUNDS, nowMs);
         }
         account.setAvailableMinor(account.getAvailableMinor() - amount.getAmountMinor());
         account.setHeldMinor(account.getHeldMinor() + amount.getAmountMinor());
-        save(balance, nowMs);
+        book.save(balance, nowMs);
         final long expiresAtMs = nowMs + hold.getTtlMs();
         holds.put(holdKey, new FundsHold(hold.getHoldId(), command.getPartnerId(), command.getCommandId(),
                 amount, Instant.ofEpochMilli(nowMs), Instant.ofEpochMilli(expiresAtMs)));
@@ -252,14 +298,14 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
 
     /** Removes the hold from held, returns {@code releasedMinor} of it to available; the rest leaves the balance. */
     private CurrencyAccount endHold(final FundsHold hold, final String holdKey, final long releasedMinor, final long nowMs) {
-        final PartnerBalance balance = balanceOf(hold.getPartnerId(), nowMs);
-        final CurrencyAccount account = accountOf(balance, hold.getAmount().getCurrency());
+        final PartnerBalance balance = book.balanceOf(hold.getPartnerId(), nowMs);
+        final CurrencyAccount account = BalanceBook.accountOf(balance, hold.getAmount().getCurrency());
         account.setHeldMinor(account.getHeldMinor() - hold.getAmount().getAmountMinor());
         account.setAvailableMinor(account.getAvailableMinor() + releasedMinor);
         if (account.getHeldMinor() < 0) {
             throw new IllegalStateException("held went negative for " + holdKey + ": " + account);
         }
-        save(balance, nowMs);
+        book.save(balance, nowMs);
         holds.delete(holdKey);
         holdDeadlines.remove(hold.getExpiresAt().toEpochMilli(), holdKey);
         return account;
@@ -276,32 +322,15 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
             final PaymentEvent expired = event(EXPIRY_COMMAND_PREFIX + hold.getCommandId(), hold.getPartnerId(),
                     PaymentEventType.HOLD_EXPIRED, Outcome.ACCEPTED, null, hold.getAmount(), hold.getHoldId(),
                     snapshot(hold.getAmount().getCurrency(), account), nowMs);
-            context.forward(new Record<>(hold.getPartnerId(), expired, nowMs));
+            emit(expired, nowMs);
         }
         for (final String resultKey : resultDeadlines.pollDue(nowMs, workMax)) {
             results.delete(resultKey);
         }
     }
 
-    private PartnerBalance balanceOf(final String partnerId, final long nowMs) {
-        final PartnerBalance stored = balances.get(partnerId);
-        return stored != null ? stored : new PartnerBalance(partnerId, new HashMap<>(), Instant.ofEpochMilli(nowMs));
-    }
-
-    private static CurrencyAccount accountOf(final PartnerBalance balance, final String currency) {
-        return balance.getAccounts().computeIfAbsent(currency, c -> new CurrencyAccount(0L, 0L));
-    }
-
-    private void save(final PartnerBalance balance, final long nowMs) {
-        balance.setUpdatedAt(Instant.ofEpochMilli(nowMs));
-        balances.put(balance.getPartnerId(), balance);
-    }
-
     private static RejectionReason invalidMoney(final Money amount) {
-        if (amount.getAmountMinor() <= 0) {
-            return RejectionReason.INVALID_AMOUNT;
-        }
-        return CurrencyCodes.isKnown(amount.getCurrency()) ? null : RejectionReason.INVALID_CURRENCY;
+        return PaymentFlow.invalidMoney(amount);
     }
 
     private static String holdKey(final String partnerId, final String holdId) {
@@ -320,9 +349,7 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
         final Money amount = amountOf(command.getPayload());
         BalanceSnapshot after = null;
         if (amount != null) {
-            final PartnerBalance stored = balances.get(command.getPartnerId());
-            final CurrencyAccount account = stored == null ? null : stored.getAccounts().get(amount.getCurrency());
-            after = snapshot(amount.getCurrency(), account == null ? new CurrencyAccount(0L, 0L) : account);
+            after = book.peek(command.getPartnerId(), amount.getCurrency());
         }
         return event(command.getCommandId(), command.getPartnerId(), type, Outcome.REJECTED, reason, amount,
                 holdIdOf(command.getPayload()), after, nowMs);
@@ -331,15 +358,11 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
     private static PaymentEvent event(final String commandId, final String partnerId, final PaymentEventType type,
                                       final Outcome outcome, final RejectionReason reason, final Money amount,
                                       final String holdId, final BalanceSnapshot after, final long nowMs) {
-        return PaymentEvent.newBuilder()
-                .setCommandId(commandId).setPartnerId(partnerId).setType(type).setOutcome(outcome)
-                .setReason(reason).setAmount(amount == null ? null : Money.newBuilder(amount).build())
-                .setHoldId(holdId).setBalanceAfter(after).setDuplicate(false).setProcessedAt(Instant.ofEpochMilli(nowMs))
-                .build();
+        return PaymentEvents.event(commandId, partnerId, type, outcome, reason, amount, holdId, after, null, nowMs);
     }
 
     private static BalanceSnapshot snapshot(final String currency, final CurrencyAccount account) {
-        return new BalanceSnapshot(currency, account.getAvailableMinor(), account.getHeldMinor());
+        return BalanceBook.snapshot(currency, account);
     }
 
     static PaymentEventType typeOf(final PaymentCommand command) {
@@ -354,6 +377,10 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
             return PaymentEventType.CAPTURE_HOLD;
         } else if (payload instanceof ReleaseHold) {
             return PaymentEventType.RELEASE_HOLD;
+        } else if (payload instanceof RequestPayment) {
+            return PaymentEventType.REQUEST_PAYMENT;
+        } else if (payload instanceof RefundPayment) {
+            return PaymentEventType.REFUND_PAYMENT;
         }
         return PaymentEventType.UNKNOWN;
     }
@@ -367,6 +394,8 @@ public final class PartnerBalanceProcessor implements Processor<String, PaymentC
             return hold.getAmount();
         } else if (payload instanceof CaptureHold capture) {
             return capture.getAmount();
+        } else if (payload instanceof RequestPayment request) {
+            return request.getAmount();
         }
         return null;
     }

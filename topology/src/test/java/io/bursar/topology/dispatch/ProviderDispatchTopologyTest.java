@@ -8,6 +8,7 @@ import io.bursar.connectors.ProviderRequest;
 import io.bursar.connectors.ProviderResult;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.schemas.dispatch.ProviderOperation;
 import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.QueuedCall;
@@ -82,7 +83,7 @@ class ProviderDispatchTopologyTest {
         assertThat(mostInAnyWindow(startedAtMs, 1_000)).isEqualTo(2);
         assertThat(acme.sent().stream().map(sent -> sent.request().idempotencyKey()).toList())
                 .containsExactly("k00", "k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08", "k09");
-        assertThat(results.readValuesToList()).hasSize(10)
+        assertThat(finalResults().stream().map(TestRecord::value).toList()).hasSize(10)
                 .allSatisfy(result -> assertThat(result.getOutcome()).isEqualTo(ProviderCallOutcome.SUCCEEDED));
     }
 
@@ -114,6 +115,24 @@ class ProviderDispatchTopologyTest {
     }
 
     @Test
+    void aRefundGoesToTheConnectorAsARefundAndItsResultSaysSo() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
+        final ProviderCall refund = call("r1");
+        refund.setOperation(ProviderOperation.REFUND);
+        requests.pipeInput(PROVIDER, refund, nowMs);
+
+        advance(10);
+
+        assertThat(acme.sent()).singleElement().satisfies(sent ->
+                assertThat(sent.request().operation()).isEqualTo(io.bursar.connectors.ProviderOperation.REFUND));
+        assertThat(finalResults()).singleElement().satisfies(result -> {
+            assertThat(result.value().getOperation()).isEqualTo(ProviderOperation.REFUND);
+            assertThat(result.value().getOutcome()).isEqualTo(ProviderCallOutcome.SUCCEEDED);
+        });
+    }
+
+    @Test
     void successEmitsOneSucceededResultKeyedByPartner() {
         final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
         start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
@@ -121,8 +140,12 @@ class ProviderDispatchTopologyTest {
 
         advance(10);
 
-        final List<TestRecord<String, ProviderCallResult>> emitted = results.readRecordsToList();
-        assertThat(emitted).hasSize(1);
+        final List<TestRecord<String, ProviderCallResult>> all = results.readRecordsToList();
+        // First the one SUBMITTED report, with the first attempt; then the one final outcome.
+        assertThat(all).extracting(record -> record.value().getOutcome())
+                .containsExactly(ProviderCallOutcome.SUBMITTED, ProviderCallOutcome.SUCCEEDED);
+        assertThat(all).extracting(TestRecord::key).containsOnly("partner-1");
+        final List<TestRecord<String, ProviderCallResult>> emitted = all.subList(1, 2);
         assertThat(emitted.get(0).key()).isEqualTo("partner-1");
         final ProviderCallResult result = emitted.get(0).value();
         assertThat(result.getOutcome()).isEqualTo(ProviderCallOutcome.SUCCEEDED);
@@ -191,7 +214,7 @@ class ProviderDispatchTopologyTest {
         advance(100);
 
         assertThat(acme.sentCount()).isEqualTo(3);
-        final List<ProviderCallResult> emitted = results.readValuesToList();
+        final List<ProviderCallResult> emitted = finalResults().stream().map(TestRecord::value).toList();
         assertThat(emitted).hasSize(1);
         assertThat(emitted.get(0).getOutcome()).isEqualTo(ProviderCallOutcome.DEAD_LETTERED);
         assertThat(emitted.get(0).getAttempts()).isEqualTo(3);
@@ -216,7 +239,7 @@ class ProviderDispatchTopologyTest {
         advance(100);
 
         assertThat(acme.sentCount()).isEqualTo(1);
-        final List<ProviderCallResult> emitted = results.readValuesToList();
+        final List<ProviderCallResult> emitted = finalResults().stream().map(TestRecord::value).toList();
         assertThat(emitted).hasSize(1);
         assertThat(emitted.get(0).getOutcome()).isEqualTo(ProviderCallOutcome.FAILED);
         assertThat(emitted.get(0).getAttempts()).isEqualTo(1);
@@ -238,7 +261,7 @@ class ProviderDispatchTopologyTest {
         advance(5);
 
         assertThat(acme.sentCount()).isZero();
-        assertThat(results.readValuesToList()).singleElement().satisfies(result -> {
+        assertThat(finalResults().stream().map(TestRecord::value).toList()).singleElement().satisfies(result -> {
             assertThat(result.getOutcome()).isEqualTo(ProviderCallOutcome.FAILED);
             assertThat(result.getAttempts()).isZero();
             assertThat(result.getReason()).isEqualTo("unknown provider nobody");
@@ -261,7 +284,7 @@ class ProviderDispatchTopologyTest {
         advance(5);
 
         assertThat(acme.sentCount()).isZero();
-        assertThat(results.readValuesToList()).extracting(ProviderCallResult::getReason).containsExactly(
+        assertThat(finalResults().stream().map(TestRecord::value).toList()).extracting(ProviderCallResult::getReason).containsExactly(
                 "record key does not match providerId",
                 "idempotencyKey must be 1..255 non-blank characters",
                 "idempotencyKey must be 1..255 non-blank characters",
@@ -280,7 +303,7 @@ class ProviderDispatchTopologyTest {
         advance(20);
 
         assertThat(acme.sentCount()).isEqualTo(1);
-        assertThat(results.readValuesToList()).hasSize(1);
+        assertThat(finalResults().stream().map(TestRecord::value).toList()).hasSize(1);
     }
 
     @Test
@@ -333,9 +356,15 @@ class ProviderDispatchTopologyTest {
                 ProviderDispatchConfig.BACKOFF_CAP_MS, 1_000L));
     }
 
+    /** The final outcomes emitted so far, without the SUBMITTED reports. */
+    private List<TestRecord<String, ProviderCallResult>> finalResults() {
+        return results.readRecordsToList().stream()
+                .filter(record -> record.value().getOutcome() != ProviderCallOutcome.SUBMITTED).toList();
+    }
+
     private static ProviderCall call(final String idempotencyKey) {
         return new ProviderCall(idempotencyKey, "pay-" + idempotencyKey, "partner-1", PROVIDER,
-                new Money(1_250L, "EUR"), START);
+                new Money(1_250L, "EUR"), START, ProviderOperation.CHARGE);
     }
 
     private void advance(final int steps) {

@@ -2,7 +2,11 @@ package io.bursar.topology.views;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.Outcome;
+import io.bursar.schemas.payments.Payment;
+import io.bursar.schemas.payments.PaymentMethod;
+import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.RejectionReason;
@@ -22,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command-outcome view keeps each command's first result, whatever replays follow. */
+/** The command-outcome view keeps each command's first result; the payment view each payment's latest state. */
 class ViewsTopologyTest {
 
     @TempDir
@@ -59,6 +63,31 @@ class ViewsTopologyTest {
         assertThat(outcomes.get("c1").getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(outcomes.get("c2").getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
         assertThat(outcomes.get("c3")).isNull();
+    }
+
+    @Test
+    void thePaymentViewKeepsTheLatestStateAndIgnoresReplays() {
+        events.pipeInput("pay-1", paymentEvent("c1", PaymentStatus.QUEUED, false));
+        events.pipeInput("pay-1", paymentEvent("provider:k:SUBMITTED", PaymentStatus.SUBMITTED, false));
+        events.pipeInput("pay-1", paymentEvent("provider:k:SUCCEEDED", PaymentStatus.SUCCEEDED, false));
+        // A client repeating its request gets the original QUEUED result back, marked duplicate.
+        events.pipeInput("pay-1", paymentEvent("c1", PaymentStatus.QUEUED, true));
+        events.pipeInput("p1", event("c2", Outcome.ACCEPTED, null, false));
+
+        final KeyValueStore<String, Payment> payments = driver.getKeyValueStore(ViewsTopology.PAYMENTS_STORE);
+        assertThat(payments.get("pay-1").getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(payments.get("p1")).isNull();
+        final KeyValueStore<String, PaymentEvent> outcomes = driver.getKeyValueStore(ViewsTopology.COMMAND_OUTCOMES_STORE);
+        assertThat(outcomes.get("c1").getPayment().getStatus()).isEqualTo(PaymentStatus.QUEUED);
+    }
+
+    private static PaymentEvent paymentEvent(final String commandId, final PaymentStatus status, final boolean duplicate) {
+        final Payment payment = Payment.newBuilder().setPaymentId("pay-1").setPartnerId("p1").setCommandId("c1")
+                .setMethod(PaymentMethod.PROVIDER).setProviderId("sim").setAmount(new Money(500L, "EUR"))
+                .setStatus(status).setCreatedAt(Instant.EPOCH).setUpdatedAt(Instant.EPOCH).build();
+        return PaymentEvent.newBuilder().setCommandId(commandId).setPartnerId("p1")
+                .setType(PaymentEventType.REQUEST_PAYMENT).setOutcome(Outcome.ACCEPTED).setPayment(payment)
+                .setDuplicate(duplicate).setProcessedAt(Instant.EPOCH).build();
     }
 
     private static PaymentEvent event(final String commandId, final Outcome outcome, final RejectionReason reason,
