@@ -1,11 +1,15 @@
 package io.bursar.app;
 
+import io.bursar.connectors.ProviderConnectors;
+import io.bursar.connectors.ProviderSetting;
 import io.bursar.gateway.GatewayConfig;
+import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.payments.PaymentTopologyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -31,7 +35,8 @@ public final class BursarConfig extends AbstractConfig {
     public static final String KAFKA_CLIENT_PREFIX = "kafka.";
 
     /** Bursar's own keys plus those of the topology and the gateway, each declared once where it is used. */
-    public static final ConfigDef DEFINITION = withKeysOf(GatewayConfig.DEFINITION, new ConfigDef(PaymentTopologyConfig.DEFINITION)
+    public static final ConfigDef DEFINITION = withKeysOf(ProviderDispatchConfig.DEFINITION, withKeysOf(GatewayConfig.DEFINITION,
+            new ConfigDef(PaymentTopologyConfig.DEFINITION)
             .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -52,7 +57,7 @@ public final class BursarConfig extends AbstractConfig {
                     "How long, in ms, a read forwarded to the instance owning the key may take.")
             .define(REBALANCE_WAIT_MS, Type.LONG, 3_000L, Range.between(0L, 60_000L), Importance.LOW,
                     "How long, in ms, a read retries while no owner of its key is known (rebalancing) "
-                            + "before answering 503 with Retry-After."));
+                            + "before answering 503 with Retry-After.")));
 
     private static ConfigDef withKeysOf(final ConfigDef other, final ConfigDef into) {
         other.configKeys().values().forEach(into::define);
@@ -77,6 +82,21 @@ public final class BursarConfig extends AbstractConfig {
 
     public PaymentTopologyConfig paymentTopology() {
         return new PaymentTopologyConfig(originals());
+    }
+
+    public ProviderDispatchConfig dispatch() {
+        return new ProviderDispatchConfig(originals());
+    }
+
+    /** The {@code providers.<id>.*} blocks (docs/configuration.md, Providers) as connectors; the caller closes them. */
+    public ProviderConnectors providers() {
+        final Map<String, String> properties = new TreeMap<>();
+        originals().forEach((key, value) -> {
+            if (key.startsWith(ProviderSetting.PREFIX)) {
+                properties.put(key, String.valueOf(value));
+            }
+        });
+        return ProviderConnectors.fromProperties(properties);
     }
 
     public GatewayConfig gateway() {

@@ -1,16 +1,20 @@
 package io.bursar.app;
 
+import io.bursar.connectors.ProviderConnectors;
 import io.bursar.gateway.Gateway;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.gateway.KafkaCommandPublisher;
 import io.bursar.queries.KeyReader;
 import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
+import io.bursar.schemas.PaymentStatuses;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.StreamsSettings;
+import io.bursar.topology.dispatch.ProviderDispatchTopology;
 import io.bursar.topology.payments.PartnerBalanceProcessor;
 import io.bursar.topology.payments.PaymentTopology;
 import io.bursar.topology.views.ViewsTopology;
@@ -33,7 +37,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -44,9 +51,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Bursar instance: the command topology, the views (a second Streams application, so it
- * can be rebuilt from events alone), the command publisher and the HTTP gateway, started and stopped
- * together against a Kafka cluster and a schema registry.
+ * One running Bursar instance: the command topology with the provider dispatcher, the views (a second
+ * Streams application, so it can be rebuilt from events alone), the command publisher and the HTTP
+ * gateway, started and stopped together against a Kafka cluster and a schema registry.
  */
 public final class BursarNode implements AutoCloseable {
 
@@ -58,6 +65,7 @@ public final class BursarNode implements AutoCloseable {
     private static final Duration STREAMS_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final Topics topics;
+    private final ProviderConnectors providers;
     private final KafkaStreams streams;
     private final KafkaStreams views;
     private final KafkaCommandPublisher publisher;
@@ -66,11 +74,12 @@ public final class BursarNode implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final List<KafkaStreamsMetrics> streamsMetrics;
 
-    private BursarNode(final Topics topics, final KafkaStreams streams, final KafkaStreams views,
+    private BursarNode(final Topics topics, final ProviderConnectors providers, final KafkaStreams streams, final KafkaStreams views,
                        final KafkaCommandPublisher publisher, final KeyReader<String, PartnerBalance> balances,
                        final Gateway gateway, final PrometheusMeterRegistry meters,
                        final List<KafkaStreamsMetrics> streamsMetrics) {
         this.topics = topics;
+        this.providers = providers;
         this.streams = streams;
         this.views = views;
         this.publisher = publisher;
@@ -91,8 +100,10 @@ public final class BursarNode implements AutoCloseable {
         final HostInfo self = new HostInfo(gatewayConfig.getString(GatewayConfig.HTTP_HOST),
                 portOrFree(gatewayConfig.getInt(GatewayConfig.HTTP_PORT)));
 
+        final ProviderConnectors providers = config.providers();
         final StreamsBuilder commandsBuilder = new StreamsBuilder();
         PaymentTopology.build(commandsBuilder, topics, config.paymentTopology());
+        ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers);
         final KafkaStreams streams = streams(commandsBuilder.build(), config, topics, self, "");
         final StreamsBuilder viewsBuilder = new StreamsBuilder();
         ViewsTopology.build(viewsBuilder, topics);
@@ -102,8 +113,10 @@ public final class BursarNode implements AutoCloseable {
                 PartnerBalanceProcessor.BALANCES_STORE, new StringSerializer(), self);
         final KeyReader<String, PaymentEvent> outcomes = new KeyReader<>(views,
                 ViewsTopology.COMMAND_OUTCOMES_STORE, new StringSerializer(), self);
+        final KeyReader<String, Payment> payments = new KeyReader<>(views, ViewsTopology.PAYMENTS_STORE,
+                new StringSerializer(), self);
         invalidateOnRebalance(streams, balances);
-        invalidateOnRebalance(views, outcomes);
+        invalidateOnRebalance(views, outcomes, payments);
 
         final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         final List<KafkaStreamsMetrics> streamsMetrics = List.of(new KafkaStreamsMetrics(streams),
@@ -119,12 +132,13 @@ public final class BursarNode implements AutoCloseable {
         final Gateway gateway = new Gateway(
                 new GatewayConfig(gatewayOverrides).settings(config.paymentTopology().holdTtlMsMax()),
                 publisher, router.reads(balances), router.reads(outcomes),
+                router.reads(payments, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
                 () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
                 meters).start();
         streams.start();
         views.start();
         LOG.info("Bursar instance {} started: gateway {}", self, gateway.url());
-        return new BursarNode(topics, streams, views, publisher, balances, gateway, meters, streamsMetrics);
+        return new BursarNode(topics, providers, streams, views, publisher, balances, gateway, meters, streamsMetrics);
     }
 
     private static KafkaStreams streams(final Topology topology, final BursarConfig config, final Topics topics,
@@ -149,10 +163,12 @@ public final class BursarNode implements AutoCloseable {
     }
 
     /** Cached key owners are stale as soon as partitions move. */
-    private static void invalidateOnRebalance(final KafkaStreams streams, final KeyReader<?, ?> reader) {
+    private static void invalidateOnRebalance(final KafkaStreams streams, final KeyReader<?, ?>... readers) {
         streams.setStateListener((newState, oldState) -> {
             if (newState == KafkaStreams.State.REBALANCING || oldState == KafkaStreams.State.REBALANCING) {
-                reader.invalidateOwners();
+                for (final KeyReader<?, ?> reader : readers) {
+                    reader.invalidateOwners();
+                }
             }
         });
     }
@@ -212,8 +228,12 @@ public final class BursarNode implements AutoCloseable {
     public void close() {
         gateway.close();
         publisher.close();
-        views.close(STREAMS_CLOSE_TIMEOUT);
-        streams.close(STREAMS_CLOSE_TIMEOUT);
+        // Leaving the group hands this instance's tasks to the others at once, instead of after the session timeout.
+        final CloseOptions leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(STREAMS_CLOSE_TIMEOUT);
+        views.close(leave);
+        streams.close(leave);
+        providers.close();
         streamsMetrics.forEach(KafkaStreamsMetrics::close);
         meters.close();
     }
@@ -223,11 +243,19 @@ public final class BursarNode implements AutoCloseable {
             final Set<String> existing = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             final List<NewTopic> missing = topics.all().stream()
                     .filter(t -> !existing.contains(t.name()))
-                    .map(t -> new NewTopic(t.name(), t.partitions(), (short) -1))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), (short) -1).configs(t.configs()))
                     .toList();
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                LOG.info("Created topics {}", missing.stream().map(NewTopic::name).toList());
+            final Map<String, KafkaFuture<Void>> created = admin.createTopics(missing).values();
+            for (final Map.Entry<String, KafkaFuture<Void>> topic : created.entrySet()) {
+                try {
+                    topic.getValue().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.info("Created topic {}", topic.getKey());
+                } catch (final ExecutionException e) {
+                    // Instances started together race to create the same topics; the first one wins.
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
             }
         } catch (final ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics", e);

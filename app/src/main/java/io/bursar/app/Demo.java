@@ -1,6 +1,10 @@
 package io.bursar.app;
 
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
+import io.bursar.connectors.HttpJsonConnector;
+import io.bursar.connectors.ProviderSetting;
+import io.bursar.connectors.ProviderSimulator;
+import io.bursar.connectors.SimulatorConfig;
 import io.bursar.gateway.ApiKeys;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.queries.Read;
@@ -24,12 +28,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded default: a real single-node KRaft broker in this JVM, the Apicurio registry as a child
- * process, one Bursar instance on them, and a few sample partners. Closing stops all of it.
+ * process, the provider simulator as provider {@value #PROVIDER_ID} (2 calls/s, a little slow and
+ * flaky, deduplicating like a real provider), one Bursar instance on them, and a few sample partners.
+ * Closing stops all of it.
  */
 public final class Demo implements AutoCloseable {
 
     /** Sample partners and their opening credit, in EUR minor units. */
     static final Map<String, Long> SAMPLE_PARTNERS = Map.of("acme", 100_000L, "globex", 250_000L, "initech", 50_000L);
+    /** The simulated provider's id. */
+    static final String PROVIDER_ID = "sim";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -39,6 +47,7 @@ public final class Demo implements AutoCloseable {
     private BursarNode node;
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
+    private ProviderSimulator simulator;
     private Duration startupTime;
 
     private Demo() {
@@ -62,6 +71,11 @@ public final class Demo implements AutoCloseable {
             } finally {
                 demo.registry = demo.track(registryStarting.join());
             }
+            // Slow and a little flaky, so retries show; it deduplicates by idempotency key like a real provider.
+            demo.simulator = demo.track(ProviderSimulator.start(SimulatorConfig.defaults()
+                    .withLatency(Duration.ofMillis(150), Duration.ofMillis(100))
+                    .withFailureRates(0.05, 0, 0)
+                    .withDedupe(true)));
             final Path stateDir = Files.createTempDirectory("bursar-demo-state");
             final Map<String, String> settings = new HashMap<>(Map.of(
                     BursarConfig.BOOTSTRAP_SERVERS, demo.broker.bootstrapServers(),
@@ -74,6 +88,9 @@ public final class Demo implements AutoCloseable {
                     GatewayConfig.AUTH_RATE_BURST, "1000000",
                     GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(demo.adminKey) + ":admin,"
                             + ApiKeys.sha256Hex(demo.acmeKey) + ":partner:acme"));
+            settings.put(ProviderSetting.PREFIX + PROVIDER_ID + "." + ProviderSetting.TYPE.suffix(), HttpJsonConnector.TYPE);
+            settings.put(ProviderSetting.PREFIX + PROVIDER_ID + "." + ProviderSetting.URL.suffix(),
+                    demo.simulator.baseUrl().toString());
             settings.putAll(overrides);
             demo.node = demo.track(BursarNode.start(new BursarConfig(settings)));
             demo.node.awaitRunning(READY_TIMEOUT);
@@ -118,7 +135,7 @@ public final class Demo implements AutoCloseable {
         return node.gateway().url();
     }
 
-    /** The three requests the demo prints; each one works against a fresh demo. */
+    /** The requests the demo prints; each one works against a fresh demo. */
     public List<String> curlLines() {
         final String base = url();
         final String auth = " -H 'Authorization: Bearer " + acmeKey + "'";
@@ -128,7 +145,11 @@ public final class Demo implements AutoCloseable {
                 "curl -s -X POST " + base + "/v1/partners/acme/debits" + json
                         + "'{\"amountMinor\":2500,\"currency\":\"EUR\"}'",
                 "curl -s -X POST " + base + "/v1/partners/acme/holds" + json
-                        + "'{\"holdId\":\"order-42\",\"amountMinor\":10000,\"currency\":\"EUR\",\"ttlMs\":600000}'");
+                        + "'{\"holdId\":\"order-42\",\"amountMinor\":10000,\"currency\":\"EUR\",\"ttlMs\":600000}'",
+                "curl -s -X POST " + base + "/v1/payments" + json + "'{\"paymentId\":\"pay-1\",\"partnerId\":\"acme\","
+                        + "\"amountMinor\":4200,\"currency\":\"EUR\",\"method\":\"PROVIDER\",\"providerId\":\"" + PROVIDER_ID
+                        + "\"}'",
+                "curl -s" + auth + " '" + base + "/v1/payments/pay-1?waitMs=10000'");
     }
 
     /** An API key with the admin role. */
@@ -147,6 +168,11 @@ public final class Demo implements AutoCloseable {
 
     public String registryUrl() {
         return registry.url();
+    }
+
+    /** The provider simulator's base URL; {@code GET <url>/stats} shows what it was asked. */
+    public String simulatorUrl() {
+        return simulator.baseUrl().toString();
     }
 
     /** The registry child process, so callers can check it is gone after {@link #close}. */

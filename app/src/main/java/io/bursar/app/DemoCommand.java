@@ -27,6 +27,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("  Gateway:  " + demo.url());
             System.out.println("  Kafka:    " + demo.bootstrapServers());
             System.out.println("  Registry: " + demo.registryUrl());
+            System.out.println("  Provider: " + demo.simulatorUrl() + " (simulator; GET /stats)");
             System.out.println("  Metrics:  " + demo.url() + "/metrics   API: " + demo.url() + "/openapi.json");
             System.out.println("  API keys: admin " + demo.adminKey() + "   partner acme " + demo.acmeKey());
             System.out.println("Sample partners: " + String.join(", ", Demo.SAMPLE_PARTNERS.keySet().stream().sorted().toList())

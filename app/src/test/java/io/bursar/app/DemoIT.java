@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The README's first command, minus the terminal: the demo starts on a real broker and the real
- * registry process, and the three curl lines it prints work as printed.
+ * registry process, and the curl lines it prints work as printed.
  */
 class DemoIT {
 
@@ -26,7 +26,7 @@ class DemoIT {
             System.out.printf("Demo started in %.1f s%n", demo.startupTime().toMillis() / 1000.0);
             registryPid = demo.registryPid();
             final List<String> lines = demo.curlLines();
-            assertThat(lines).hasSize(3);
+            assertThat(lines).hasSize(5);
 
             final JsonNode balance = json.readTree(run(lines.get(0)));
             assertThat(balance.get("partnerId").asText()).isEqualTo("acme");
@@ -34,9 +34,13 @@ class DemoIT {
 
             assertThat(json.readTree(run(lines.get(1))).get("commandId").asText()).isNotBlank();
             assertThat(json.readTree(run(lines.get(2))).get("commandId").asText()).isNotBlank();
+            assertThat(json.readTree(run(lines.get(3))).get("paymentId").asText()).isEqualTo("pay-1");
+            // The provider payment, through the dispatcher and the simulator, long-polled until it is final.
+            final JsonNode payment = json.readTree(run(lines.get(4)));
+            assertThat(payment.get("status").asText()).as("payment %s", payment).isEqualTo("SUCCEEDED");
 
-            // The debit of 2,500 and the hold of 10,000 show in the balance once processed.
-            final long expectedAvailable = Demo.SAMPLE_PARTNERS.get("acme") - 2_500 - 10_000;
+            // The debit of 2,500 and the hold of 10,000 show in the balance once processed, and the payment's 4,200.
+            final long expectedAvailable = Demo.SAMPLE_PARTNERS.get("acme") - 2_500 - 10_000 + 4_200;
             final Instant deadline = Instant.now().plusSeconds(30);
             JsonNode after = balance;
             while (account(after).get("availableMinor").asLong() != expectedAvailable && Instant.now().isBefore(deadline)) {

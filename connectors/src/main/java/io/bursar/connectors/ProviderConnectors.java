@@ -1,6 +1,7 @@
 // The registry: one connector per provider id, built from the providers.<id>.* configuration block.
 package io.bursar.connectors;
 
+import io.bursar.schemas.ProviderIds;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -14,7 +15,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * Holds the connector and the typed configuration of every configured provider.
@@ -34,7 +34,6 @@ public final class ProviderConnectors implements AutoCloseable {
     public static final int PROVIDERS_MAX = 64;
 
     /** Ids become key segments and partition names, so they stay short and plain. */
-    private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     private final Map<String, ProviderConfig> configs;
     private final Map<String, ProviderConnector> connectors;
@@ -93,9 +92,9 @@ public final class ProviderConnectors implements AutoCloseable {
                 throw new IllegalArgumentException("malformed provider key '" + key + "': expected providers.<id>.<setting>");
             }
             final String providerId = rest.substring(0, dot);
-            if (!PROVIDER_ID.matcher(providerId).matches()) {
+            if (!ProviderIds.isValid(providerId)) {
                 throw new IllegalArgumentException("bad provider id '" + providerId + "' in key '" + key
-                        + "': expected " + PROVIDER_ID.pattern());
+                        + "': expected " + ProviderIds.PATTERN.pattern());
             }
             final Optional<ProviderSetting> setting = ProviderSetting.bySuffix(rest.substring(dot + 1));
             if (setting.isEmpty()) {

@@ -2,10 +2,13 @@ package io.bursar.gateway;
 
 import io.bursar.schemas.payments.PaymentEvent;
 
-/** The JSON shape of a command's outcome: accepted or rejected with a reason, and the balance after it. */
+/**
+ * The JSON shape of a command's outcome: accepted or rejected with a reason, the balance after it and,
+ * for a payment command, the payment as the command left it (null otherwise).
+ */
 record CommandOutcomeView(String commandId, String partnerId, String type, String outcome, String reason,
                           Long amountMinor, String currency, String holdId, Long availableMinorAfter,
-                          Long heldMinorAfter, String processedAt) {
+                          Long heldMinorAfter, String processedAt, PaymentView payment) {
 
     static CommandOutcomeView of(final PaymentEvent event) {
         return new CommandOutcomeView(event.getCommandId(), event.getPartnerId(), event.getType().name(),
@@ -15,6 +18,7 @@ record CommandOutcomeView(String commandId, String partnerId, String type, Strin
                 event.getHoldId(),
                 event.getBalanceAfter() == null ? null : event.getBalanceAfter().getAvailableMinor(),
                 event.getBalanceAfter() == null ? null : event.getBalanceAfter().getHeldMinor(),
-                event.getProcessedAt().toString());
+                event.getProcessedAt().toString(),
+                event.getPayment() == null ? null : PaymentView.of(event.getPayment()));
     }
 }

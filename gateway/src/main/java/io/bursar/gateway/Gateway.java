@@ -3,6 +3,7 @@ package io.bursar.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.queries.RoutedRead;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -61,22 +62,29 @@ public final class Gateway implements AutoCloseable {
     private final Settings settings;
     private final List<String> endpoints = Collections.synchronizedList(new ArrayList<>());
 
-    /** A gateway not yet listening; {@code ready} answers /health/ready, {@code metrics} gets timers and is /metrics. */
+    /**
+     * A gateway not yet listening; {@code ready} answers /health/ready, {@code metrics} gets timers and is /metrics.
+     * {@code payments} must long-poll until a payment is final, as {@code GET /v1/payments/{id}?waitMs=} promises:
+     * {@code router.reads(reader, payment -> PaymentStatuses.isTerminal(payment.getStatus()))}.
+     */
     public Gateway(final Settings settings, final CommandPublisher publisher,
                    final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> commandOutcomes,
-                   final BooleanSupplier ready, final PrometheusMeterRegistry metrics) {
-        this(settings, publisher, balances, commandOutcomes, ready, metrics, System::nanoTime);
+                   final RoutedRead<Payment> payments, final BooleanSupplier ready,
+                   final PrometheusMeterRegistry metrics) {
+        this(settings, publisher, balances, commandOutcomes, payments, ready, metrics, System::nanoTime);
     }
 
     /** As the public constructor, with the clock of the rate limits given, for tests. */
     Gateway(final Settings settings, final CommandPublisher publisher,
             final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> commandOutcomes,
-            final BooleanSupplier ready, final PrometheusMeterRegistry metrics, final LongSupplier nanoClock) {
+            final RoutedRead<Payment> payments, final BooleanSupplier ready, final PrometheusMeterRegistry metrics,
+            final LongSupplier nanoClock) {
         this.settings = settings;
         final ObjectMapper mapper = new ObjectMapper();
-        final PartnerBalanceHandlers partners = new PartnerBalanceHandlers(mapper, publisher, settings,
-                Clock.systemUTC());
-        final ReadHandlers reads = new ReadHandlers(balances, commandOutcomes, settings.longPollMax());
+        final CommandSubmitter commands = new CommandSubmitter(publisher, settings.publishTimeout(), Clock.systemUTC());
+        final PartnerBalanceHandlers partners = new PartnerBalanceHandlers(mapper, commands, settings.holdTtlMsMax());
+        final PaymentHandlers paymentCommands = new PaymentHandlers(mapper, commands, payments);
+        final ReadHandlers reads = new ReadHandlers(balances, commandOutcomes, payments, settings.longPollMax());
         final OperationsHandlers operations = new OperationsHandlers(mapper, ready, metrics);
         final AccessControl access = new AccessControl(settings.apiKeys(), new RateLimiter(settings.ratePerSecond(),
                 settings.rateBurst(), Math.max(1, settings.apiKeys().size()), nanoClock));
@@ -94,14 +102,14 @@ public final class Gateway implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.requestLogger.http(http::record);
             config.events.handlerAdded(this::remember);
-            routes(config, access, partners, reads, operations);
+            routes(config, access, partners, paymentCommands, reads, operations);
             errors(config);
         });
     }
 
     private static void routes(final JavalinConfig config, final AccessControl access,
-                               final PartnerBalanceHandlers partners, final ReadHandlers reads,
-                               final OperationsHandlers operations) {
+                               final PartnerBalanceHandlers partners, final PaymentHandlers payments,
+                               final ReadHandlers reads, final OperationsHandlers operations) {
         // Before every matched route, ahead of any body parsing: key, rate, partner scope.
         config.routes.beforeMatched(access::check);
 
@@ -112,6 +120,10 @@ public final class Gateway implements AutoCloseable {
         config.routes.post("/v1/partners/{partnerId}/holds/{holdId}/release", partners::release);
         config.routes.get("/v1/partners/{partnerId}/balance", reads::balance);
         config.routes.get("/v1/commands/{commandId}", reads::command);
+        // Payments are keyed by paymentId, not by partner: handlers check the partner once they know it.
+        config.routes.post("/v1/payments", payments::request);
+        config.routes.get("/v1/payments/{paymentId}", reads::payment);
+        config.routes.post("/v1/payments/{paymentId}/refund", payments::refund);
 
         config.routes.get("/health/live", operations::live, RouteAccess.OPEN);
         config.routes.get("/health/ready", operations::ready, RouteAccess.OPEN);

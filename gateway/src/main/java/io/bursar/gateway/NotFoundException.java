@@ -13,4 +13,9 @@ final class NotFoundException extends RuntimeException {
     static NotFoundException partner(final String partnerId) {
         return new NotFoundException("partner " + partnerId + " not found");
     }
+
+    /** No payment {@code paymentId}, or not the caller's: the two answer alike. */
+    static NotFoundException payment(final String paymentId) {
+        return new NotFoundException("payment " + paymentId + " not found");
+    }
 }

@@ -6,40 +6,26 @@ import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.Credit;
 import io.bursar.schemas.payments.Debit;
 import io.bursar.schemas.payments.HoldFunds;
-import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** Handlers of the partner-balance command routes: validate, then publish a command. Nothing else. */
 final class PartnerBalanceHandlers {
 
-    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final Set<String> MONEY_FIELDS = Set.of("amountMinor", "currency");
     private static final Set<String> HOLD_FIELDS = Set.of("holdId", "amountMinor", "currency", "ttlMs");
 
     private final ObjectMapper mapper;
-    private final CommandPublisher publisher;
-    private final Duration publishTimeout;
+    private final CommandSubmitter commands;
     private final long holdTtlMsMax;
-    private final Clock clock;
 
-    PartnerBalanceHandlers(final ObjectMapper mapper, final CommandPublisher publisher,
-                           final Gateway.Settings settings,
-                           final Clock clock) {
+    PartnerBalanceHandlers(final ObjectMapper mapper, final CommandSubmitter commands, final long holdTtlMsMax) {
         this.mapper = mapper;
-        this.publisher = publisher;
-        this.publishTimeout = settings.publishTimeout();
-        this.holdTtlMsMax = settings.holdTtlMsMax();
-        this.clock = clock;
+        this.commands = commands;
+        this.holdTtlMsMax = holdTtlMsMax;
     }
 
     void credit(final Context ctx) throws Exception {
@@ -87,17 +73,8 @@ final class PartnerBalanceHandlers {
 
     private void publish(final Context ctx, final Object payload) throws InterruptedException {
         final String partnerId = RequestBody.requireId("partnerId", ctx.pathParam("partnerId"));
-        final String key = ctx.header(IDEMPOTENCY_KEY);
-        final String commandId = key == null ? UUID.randomUUID().toString() : RequestBody.requireId(IDEMPOTENCY_KEY, key);
-        final PaymentCommand command = PaymentCommand.newBuilder()
-                .setCommandId(commandId).setPartnerId(partnerId).setIssuedAt(clock.instant()).setPayload(payload)
-                .build();
-        try {
-            // 202 means durably on the command topic: wait for the broker's acknowledgement, bounded.
-            publisher.publish(command).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (final ExecutionException | TimeoutException e) {
-            throw new UnavailableException("command not accepted by Kafka: " + e);
-        }
+        final String commandId = CommandSubmitter.commandId(ctx);
+        commands.submit(commandId, partnerId, payload);
         ctx.status(HttpStatus.ACCEPTED).json(new CommandAccepted(commandId,
                 Map.of("status", "/v1/commands/" + commandId, "balance", "/v1/partners/" + partnerId + "/balance")));
     }

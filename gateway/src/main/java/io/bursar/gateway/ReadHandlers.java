@@ -4,6 +4,7 @@ import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.RoutedRead;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.javalin.http.Context;
 import java.time.Duration;
@@ -25,12 +26,14 @@ final class ReadHandlers {
 
     private final RoutedRead<PartnerBalance> balances;
     private final RoutedRead<PaymentEvent> outcomes;
+    private final RoutedRead<Payment> payments;
     private final Duration longPollMax;
 
     ReadHandlers(final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> outcomes,
-                 final Duration longPollMax) {
+                 final RoutedRead<Payment> payments, final Duration longPollMax) {
         this.balances = balances;
         this.outcomes = outcomes;
+        this.payments = payments;
         this.longPollMax = longPollMax;
     }
 
@@ -48,6 +51,15 @@ final class ReadHandlers {
         answer(ctx, outcomes.read(commandId, request(ctx), wait), CommandOutcomeView::of,
                 event -> caller.mayAccessPartner(event.getPartnerId()),
                 () -> new NotFoundException("command " + commandId + " not found"));
+    }
+
+    void payment(final Context ctx) {
+        final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
+        final Duration wait = waitOf(ctx);
+        final Caller caller = Caller.of(ctx);
+        // The read waits until the payment is in a final state (the router's condition), then answers at once.
+        answer(ctx, payments.read(paymentId, request(ctx), wait), PaymentView::of,
+                payment -> caller.mayAccessPartner(payment.getPartnerId()), () -> NotFoundException.payment(paymentId));
     }
 
     private Duration waitOf(final Context ctx) {
@@ -90,6 +102,13 @@ final class ReadHandlers {
 
     private static OwnerRouter.Request request(final Context ctx) {
         final String query = ctx.queryString();
+        return new OwnerRouter.Request(ctx.path() + (query == null || query.isEmpty() ? "" : "?" + query),
+                credentials(ctx), ctx.header(PeerForwarder.FORWARDED_HEADER) != null,
+                ctx.header(PeerForwarder.STANDBY_HEADER) != null);
+    }
+
+    /** The caller's credential headers, which a peer answering a forwarded read checks again. */
+    static Map<String, String> credentials(final Context ctx) {
         final Map<String, String> pass = new HashMap<>();
         for (final String name : CREDENTIAL_HEADERS) {
             final String value = ctx.header(name);
@@ -97,7 +116,6 @@ final class ReadHandlers {
                 pass.put(name, value);
             }
         }
-        return new OwnerRouter.Request(ctx.path() + (query == null || query.isEmpty() ? "" : "?" + query), pass,
-                ctx.header(PeerForwarder.FORWARDED_HEADER) != null, ctx.header(PeerForwarder.STANDBY_HEADER) != null);
+        return pass;
     }
 }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.schemas.CurrencyCodes;
+import io.bursar.schemas.ProviderIds;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Typed, field-by-field reading of a JSON request body that collects every problem before failing:
@@ -100,6 +103,57 @@ final class RequestBody {
             return null;
         }
         return value;
+    }
+
+    /** Like {@link #id}, but absent (or null) is allowed and reads as null. */
+    String optionalId(final String field) {
+        return has(field) ? id(field) : null;
+    }
+
+    /** A provider id by the one rule the connectors and the dispatcher use ({@link ProviderIds}). */
+    String providerId(final String field) {
+        final String value = text(field);
+        if (value != null && !ProviderIds.isValid(value)) {
+            errors.add(new FieldError(field, "must be 1 to 63 characters of a-z 0-9 _ -, starting with a-z or 0-9"));
+            return null;
+        }
+        return value;
+    }
+
+    /** One of {@code allowed}, by its exact name. */
+    <E extends Enum<E>> E oneOf(final String field, final Collection<E> allowed) {
+        final String value = text(field);
+        if (value == null) {
+            return null;
+        }
+        for (final E candidate : allowed) {
+            if (candidate.name().equals(value)) {
+                return candidate;
+            }
+        }
+        errors.add(new FieldError(field, "must be one of "
+                + allowed.stream().map(Enum::name).collect(Collectors.joining(", "))));
+        return null;
+    }
+
+    /** True when {@code field} is present and not null. */
+    boolean has(final String field) {
+        final JsonNode node = root.get(field);
+        return node != null && !node.isNull();
+    }
+
+    /** Reports {@code field} as an error when it is present: it does not go with the rest of the body. */
+    void refuse(final String field, final String why) {
+        if (has(field)) {
+            errors.add(new FieldError(field, why));
+        }
+    }
+
+    /** Reports {@code field} as an error when it is absent: the rest of the body needs it. */
+    void require(final String field, final String why) {
+        if (!has(field)) {
+            errors.add(new FieldError(field, why));
+        }
     }
 
     /** Throws the collected errors, if any. */

@@ -130,7 +130,7 @@ class AccessControlTest {
                 final Response response = route == WRITES.size()
                         ? client.get(ACME_KEY, "/v1/partners/" + partner + "/balance")
                         : client.post(ACME_KEY, "/v1/partners/" + partner + WRITES.get(route).get(0),
-                                WRITES.get(route).get(1), Map.of(PartnerBalanceHandlers.IDEMPOTENCY_KEY, "k-" + i));
+                                WRITES.get(route).get(1), Map.of(CommandSubmitter.IDEMPOTENCY_KEY, "k-" + i));
                 assertThat(response.code()).as("request %d to %s", i, partner).isEqualTo(404);
                 assertThat(client.body(response).get("error").asText()).isEqualTo("partner " + partner + " not found");
             }

@@ -1,16 +1,22 @@
 package io.bursar.gateway;
 
 import io.bursar.queries.OwnerRouter;
+import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.Read;
 import io.bursar.queries.RoutedRead;
-import io.bursar.schemas.payments.PaymentEvent;
-import java.time.Duration;
+import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentCommand;
+import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.schemas.payments.PaymentMethod;
+import io.bursar.schemas.payments.PaymentStatus;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.TestConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
- * A gateway wired to fakes (a recording publisher, an in-memory balance lookup, a switchable readiness,
- * a hand-moved clock for rate limits), run under {@code JavalinTest}.
+ * A gateway wired to fakes (a recording publisher, in-memory balance, outcome and payment lookups, answers
+ * relayed from a pretend owner, a switchable readiness, a hand-moved clock for rate limits), run under
+ * {@code JavalinTest}.
  */
 final class GatewayFixture {
 
@@ -34,6 +41,9 @@ final class GatewayFixture {
     final List<PaymentCommand> published = new CopyOnWriteArrayList<>();
     final Map<String, Read<PartnerBalance>> reads = new ConcurrentHashMap<>();
     final Map<String, Read<PaymentEvent>> outcomes = new ConcurrentHashMap<>();
+    final Map<String, Read<Payment>> payments = new ConcurrentHashMap<>();
+    /** Answers relayed from a peer, by key: they win over the local maps. */
+    final Map<String, PeerForwarder.Answer> relayed = new ConcurrentHashMap<>();
     /** The routing request each read arrived with, last one last. */
     final List<OwnerRouter.Request> readRequests = new CopyOnWriteArrayList<>();
     /** The long-poll wait each read asked for, last one last. */
@@ -72,7 +82,7 @@ final class GatewayFixture {
             }
         };
         gateway = new Gateway(new GatewayConfig(config).settings(HOLD_TTL_MS_MAX), publisher,
-                routed(reads), routed(outcomes), () -> ready, registry, nanos::get);
+                routed(reads), routed(outcomes), routed(payments), () -> ready, registry, nanos::get);
     }
 
     GatewayFixture() {
@@ -84,6 +94,9 @@ final class GatewayFixture {
         return (key, request, wait) -> {
             readRequests.add(request);
             readWaits.add(wait);
+            if (relayed.containsKey(key)) {
+                return new OwnerRouter.Outcome.Relayed<>(relayed.get(key));
+            }
             final Read<V> read = answers.getOrDefault(key, new Read.Missing<>());
             if (read instanceof Read.Found<V> found) {
                 return new OwnerRouter.Outcome.Local<>(found.value(), null);
@@ -94,6 +107,15 @@ final class GatewayFixture {
             }
             return new OwnerRouter.Outcome.NotFound<>();
         };
+    }
+
+    /** A payment of {@code partnerId} for 1500 EUR through provider "stripe", in {@code status}. */
+    static Payment payment(final String paymentId, final String partnerId, final PaymentStatus status) {
+        return Payment.newBuilder().setPaymentId(paymentId).setPartnerId(partnerId).setCommandId("cmd-" + paymentId)
+                .setMethod(PaymentMethod.PROVIDER).setProviderId("stripe").setOrderId("order-7")
+                .setAmount(new Money(1_500L, "EUR")).setStatus(status).setAttempts(2)
+                .setProviderReference("ch_123").setCreatedAt(Instant.parse("2026-01-02T03:04:05Z"))
+                .setUpdatedAt(Instant.parse("2026-01-02T03:04:06.789Z")).build();
     }
 
     /** Runs {@code test} against the started gateway, then stops it. */

@@ -179,6 +179,6 @@ class PartnerBalanceHandlersTest {
     }
 
     private static Map<String, String> idempotencyKey(final String key) {
-        return Map.of(PartnerBalanceHandlers.IDEMPOTENCY_KEY, key);
+        return Map.of(CommandSubmitter.IDEMPOTENCY_KEY, key);
     }
 }

@@ -3,13 +3,16 @@ package io.bursar.queries;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * Answers a read by key wherever the key lives: locally when this instance owns it, else through the
  * owner (one hop, bounded), else through a standby when the owner cannot be reached. While the owner
  * is unknown (rebalancing) it retries for a bounded time and then gives up with {@link Outcome.Unavailable}.
+ * A long-poll reads again until the key is there and its value settled, or until its wait has passed.
  */
 public final class OwnerRouter {
 
@@ -55,9 +58,19 @@ public final class OwnerRouter {
         this.rebalanceWaitMax = rebalanceWaitMax;
     }
 
-    /** The reads of {@code reader}'s store, routed by this router. */
+    /** The reads of {@code reader}'s store, routed by this router; a long-poll waits for the key to appear. */
     public <V> RoutedRead<V> reads(final KeyLookup<String, V> reader) {
-        return (key, request, wait) -> route(reader, key, request, wait);
+        return reads(reader, value -> true);
+    }
+
+    /**
+     * The reads of {@code reader}'s store, routed by this router; a long-poll waits until the key is there
+     * and its value is {@code settled} (a payment in a final state, say), not merely until it appears.
+     */
+    public <V> RoutedRead<V> reads(final KeyLookup<String, V> reader, final Predicate<V> settled) {
+        Objects.requireNonNull(reader, "reader");
+        Objects.requireNonNull(settled, "settled");
+        return (key, request, wait) -> route(reader, key, request, wait, settled);
     }
 
     /** Routes one read. */
@@ -71,13 +84,27 @@ public final class OwnerRouter {
      */
     public <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request,
                                 final Duration wait) {
+        return route(reader, key, request, wait, value -> true);
+    }
+
+    /**
+     * As {@link #route(KeyLookup, String, Request, Duration)}, reading again also while the local value is
+     * not {@code settled}; after {@code wait} it answers what there is: the unsettled value, or not found.
+     * A relayed answer is final: the owner received the same path and query, so it did the waiting.
+     */
+    private <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request,
+                                 final Duration wait, final Predicate<V> settled) {
         final Instant waitDeadline = Instant.now().plus(wait);
         while (true) {
             final Outcome<V> outcome = routeOnce(reader, key, request, wait);
-            if (!(outcome instanceof Outcome.NotFound) || !Instant.now().isBefore(waitDeadline)) {
+            final boolean waitable = outcome instanceof Outcome.NotFound
+                    || outcome instanceof Outcome.Local<V> local && !settled.test(local.value());
+            final Instant now = Instant.now();
+            if (!waitable || !now.isBefore(waitDeadline)) {
                 return outcome;
             }
-            pause(POLL_INTERVAL);
+            final Duration left = Duration.between(now, waitDeadline);
+            pause(left.compareTo(POLL_INTERVAL) < 0 ? left : POLL_INTERVAL);
         }
     }
 

@@ -6,6 +6,9 @@ import java.time.Duration;
 @FunctionalInterface
 public interface RoutedRead<V> {
 
-    /** Answers {@code key} for {@code request}, waiting up to {@code wait} for a missing key to appear. */
+    /**
+     * Answers {@code key} for {@code request}, waiting up to {@code wait} while the key is missing or its
+     * value not yet settled (see {@link OwnerRouter#reads(KeyLookup, java.util.function.Predicate)}).
+     */
     OwnerRouter.Outcome<V> read(String key, OwnerRouter.Request request, Duration wait);
 }

@@ -137,6 +137,67 @@ class OwnerRouterTest {
                 .isInstanceOf(OwnerRouter.Outcome.NotFound.class);
     }
 
+    @Test
+    void aConditionalLongPollAnswersAsSoonAsTheValueSettles() {
+        final Instant settlesAt = Instant.now().plusMillis(300);
+        final Instant start = Instant.now();
+
+        final OwnerRouter.Outcome<String> outcome = router.reads(lookup(() -> new Read.Found<>(
+                Instant.now().isAfter(settlesAt) ? "SUCCEEDED" : "QUEUED")), "SUCCEEDED"::equals)
+                .read("k", CLIENT, Duration.ofSeconds(5));
+
+        assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("SUCCEEDED", null));
+        assertThat(Duration.between(start, Instant.now())).isBetween(Duration.ofMillis(300), Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aValueStillUnsettledWhenTheWaitEndsIsAnsweredAsItIs() {
+        final AtomicInteger reads = new AtomicInteger();
+        final Instant start = Instant.now();
+
+        final OwnerRouter.Outcome<String> outcome = router.reads(lookup(() -> {
+            reads.incrementAndGet();
+            return new Read.Found<>("QUEUED");
+        }), "SUCCEEDED"::equals).read("k", CLIENT, Duration.ofMillis(300));
+
+        final Duration took = Duration.between(start, Instant.now());
+        assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("QUEUED", null));
+        assertThat(took).isBetween(Duration.ofMillis(300), Duration.ofMillis(300 + 1_000));
+        assertThat(reads.get()).isGreaterThan(2);
+        assertThat(router.reads(lookup(Read.Missing::new), "SUCCEEDED"::equals)
+                .read("k", CLIENT, Duration.ofMillis(100)))
+                .isInstanceOf(OwnerRouter.Outcome.NotFound.class);
+    }
+
+    @Test
+    void withoutAConditionAnyValueEndsTheLongPoll() {
+        final Instant start = Instant.now();
+
+        assertThat(router.reads(lookup(() -> new Read.Found<>("QUEUED"))).read("k", CLIENT, Duration.ofSeconds(5)))
+                .isEqualTo(new OwnerRouter.Outcome.Local<>("QUEUED", null));
+        assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aConditionalLongPollOwnedElsewhereWaitsAtTheOwnerAndItsAnswerIsRelayedOnce() throws IOException {
+        // The owner takes longer than the forward timeout: its long-poll's wait extends the timeout.
+        final OwnerRouter shortTimeouts = new OwnerRouter(new PeerForwarder(Duration.ofMillis(200), meters),
+                REBALANCE_WAIT);
+        final HostInfo owner = peer(200, "{\"status\":\"QUEUED\"}", Duration.ofMillis(500));
+        final OwnerRouter.Request longPoll = new OwnerRouter.Request("/v1/things/k?waitMs=1000", Map.of(), false,
+                false);
+
+        final OwnerRouter.Outcome<String> outcome = shortTimeouts.reads(
+                lookup(() -> new Read.Elsewhere<>(owner, Set.of(), 2)), value -> false)
+                .read("k", longPoll, Duration.ofMillis(1_000));
+
+        assertThat(((OwnerRouter.Outcome.Relayed<String>) outcome).answer().body())
+                .isEqualTo("{\"status\":\"QUEUED\"}");
+        // Not asked again although the answer looks unsettled and the wait had time left: the owner waited.
+        assertThat(seenByPeers).singleElement()
+                .satisfies(headers -> assertThat(headers).containsEntry("path", "/v1/things/k?waitMs=1000"));
+    }
+
     private static KeyLookup<String, String> lookup(final Supplier<Read<String>> active) {
         return new Lookup<>(active, () -> new Read.Unavailable<>("no standby here"));
     }
@@ -160,12 +221,22 @@ class OwnerRouterTest {
 
     /** A peer instance answering every request with {@code status} and {@code body}, recording what it saw. */
     private HostInfo peer(final int status, final String body) throws IOException {
+        return peer(status, body, Duration.ZERO);
+    }
+
+    /** As {@link #peer(int, String)}, answering only after {@code delay} (an owner that long-polls). */
+    private HostInfo peer(final int status, final String body, final Duration delay) throws IOException {
         final HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             final Map<String, String> seen = new java.util.HashMap<>();
             seen.put("path", exchange.getRequestURI().toString());
             exchange.getRequestHeaders().forEach((name, values) -> seen.put(name.toLowerCase(), values.get(0)));
             seenByPeers.add(seen);
+            try {
+                Thread.sleep(delay.toMillis());
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -17,13 +18,20 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class Topics {
 
-    /** One topic with the serdes of its keys and values. */
-    public record Topic<K, V>(String name, int partitions, Serde<K> keySerde, Serde<V> valueSerde) {
+    /** One topic with the serdes of its keys and values, and the topic configs it is created with. */
+    public record Topic<K, V>(String name, int partitions, Serde<K> keySerde, Serde<V> valueSerde,
+                              Map<String, String> configs) {
         public Topic {
             Objects.requireNonNull(name, "name");
             if (partitions < 1) {
                 throw new IllegalArgumentException("partitions must be >= 1: " + name);
             }
+            configs = Map.copyOf(configs);
+        }
+
+        /** A topic created with the cluster's defaults. */
+        public Topic(final String name, final int partitions, final Serde<K> keySerde, final Serde<V> valueSerde) {
+            this(name, partitions, keySerde, valueSerde, Map.of());
         }
     }
 
@@ -45,6 +53,11 @@ public final class Topics {
      * and the attempts made in headers.
      */
     public final Topic<String, ProviderCall> providerDeadLetters;
+    /**
+     * Every final provider outcome, keyed by the call's idempotency key; compacted, and never deleted by a
+     * reset, so reprocessing history reuses what providers answered instead of calling them again.
+     */
+    public final Topic<String, ProviderCallResult> providerOutcomes;
 
     private final Map<String, ?> serdeConfig;
 
@@ -56,6 +69,8 @@ public final class Topics {
         this.providerRequests = new Topic<>("provider-requests", partitions, Serdes.String(), valueSerde(ProviderCall.class));
         this.providerResults = new Topic<>("provider-results", partitions, Serdes.String(), valueSerde(ProviderCallResult.class));
         this.providerDeadLetters = new Topic<>("provider-requests-dlq", 1, Serdes.String(), valueSerde(ProviderCall.class));
+        this.providerOutcomes = new Topic<>("provider-outcomes", partitions, Serdes.String(),
+                valueSerde(ProviderCallResult.class), Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
     }
 
     /**
@@ -70,7 +85,8 @@ public final class Topics {
 
     /** Every topic, for creating them on a cluster. */
     public List<Topic<?, ?>> all() {
-        return List.of(paymentCommands, paymentEvents, deadLetters, providerRequests, providerResults, providerDeadLetters);
+        return List.of(paymentCommands, paymentEvents, deadLetters, providerRequests, providerResults, providerDeadLetters,
+                providerOutcomes);
     }
 
     /** A value serde for a stored-state record, configured like the topic serdes (for state stores). */

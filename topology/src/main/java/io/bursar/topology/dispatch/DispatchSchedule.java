@@ -1,9 +1,9 @@
 // The per-provider queue order of waiting calls, so each provider's due calls are found by one range scan.
 package io.bursar.topology.dispatch;
 
+import io.bursar.schemas.ProviderIds;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -18,9 +18,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * tokens, hide every other provider's due calls behind it.
  */
 final class DispatchSchedule {
-
-    /** Provider ids are key prefixes; without '/' a prefix can never swallow another provider's entries. */
-    static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
     private static final char SEPARATOR = '/';
     /** The character after the separator: the upper bound of a prefix range. */
@@ -78,7 +75,8 @@ final class DispatchSchedule {
     }
 
     static String entryKey(final String providerId, final long notBeforeMs, final String callKey) {
-        if (!PROVIDER_ID.matcher(providerId).matches()) {
+        // Provider ids hold no '/': one provider's prefix never swallows another provider's entries.
+        if (!ProviderIds.isValid(providerId)) {
             throw new IllegalArgumentException("bad provider id: " + providerId);
         }
         if (notBeforeMs < 0) {

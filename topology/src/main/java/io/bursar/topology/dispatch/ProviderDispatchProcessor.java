@@ -5,6 +5,7 @@ import io.bursar.connectors.ProviderConnector;
 import io.bursar.connectors.ProviderConnectors;
 import io.bursar.connectors.ProviderRequest;
 import io.bursar.connectors.ProviderResult;
+import io.bursar.schemas.ProviderIds;
 import io.bursar.schemas.dispatch.ProviderCall;
 import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import io.bursar.schemas.dispatch.ProviderCallResult;
@@ -32,6 +33,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +57,8 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     public static final String SCHEDULE_STORE = "dispatch-schedule";
     /** The IN_FLIGHT calls of {@link #QUEUE_STORE}: call key → providerId, so a restart finds them without a full scan. */
     public static final String IN_FLIGHT_STORE = "dispatch-in-flight";
+    /** Global, read-only: idempotency key → the call's recorded final {@link ProviderCallResult}. */
+    public static final String OUTCOMES_STORE = "recorded-outcomes";
 
     /** Header of a dead-lettered call: why it failed. */
     public static final String HEADER_ERROR_REASON = "bursar.error.reason";
@@ -78,6 +83,8 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, QueuedCall> queue;
     private KeyValueStore<String, String> inFlightIndex;
+    /** The global table's store: timestamped, as every DSL table's is. */
+    private ReadOnlyKeyValueStore<String, ValueAndTimestamp<ProviderCallResult>> recordedOutcomes;
     private DispatchSchedule schedule;
     private long startedAtMs;
     private int inFlightTotal;
@@ -106,6 +113,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         this.context = context;
         this.queue = context.getStateStore(QUEUE_STORE);
         this.inFlightIndex = context.getStateStore(IN_FLIGHT_STORE);
+        this.recordedOutcomes = Objects.requireNonNull(context.getStateStore(OUTCOMES_STORE), OUTCOMES_STORE);
         this.schedule = new DispatchSchedule(context.getStateStore(SCHEDULE_STORE));
         this.startedAtMs = context.currentSystemTimeMs();
         this.inFlightTotal = 0;
@@ -131,6 +139,14 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
                     invalid.get(), nowMs);
             return;
         }
+        final ProviderCallResult recorded = ValueAndTimestamp.getValueOrNull(recordedOutcomes.get(call.getIdempotencyKey()));
+        if (recorded != null) {
+            // Answered before (history being reprocessed after a reset): the provider is not asked again.
+            LOG.info("Call {} already has outcome {}; reusing it", call.getIdempotencyKey(), recorded.getOutcome());
+            context.forward(new Record<String, SpecificRecord>(call.getPartnerId(),
+                    ProviderCallResult.newBuilder(recorded).build(), nowMs));
+            return;
+        }
         final String callKey = call.getProviderId() + '/' + call.getIdempotencyKey();
         if (queue.get(callKey) != null) {
             // The same call is already pending; its one result answers this copy too.
@@ -144,7 +160,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
 
     private Optional<String> invalidity(final String key, final ProviderCall call) {
         final String providerId = call.getProviderId();
-        if (!DispatchSchedule.PROVIDER_ID.matcher(providerId).matches()) {
+        if (!ProviderIds.isValid(providerId)) {
             return Optional.of("invalid providerId");
         }
         if (!providerId.equals(key)) {

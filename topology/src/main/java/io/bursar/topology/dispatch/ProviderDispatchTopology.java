@@ -11,17 +11,24 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongUnaryOperator;
+import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * Builds {@code provider-requests} → {@link ProviderDispatchProcessor} on persistent RocksDB stores →
- * {@code provider-results}, plus failed calls → {@code provider-requests-dlq}.
+ * {@code provider-results}, plus failed calls → {@code provider-requests-dlq}, plus every final outcome
+ * → {@code provider-outcomes} (keyed by idempotency key), which the dispatcher reads back as a global
+ * table so that a call answered once, even before a reset, is never made again.
  *
  * <p>The request topic is keyed by providerId, so one task owns each provider and its rate limit
  * holds across all instances.
@@ -66,6 +73,14 @@ public final class ProviderDispatchTopology {
                 Stores.persistentKeyValueStore(ProviderDispatchProcessor.IN_FLIGHT_STORE),
                 Serdes.String(), Serdes.String()));
 
+        builder.globalTable(topics.providerOutcomes.name(),
+                Consumed.with(topics.providerOutcomes.keySerde(), topics.providerOutcomes.valueSerde())
+                        .withName(topics.providerOutcomes.name() + "-source"),
+                Materialized.<String, ProviderCallResult, KeyValueStore<Bytes, byte[]>>as(
+                                ProviderDispatchProcessor.OUTCOMES_STORE)
+                        .withKeySerde(topics.providerOutcomes.keySerde())
+                        .withValueSerde(topics.providerOutcomes.valueSerde()));
+
         builder.stream(topics.providerRequests.name(),
                         Consumed.with(topics.providerRequests.keySerde(), topics.providerRequests.valueSerde())
                                 .withName(topics.providerRequests.name() + "-source"))
@@ -74,11 +89,21 @@ public final class ProviderDispatchTopology {
                         ProviderDispatchProcessor.QUEUE_STORE, ProviderDispatchProcessor.SCHEDULE_STORE,
                         ProviderDispatchProcessor.IN_FLIGHT_STORE)
                 .split(Named.as("dispatch-"))
-                .branch((key, value) -> value instanceof ProviderCallResult, Branched.withConsumer(results -> results
-                        .mapValues(value -> (ProviderCallResult) value, Named.as("dispatch-as-results"))
-                        .to(topics.providerResults.name(),
-                                Produced.with(topics.providerResults.keySerde(), topics.providerResults.valueSerde())
-                                        .withName(topics.providerResults.name() + "-sink")), "results"))
+                .branch((key, value) -> value instanceof ProviderCallResult, Branched.withConsumer(results -> {
+                    final KStream<String, ProviderCallResult> typed =
+                            results.mapValues(value -> (ProviderCallResult) value, Named.as("dispatch-as-results"));
+                    typed.to(topics.providerResults.name(),
+                            Produced.with(topics.providerResults.keySerde(), topics.providerResults.valueSerde())
+                                    .withName(topics.providerResults.name() + "-sink"));
+                    typed.filter((partnerId, result) -> result.getOutcome() != ProviderCallOutcome.SUBMITTED,
+                                    Named.as("final-outcomes"))
+                            .selectKey((partnerId, result) -> result.getIdempotencyKey(),
+                                    Named.as("key-by-idempotency-key"))
+                            .to(topics.providerOutcomes.name(),
+                                    Produced.with(topics.providerOutcomes.keySerde(),
+                                                    topics.providerOutcomes.valueSerde())
+                                            .withName(topics.providerOutcomes.name() + "-sink"));
+                }, "results"))
                 .branch((key, value) -> value instanceof ProviderCall, Branched.withConsumer(failed -> failed
                         .mapValues(value -> (ProviderCall) value, Named.as("dispatch-as-dead-letters"))
                         .to(topics.providerDeadLetters.name(),

@@ -1,6 +1,8 @@
 // The pacing of one provider's calls: a token bucket plus a one-second sliding window of call starts.
 package io.bursar.topology.dispatch;
 
+import java.util.Arrays;
+
 /**
  * A token bucket that holds at most {@code burst} tokens and gains {@code ratePerSecond} tokens per
  * second; every call started takes one token. A bucket alone allows {@code burst + rate · T} calls in
@@ -8,8 +10,11 @@ package io.bursar.topology.dispatch;
  * also remembered and a call starts only while fewer than {@code ratePerSecond} started in the
  * preceding 1,000 ms: the provider's rate then holds in every one-second window (DESIGN invariant 5).
  *
- * <p>Lifecycle: created empty when its dispatcher starts, so a failover never lets a new owner spend
- * tokens its predecessor already spent; used only on the stream thread.
+ * <p>Lifecycle: created when its dispatcher starts, empty and with a full window, as if the previous
+ * owner had made {@code ratePerSecond} calls at that instant: a new owner knows nothing of the calls its
+ * predecessor made just before it stopped, so it starts no call for one window and then from an empty
+ * bucket, and no one-second window ever holds more than the rate across a failover. Used only on the
+ * stream thread.
  */
 final class TokenBucket {
 
@@ -27,7 +32,7 @@ final class TokenBucket {
     private int oldest;
     private int starts;
 
-    /** An empty bucket whose refill starts at {@code startMs}. */
+    /** An empty bucket whose refill starts at {@code startMs}, with its window full until one second later. */
     TokenBucket(final ProviderLimits limits, final long startMs) {
         this.limits = limits;
         this.capacityMilli = limits.burst() * MILLI;
@@ -35,6 +40,8 @@ final class TokenBucket {
         this.tokensMilli = 0;
         this.refilledAtMs = startMs;
         this.startsMs = new long[limits.ratePerSecond()];
+        Arrays.fill(startsMs, startMs);
+        this.starts = startsMs.length;
     }
 
     /** Adds the tokens earned since the last refill: tokens = min(burst, tokens + rate · elapsed). */

@@ -62,6 +62,9 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     /** partnerId/paymentId → {@link Payment}. */
     public static final String PAYMENTS_STORE = "partner-payments";
 
+    /** Between the partnerId and the rest of every store key here: {@code partnerId/paymentId}, and so on. */
+    static final char KEY_SEPARATOR = '/';
+
     /** Prefix of the commandId of the event a hold expiry emits: {@code expired:<HoldFunds commandId>}. */
     public static final String EXPIRY_COMMAND_PREFIX = "expired:";
 
@@ -109,12 +112,14 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     }
 
     private void process(final String key, final PaymentCommand command, final long nowMs) {
-        if (command.getCommandId().isBlank()) {
-            // Without an id there is nothing to remember it by: answer, but keep no result.
+        if (command.getCommandId().isBlank() || command.getPartnerId().indexOf(KEY_SEPARATOR) >= 0) {
+            // Without an id there is nothing to remember it by. A partnerId holding the store keys' separator
+            // would share keys with another partner's ids (partner "a/b" + payment "c" is partner "a" + payment
+            // "b/c") and could refund its payments or capture its holds. Answer, but keep no result.
             emit(reject(command, typeOf(command), RejectionReason.INVALID_COMMAND, nowMs), nowMs);
             return;
         }
-        final String resultKey = command.getPartnerId() + '/' + command.getCommandId();
+        final String resultKey = command.getPartnerId() + KEY_SEPARATOR + command.getCommandId();
         final ByteBuffer fingerprint = CommandFingerprint.of(command);
         final ProcessedCommand earlier = results.get(resultKey);
         if (earlier != null) {
@@ -334,7 +339,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     }
 
     private static String holdKey(final String partnerId, final String holdId) {
-        return partnerId + '/' + holdId;
+        return partnerId + KEY_SEPARATOR + holdId;
     }
 
     private PaymentEvent accept(final PaymentCommand command, final PaymentEventType type, final Money amount,

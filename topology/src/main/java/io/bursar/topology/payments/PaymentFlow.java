@@ -1,6 +1,7 @@
 package io.bursar.topology.payments;
 
 import io.bursar.schemas.CurrencyCodes;
+import io.bursar.schemas.ProviderIds;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.dispatch.ProviderCall;
 import io.bursar.schemas.dispatch.ProviderCallOutcome;
@@ -19,7 +20,6 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
 import java.time.Instant;
-import java.util.regex.Pattern;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +40,6 @@ final class PaymentFlow {
     record Decision(PaymentEvent event, ProviderCall call) {
     }
 
-    /** Provider ids as the dispatcher accepts them. */
-    static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
-
     /** Idempotency keys providers accept; longer ones are refused before any call. */
     static final int PROVIDER_KEY_LENGTH_MAX = 255;
 
@@ -60,7 +57,7 @@ final class PaymentFlow {
     }
 
     static String paymentKey(final String partnerId, final String paymentId) {
-        return partnerId + '/' + paymentId;
+        return partnerId + PartnerBalanceProcessor.KEY_SEPARATOR + paymentId;
     }
 
     /** The payment's current state, or null. */
@@ -106,7 +103,7 @@ final class PaymentFlow {
         }
         if (request.getMethod() == PaymentMethod.PROVIDER) {
             final String providerId = request.getProviderId();
-            if (providerId == null || !PROVIDER_ID.matcher(providerId).matches()) {
+            if (!ProviderIds.isValid(providerId)) {
                 return RejectionReason.INVALID_PROVIDER;
             }
             if (chargeKey(command.getPartnerId(), request.getPaymentId()).length() > PROVIDER_KEY_LENGTH_MAX) {
@@ -237,6 +234,8 @@ final class PaymentFlow {
                             amount);
                     payment.setStatus(PaymentStatus.FAILED);
                     payment.setFailureReason(RejectionReason.BALANCE_OVERFLOW.name());
+                    // The charge exists at the provider: its reference is what the operator undoes it by.
+                    payment.setProviderReference(result.getProviderReference());
                 } else {
                     account.setAvailableMinor(account.getAvailableMinor() + amount.getAmountMinor());
                     book.save(balance, nowMs);
@@ -302,12 +301,26 @@ final class PaymentFlow {
     }
 
     private static String chargeKey(final String partnerId, final String paymentId) {
-        return "charge:" + partnerId + ':' + paymentId;
+        return "charge:" + keyPart(partnerId) + ':' + keyPart(paymentId);
     }
 
     /** The provider's idempotency key of one refund: a refund asked for again after REFUND_FAILED is a new call. */
     static String refundKey(final Payment payment, final String refundCommandId) {
-        return "refund:" + payment.getPartnerId() + ':' + payment.getPaymentId() + ':' + refundCommandId;
+        return "refund:" + keyPart(payment.getPartnerId()) + ':' + keyPart(payment.getPaymentId()) + ':'
+                + keyPart(refundCommandId);
+    }
+
+    /**
+     * An id as one part of an idempotency key, with '%' and the separator ':' percent-encoded. Ids may hold
+     * ':' (the gateway accepts it), and joined as they are, partner "a" paying "b:c" and partner "a:b" paying
+     * "c" would share one key: the provider would answer the second charge with the first. Ids without ':'
+     * or '%' are unchanged.
+     */
+    private static String keyPart(final String id) {
+        if (id.indexOf(':') < 0 && id.indexOf('%') < 0) {
+            return id;
+        }
+        return id.replace("%", "%25").replace(":", "%3A");
     }
 
     private Decision rejected(final PaymentCommand command, final PaymentEventType type, final RejectionReason reason,

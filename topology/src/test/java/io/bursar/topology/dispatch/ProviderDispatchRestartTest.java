@@ -23,6 +23,7 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,14 +47,17 @@ class ProviderDispatchRestartTest {
                 Serdes.String(), topics.valueSerde(QueuedCall.class)).withLoggingDisabled().build();
         final KeyValueStore<String, String> schedule = stringStore(ProviderDispatchProcessor.SCHEDULE_STORE);
         final KeyValueStore<String, String> inFlight = stringStore(ProviderDispatchProcessor.IN_FLIGHT_STORE);
+        final TimestampedKeyValueStore<String, ProviderCallResult> outcomes = Stores.timestampedKeyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ProviderDispatchProcessor.OUTCOMES_STORE),
+                Serdes.String(), topics.valueSerde(ProviderCallResult.class)).withLoggingDisabled().build();
 
         final ScriptedConnector silent = new ScriptedConnector(request -> Optional.empty(), () -> nowMs);
-        final MockProcessorContext<String, SpecificRecord> first = context(queue, schedule, inFlight);
+        final MockProcessorContext<String, SpecificRecord> first = context(queue, schedule, inFlight, outcomes);
         // The first instance is never closed: it stops as a crash would, with its call unanswered.
         final ProviderDispatchProcessor predecessor = processor(silent);
         predecessor.init(first);
         predecessor.process(new Record<>(PROVIDER, call("k1"), nowMs));
-        punctuate(first, 12);
+        punctuate(first, 24); // past the quiet first window of a new owner
         assertThat(silent.sentCount()).isEqualTo(1);
         assertThat(queue.get(PROVIDER + "/k1").getState()).isEqualTo(QueuedCallState.IN_FLIGHT);
         // Only the report that the first attempt started; no outcome.
@@ -61,18 +65,19 @@ class ProviderDispatchRestartTest {
                 ((ProviderCallResult) forward.record().value()).getOutcome()).isEqualTo(ProviderCallOutcome.SUBMITTED));
 
         final ScriptedConnector succeeding = ScriptedConnector.succeeding(() -> nowMs);
-        final MockProcessorContext<String, SpecificRecord> second = context(queue, schedule, inFlight);
+        final MockProcessorContext<String, SpecificRecord> second = context(queue, schedule, inFlight, outcomes);
         second.setCurrentSystemTimeMs(nowMs);
+        final long successorStartMs = nowMs;
         processor(succeeding).init(second);
         assertThat(queue.get(PROVIDER + "/k1").getState()).isEqualTo(QueuedCallState.QUEUED);
-        punctuate(second, 20);
+        punctuate(second, 30);
 
         assertThat(succeeding.sent()).singleElement().satisfies(sent -> {
             assertThat(sent.request().idempotencyKey()).isEqualTo("k1");
             // The call lost with its owner counts as an attempt.
             assertThat(sent.request().attempt()).isEqualTo(1);
-            // The bucket of the successor starts empty: the first token arrives after 1 / rate.
-            assertThat(sent.atMs() - START_MS).isGreaterThanOrEqualTo(500);
+            // The successor assumes its predecessor used the last second: no call for one window.
+            assertThat(sent.atMs() - successorStartMs).isGreaterThanOrEqualTo(1_000);
         });
         final List<ProviderCallResult> results = second.forwarded().stream()
                 .map(forward -> forward.record().value())
@@ -93,9 +98,10 @@ class ProviderDispatchRestartTest {
 
     private MockProcessorContext<String, SpecificRecord> context(final KeyValueStore<String, QueuedCall> queue,
                                                                  final KeyValueStore<String, String> schedule,
-                                                                 final KeyValueStore<String, String> inFlight) {
+                                                                 final KeyValueStore<String, String> inFlight,
+                                                                 final TimestampedKeyValueStore<String, ProviderCallResult> outcomes) {
         final MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>();
-        for (final KeyValueStore<String, ?> store : List.of(queue, schedule, inFlight)) {
+        for (final KeyValueStore<String, ?> store : List.of(queue, schedule, inFlight, outcomes)) {
             if (!store.isOpen()) {
                 store.init(context.getStateStoreContext(), store);
             }

@@ -1,0 +1,131 @@
+package io.bursar.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bursar.queries.OwnerRouter;
+import io.bursar.queries.PeerForwarder;
+import io.bursar.queries.RoutedRead;
+import io.bursar.schemas.common.Money;
+import io.bursar.schemas.payments.Payment;
+import io.bursar.schemas.payments.PaymentMethod;
+import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RequestPayment;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Handlers of the payment command routes: validate, then publish a {@link RequestPayment} or a
+ * {@link RefundPayment} keyed by the payment's partner. Whether a payment may be refunded is the stream
+ * processor's decision; the gateway only finds whose payment it is.
+ */
+final class PaymentHandlers {
+
+    static final String PAYMENTS_PATH = "/v1/payments";
+    private static final String PARTNER_ID = "partnerId";
+    private static final String PROVIDER_ID = "providerId";
+    private static final Set<String> REQUEST_FIELDS = Set.of("paymentId", PARTNER_ID, "amountMinor", "currency",
+            "method", PROVIDER_ID, "orderId");
+    /** UNKNOWN is the reader's default for a newer symbol, never a client's choice. */
+    private static final List<PaymentMethod> METHODS = List.of(PaymentMethod.BALANCE, PaymentMethod.PROVIDER);
+
+    private final ObjectMapper mapper;
+    private final CommandSubmitter commands;
+    private final RoutedRead<Payment> payments;
+
+    PaymentHandlers(final ObjectMapper mapper, final CommandSubmitter commands, final RoutedRead<Payment> payments) {
+        this.mapper = mapper;
+        this.commands = commands;
+        this.payments = payments;
+    }
+
+    /** Where payment {@code paymentId} is read. */
+    static String paymentPath(final String paymentId) {
+        return PAYMENTS_PATH + "/" + paymentId;
+    }
+
+    void request(final Context ctx) throws InterruptedException {
+        final RequestBody body = RequestBody.parse(mapper, ctx.body(), REQUEST_FIELDS);
+        final String partnerId = body.id(PARTNER_ID);
+        // The partner is in the body, not the path: refused here as AccessControl refuses a path's partner,
+        // before any other field is judged, so an invalid body gives no hint either.
+        if (partnerId != null && !Caller.of(ctx).mayAccessPartner(partnerId)) {
+            throw NotFoundException.partner(partnerId);
+        }
+        final String paymentId = body.optionalId("paymentId");
+        final Money amount = new Money(body.amountMinor("amountMinor"), body.currency("currency"));
+        final PaymentMethod method = body.oneOf("method", METHODS);
+        final String providerId = providerId(body, method);
+        final String orderId = body.optionalId("orderId");
+        body.validate();
+        final String commandId = CommandSubmitter.commandId(ctx);
+        // Without a paymentId the command's id names the payment: a retry with the same Idempotency-Key
+        // asks for the same payment, and gets the original outcome.
+        final String id = paymentId == null ? commandId : paymentId;
+        commands.submit(commandId, partnerId, new RequestPayment(id, amount, method, providerId, orderId));
+        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, id));
+    }
+
+    void refund(final Context ctx) throws InterruptedException {
+        final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
+        RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
+        final String commandId = CommandSubmitter.commandId(ctx);
+        final String partnerId = partnerOf(paymentId, ctx);
+        if (!Caller.of(ctx).mayAccessPartner(partnerId)) {
+            throw NotFoundException.payment(paymentId);
+        }
+        commands.submit(commandId, partnerId, new RefundPayment(paymentId));
+        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
+    }
+
+    private static String providerId(final RequestBody body, final PaymentMethod method) {
+        if (method == PaymentMethod.BALANCE) {
+            body.refuse(PROVIDER_ID, "not allowed with method BALANCE");
+            return null;
+        }
+        if (method == PaymentMethod.PROVIDER) {
+            body.require(PROVIDER_ID, "required with method PROVIDER");
+        }
+        return body.has(PROVIDER_ID) ? body.providerId(PROVIDER_ID) : null;
+    }
+
+    /**
+     * The partner owning {@code paymentId}, read as {@code GET /v1/payments/{paymentId}} wherever the payment
+     * lives: here, or from the owner's JSON answer, which the owner gave for the caller's own credentials.
+     */
+    private String partnerOf(final String paymentId, final Context ctx) {
+        // A forwarded read is a GET of the read route, never this POST's path.
+        final OwnerRouter.Request read = new OwnerRouter.Request(paymentPath(paymentId), ReadHandlers.credentials(ctx),
+                false, false);
+        final OwnerRouter.Outcome<Payment> outcome = payments.read(paymentId, read, Duration.ZERO);
+        if (outcome instanceof OwnerRouter.Outcome.Local<Payment> local) {
+            return local.value().getPartnerId();
+        } else if (outcome instanceof OwnerRouter.Outcome.Relayed<Payment> relayed) {
+            return partnerOf(paymentId, relayed.answer());
+        } else if (outcome instanceof OwnerRouter.Outcome.Unavailable<Payment> unavailable) {
+            throw new UnavailableException(unavailable.reason());
+        }
+        throw NotFoundException.payment(paymentId);
+    }
+
+    private String partnerOf(final String paymentId, final PeerForwarder.Answer answer) {
+        if (answer.status() == HttpStatus.NOT_FOUND.getCode()) {
+            throw NotFoundException.payment(paymentId);
+        }
+        if (answer.status() != HttpStatus.OK.getCode()) {
+            throw new UnavailableException("the payment's owner answered " + answer.status());
+        }
+        try {
+            final JsonNode partnerId = mapper.readTree(answer.body()).path(PARTNER_ID);
+            if (partnerId.isTextual()) {
+                return partnerId.textValue();
+            }
+        } catch (final JsonProcessingException e) {
+            // Reported below: a peer of another version, or a broken answer; the client may retry.
+        }
+        throw new UnavailableException("the payment's owner answered without a partnerId");
+    }
+}
