@@ -3,10 +3,10 @@ package io.bursar.app;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code bursar} command line: {@code demo} on an embedded broker and registry, {@code run} against a cluster. */
+/** The {@code bursar} command line: {@code demo} on an embedded broker and registry, {@code run} against a cluster, {@code bench}. */
 @Command(name = "bursar", mixinStandardHelpOptions = true, version = "bursar 0.1.0",
         description = "Exactly-once payments, partner balances and holds on Kafka Streams.",
-        subcommands = {DemoCommand.class, RunCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, BenchCommand.class})
 public final class Bursar implements Runnable {
 
     @CommandLine.Spec

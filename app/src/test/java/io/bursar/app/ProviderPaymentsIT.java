@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bursar.app.bench.RateUsage;
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
 import io.bursar.connectors.HttpJsonConnector;
 import io.bursar.connectors.ProviderSetting;
@@ -35,7 +36,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -140,7 +140,9 @@ class ProviderPaymentsIT {
         Thread.sleep(4_000);
         final BursarNode owner = ownerOfProvider(nodes);
         final long callsBeforeStop = simulator.stats().calls();
+        System.out.printf("Stopping the provider's owner at %d ms%n", System.currentTimeMillis());
         owner.close();
+        System.out.printf("Stopped at %d ms%n", System.currentTimeMillis());
         nodes.remove(owner);
         System.out.printf("Stopped the provider's owner after %d calls%n", callsBeforeStop);
         assertThat(callsBeforeStop).as("the owner stopped mid-run").isBetween(1L, 500L);
@@ -282,26 +284,16 @@ class ProviderPaymentsIT {
         }
     }
 
-    /**
-     * Prints and returns the share of the allowed rate used over the full seconds between the first and
-     * the last call (the partial first and last seconds left out).
-     */
+    /** Prints what the provider saw and returns the share of the allowed rate used. */
     private static double report(final String run, final SimulatorStats stats, final int rate) {
-        final SortedMap<Long, Integer> perSecond = stats.callsPerSecond();
-        final long first = perSecond.firstKey();
-        final long last = perSecond.lastKey();
-        long calls = 0;
-        for (long second = first + 1; second < last; second++) {
-            calls += perSecond.getOrDefault(second, 0);
+        final RateUsage usage = RateUsage.of(stats, rate);
+        System.out.printf("%s: %d calls, %d charges, %d violations, %d duplicate charges, %d idempotent replays; %s%n",
+                run, stats.calls(), stats.successfulCharges(), stats.rateLimitViolations(), stats.duplicateCharges(),
+                stats.idempotentReplays(), usage);
+        if (usage.maxInOneSecond() > rate) {
+            System.out.println("calls per second: " + stats.callsPerSecond());
         }
-        final long fullSeconds = Math.max(1, last - first - 1);
-        final double utilization = (double) calls / (rate * fullSeconds);
-        System.out.printf("%s: %d calls, %d charges, max %d calls in one second (rate %d), %d violations, "
-                        + "%d duplicate charges, %d idempotent replays, utilization %.1f %% over %d full seconds%n",
-                run, stats.calls(), stats.successfulCharges(), stats.maxCallsInOneSecond(), rate,
-                stats.rateLimitViolations(), stats.duplicateCharges(), stats.idempotentReplays(), utilization * 100,
-                fullSeconds);
-        return utilization;
+        return usage.utilization();
     }
 
     /** The node whose active tasks include the provider-requests partition of the provider. */

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param ratePerSecond  calls per second the dispatcher allows
  * @param burst          token-bucket capacity the dispatcher allows
  * @param inFlightMax    concurrent calls one connector allows
+ * @param windowMargin   slack added to the one-second window of the dispatcher's rate
  */
 public record ProviderConfig(
         String providerId,
@@ -25,7 +26,8 @@ public record ProviderConfig(
         Duration requestTimeout,
         int ratePerSecond,
         int burst,
-        int inFlightMax) {
+        int inFlightMax,
+        Duration windowMargin) {
 
     /** Checks the invariants the parser guarantees, so that hand-built configs in tests obey them too. */
     public ProviderConfig {
@@ -34,6 +36,10 @@ public record ProviderConfig(
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(windowMargin, "windowMargin");
+        if (windowMargin.isNegative()) {
+            throw new IllegalArgumentException("windowMargin must not be negative");
+        }
         if (connectTimeout.isNegative() || connectTimeout.isZero()
                 || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("timeouts must be positive");
@@ -41,5 +47,13 @@ public record ProviderConfig(
         if (ratePerSecond < 1 || burst < 1 || inFlightMax < 1) {
             throw new IllegalArgumentException("ratePerSecond, burst and inFlightMax must be at least 1");
         }
+    }
+
+    /** A config with the default window margin of {@link ProviderSetting#WINDOW_MARGIN_MS}. */
+    public ProviderConfig(final String providerId, final String type, final URI url, final Duration connectTimeout,
+                          final Duration requestTimeout, final int ratePerSecond, final int burst,
+                          final int inFlightMax) {
+        this(providerId, type, url, connectTimeout, requestTimeout, ratePerSecond, burst, inFlightMax,
+                Duration.ofMillis(Long.parseLong(ProviderSetting.WINDOW_MARGIN_MS.defaultValue().orElseThrow())));
     }
 }

@@ -163,7 +163,8 @@ public final class ProviderConnectors implements AutoCloseable {
                 Duration.ofMillis(number(providerId, values, ProviderSetting.REQUEST_TIMEOUT_MS)),
                 (int) number(providerId, values, ProviderSetting.RATE_PER_SECOND),
                 (int) number(providerId, values, ProviderSetting.BURST),
-                (int) number(providerId, values, ProviderSetting.IN_FLIGHT_MAX));
+                (int) number(providerId, values, ProviderSetting.IN_FLIGHT_MAX),
+                Duration.ofMillis(number(providerId, values, ProviderSetting.WINDOW_MARGIN_MS)));
     }
 
     private static String text(final String providerId, final Map<ProviderSetting, String> values, final ProviderSetting setting) {

@@ -22,6 +22,13 @@ public enum ProviderSetting {
     RATE_PER_SECOND("rate.per.second", "2", 1, 10_000, "calls per second allowed by the provider"),
     /** Token-bucket capacity the dispatcher enforces. */
     BURST("burst", "2", 1, 10_000, "calls that may start at once after an idle period"),
+    /**
+     * Slack added to the dispatcher's one-second window: calls reach the provider after a varying delay,
+     * so {@code rate} calls spread over a little more than a second still arrive within its limit.
+     */
+    WINDOW_MARGIN_MS("window.margin.ms", "30", 0, 1_000,
+            "milliseconds added to the one-second window in which at most rate.per.second calls start, so that "
+                    + "varying network and scheduling delays never bunch more than the rate into the provider's second"),
     /** Calls one connector lets run at once; more are answered RETRYABLE without calling. */
     IN_FLIGHT_MAX("in.flight.max", "64", 1, 10_000, "concurrent calls per connector");
 

@@ -38,6 +38,7 @@ class ProviderConnectorsTest {
             assertThat(config.ratePerSecond()).isEqualTo(2);
             assertThat(config.burst()).isEqualTo(2);
             assertThat(config.inFlightMax()).isEqualTo(64);
+            assertThat(config.windowMargin()).isEqualTo(Duration.ofMillis(30));
             assertThat(registry.connector("acme")).isInstanceOf(HttpJsonConnector.class);
             assertThat(registry.contains("acme")).isTrue();
         }
@@ -53,13 +54,15 @@ class ProviderConnectorsTest {
         properties.setProperty("providers.acme.rate.per.second", "5");
         properties.setProperty("providers.acme.burst", "10");
         properties.setProperty("providers.acme.in.flight.max", "3");
+        properties.setProperty("providers.acme.window.margin.ms", "0");
         properties.setProperty("providers.finance-service.url", "http://localhost:8081");
         properties.setProperty("bootstrap.servers", "localhost:9092");
 
         try (ProviderConnectors registry = ProviderConnectors.fromProperties(properties)) {
             assertThat(registry.providerIds()).containsExactly("acme", "finance-service");
             assertThat(registry.config("acme")).isEqualTo(new ProviderConfig("acme", "http",
-                    URI.create("https://pay.example.com/v1"), Duration.ofMillis(500), Duration.ofMillis(1500), 5, 10, 3));
+                    URI.create("https://pay.example.com/v1"), Duration.ofMillis(500), Duration.ofMillis(1500), 5, 10, 3,
+                    Duration.ZERO));
         }
     }
 

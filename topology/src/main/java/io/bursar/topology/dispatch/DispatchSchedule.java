@@ -55,6 +55,15 @@ final class DispatchSchedule {
         return callKeys;
     }
 
+    /** Whether the provider has a call due at {@code nowMs}, without removing it. */
+    boolean hasDue(final String providerId, final long nowMs) {
+        final String lower = providerId + SEPARATOR;
+        final String upper = providerId + SEPARATOR + String.format("%019d", Math.max(0, nowMs)) + AFTER_SEPARATOR;
+        try (KeyValueIterator<String, String> it = store.range(lower, upper)) {
+            return it.hasNext();
+        }
+    }
+
     /** At most {@code limit} distinct providers with waiting calls, found by skipping over each provider's range. */
     List<String> providers(final int limit) {
         final List<String> providers = new ArrayList<>();

@@ -24,7 +24,7 @@ public final class ProviderDispatchConfig extends AbstractConfig {
             .define(PUNCTUATION_INTERVAL_MS, Type.LONG, 50L, Range.between(1L, 10_000L), Importance.MEDIUM,
                     "Wall-clock interval, in ms, of the punctuator that applies finished calls, refills the token "
                             + "buckets and starts due calls. A call starts at most this long after it may.")
-            .define(IN_FLIGHT_MAX, Type.INT, 16, Range.between(1, 1_024), Importance.MEDIUM,
+            .define(IN_FLIGHT_MAX, Type.INT, 64, Range.between(1, 1_024), Importance.MEDIUM,
                     "Calls awaiting an answer at once, per provider; a slow provider then holds back only its own queue.")
             .define(ATTEMPTS_MAX, Type.INT, 8, Range.between(1, 100), Importance.HIGH,
                     "Calls made for one request before a retryable failure sends it to the dead-letter topic "

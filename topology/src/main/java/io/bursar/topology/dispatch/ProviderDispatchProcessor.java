@@ -27,6 +27,7 @@ import java.util.function.LongUnaryOperator;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -90,6 +91,9 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     private int inFlightTotal;
     /** The lane a punctuation starts with, rotated so no provider always goes first when work runs short. */
     private int firstLane;
+    /** A one-off punctuation before the next regular one, when a waiting call may start in between; or null. */
+    private Cancellable wakeUp;
+    private long wakeUpAtMs = Long.MAX_VALUE;
 
     /**
      * @param connectors the connector of a provider id, or null when the provider is not configured
@@ -255,6 +259,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         final int count = Math.min(Math.min(lane.bucket.available(nowMs), config.inFlightMax() - lane.inFlight),
                 Math.min(budget, finishedCapacity - inFlightTotal));
         if (count <= 0) {
+            wakeWhenTheRateAllows(lane, nowMs);
             return 0;
         }
         final List<String> due = schedule.pollDue(lane.providerId, nowMs, count);
@@ -276,7 +281,34 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             }
             send(lane, callKey, queued.getCall(), queued.getAttempt());
         }
+        wakeWhenTheRateAllows(lane, nowMs);
         return due.size();
+    }
+
+    /**
+     * Calls held back by the rate alone may start when the window frees, which is seldom on the punctuation
+     * grid: a 50 ms grid would stretch every window by up to 50 ms and waste up to 5 % of the rate. So when
+     * that moment comes before the next punctuation, a one-off punctuation is scheduled for it.
+     */
+    private void wakeWhenTheRateAllows(final ProviderLane lane, final long nowMs) {
+        if (lane.inFlight >= config.inFlightMax() || inFlightTotal >= finishedCapacity
+                || !schedule.hasDue(lane.providerId, nowMs)) {
+            return;
+        }
+        final long atMs = lane.bucket.nextStartAtMs(nowMs);
+        if (atMs <= nowMs || atMs >= nowMs + config.punctuationInterval().toMillis() || atMs >= wakeUpAtMs) {
+            return;
+        }
+        if (wakeUp != null) {
+            wakeUp.cancel();
+        }
+        wakeUpAtMs = atMs;
+        wakeUp = context.schedule(Duration.ofMillis(atMs - nowMs), PunctuationType.WALL_CLOCK_TIME, firedAtMs -> {
+            wakeUp.cancel();
+            wakeUp = null;
+            wakeUpAtMs = Long.MAX_VALUE;
+            punctuate(firedAtMs);
+        });
     }
 
     private int deadLetterDue(final ProviderLane lane, final long nowMs, final int budget) {

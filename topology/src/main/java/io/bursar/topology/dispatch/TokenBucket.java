@@ -8,7 +8,9 @@ import java.util.Arrays;
  * second; every call started takes one token. A bucket alone allows {@code burst + rate · T} calls in
  * a window of T seconds (3 in one second at rate 2, burst 2), so the starts of the last second are
  * also remembered and a call starts only while fewer than {@code ratePerSecond} started in the
- * preceding 1,000 ms: the provider's rate then holds in every one-second window (DESIGN invariant 5).
+ * preceding window of 1,000 ms plus the provider's margin: the rate then holds in every one-second
+ * window (DESIGN invariant 5), also as the provider counts arrivals, which reach it after delays that
+ * vary by up to the margin.
  *
  * <p>Lifecycle: created when its dispatcher starts, empty and with a full window, as if the previous
  * owner had made {@code ratePerSecond} calls at that instant: a new owner knows nothing of the calls its
@@ -19,7 +21,6 @@ import java.util.Arrays;
 final class TokenBucket {
 
     private static final long MILLI = 1_000L;
-    private static final long WINDOW_MS = 1_000L;
 
     private final ProviderLimits limits;
     private final long capacityMilli;
@@ -29,10 +30,12 @@ final class TokenBucket {
     private long refilledAtMs;
     /** The last {@code ratePerSecond} start times, oldest at {@code oldest}: a ring, bounded by the rate. */
     private final long[] startsMs;
+    /** One second plus the provider's margin. */
+    private final long windowMs;
     private int oldest;
     private int starts;
 
-    /** An empty bucket whose refill starts at {@code startMs}, with its window full until one second later. */
+    /** An empty bucket whose refill starts at {@code startMs}, with its window full until one window later. */
     TokenBucket(final ProviderLimits limits, final long startMs) {
         this.limits = limits;
         this.capacityMilli = limits.burst() * MILLI;
@@ -40,6 +43,7 @@ final class TokenBucket {
         this.tokensMilli = 0;
         this.refilledAtMs = startMs;
         this.startsMs = new long[limits.ratePerSecond()];
+        this.windowMs = 1_000L + limits.windowMarginMs();
         Arrays.fill(startsMs, startMs);
         this.starts = startsMs.length;
     }
@@ -54,8 +58,22 @@ final class TokenBucket {
 
     /** Calls that may start at {@code nowMs}: whole tokens, and room in the last second's window. */
     int available(final long nowMs) {
-        forgetStartsBefore(nowMs - WINDOW_MS);
+        forgetStartsBefore(nowMs - windowMs);
         return (int) Math.min(tokensMilli / MILLI, startsMs.length - starts);
+    }
+
+    /** The earliest time, at or after {@code nowMs}, at which a call may start: a token earned and room in the window. */
+    long nextStartAtMs(final long nowMs) {
+        forgetStartsBefore(nowMs - windowMs);
+        long atMs = nowMs;
+        if (starts == startsMs.length) {
+            atMs = Math.max(atMs, startsMs[oldest] + windowMs);
+        }
+        if (tokensMilli < MILLI) {
+            final long missingMilli = MILLI - tokensMilli;
+            atMs = Math.max(atMs, refilledAtMs + (missingMilli + limits.ratePerSecond() - 1) / limits.ratePerSecond());
+        }
+        return atMs;
     }
 
     /** Records a call started at {@code nowMs}; throws IllegalStateException when none may start, a dispatcher bug. */

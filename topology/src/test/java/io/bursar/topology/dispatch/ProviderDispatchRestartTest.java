@@ -12,11 +12,12 @@ import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.QueuedCall;
 import io.bursar.schemas.dispatch.QueuedCallState;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.testing.ScriptedConnector;
+import io.bursar.topology.testing.TestDrivers;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -41,7 +42,7 @@ class ProviderDispatchRestartTest {
 
     @Test
     void aCallInFlightWhenItsOwnerStopsIsResentWithTheSameKeyAndAnsweredOnce() {
-        final Topics topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 1);
+        final Topics topics = TestDrivers.topics(1);
         final KeyValueStore<String, QueuedCall> queue = Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE),
                 Serdes.String(), topics.valueSerde(QueuedCall.class)).withLoggingDisabled().build();

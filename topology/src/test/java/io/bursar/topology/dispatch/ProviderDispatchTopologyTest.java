@@ -1,6 +1,9 @@
 // Every branch of the provider-dispatch topology through TopologyTestDriver, with wall-clock time driven by the test.
 package io.bursar.topology.dispatch;
 
+import static io.bursar.topology.testing.TestDrivers.count;
+import static io.bursar.topology.testing.TestDrivers.header;
+import static io.bursar.topology.testing.Windows.mostInAnyWindow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.connectors.ProviderConnector;
@@ -13,8 +16,9 @@ import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.QueuedCall;
 import io.bursar.serdes.Topics;
-import io.bursar.topology.StreamsSettings;
-import java.nio.charset.StandardCharsets;
+import io.bursar.topology.testing.ScriptedConnector;
+import io.bursar.topology.testing.TestDrivers;
+import io.bursar.topology.testing.WallClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,13 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongUnaryOperator;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -59,8 +58,7 @@ class ProviderDispatchTopologyTest {
     private TestOutputTopic<String, ProviderCallResult> outcomes;
     private TestInputTopic<String, ProviderCallResult> recordedOutcomesIn;
     private TestOutputTopic<String, ProviderCall> deadLetters;
-    private long nowMs;
-    private long stepMs;
+    private WallClock clock;
 
     @AfterEach
     void stop() {
@@ -69,15 +67,15 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void neverMoreCallsThanTheRateInAnyOneSecondWindowAndTheRateIsUsed() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, new ProviderLimits(2, 2), JITTER_NONE, 100);
-        advance(10); // one idle second fills the bucket to its burst
-        final long queuedAtMs = nowMs;
+        clock.advance(10); // one idle second fills the bucket to its burst
+        final long queuedAtMs = clock.nowMs();
         for (int i = 0; i < 20; i++) {
-            requests.pipeInput(PROVIDER, call(String.format("k%02d", i)), nowMs);
+            requests.pipeInput(PROVIDER, call(String.format("k%02d", i)), clock.nowMs());
         }
 
-        advance(50);
+        clock.advance(50);
 
         final List<Long> startedAtMs = acme.sent().stream().map(sent -> sent.atMs() - queuedAtMs).toList();
         // The burst at the first punctuation; a token comes back every 500 ms, but the window of the
@@ -91,15 +89,34 @@ class ProviderDispatchTopologyTest {
     }
 
     @Test
+    void withAMarginTheWindowIsLongerAndACallStartsTheMomentItEndsNotAtTheNextPunctuation() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
+        // A 50 ms punctuation, a clock moving 10 ms at a time, and a window of 1,030 ms.
+        start(stateDir, config(50, 16, 8), acme, new ProviderLimits(2, 2, 30), JITTER_NONE, 10);
+        clock.advance(100); // one idle second fills the bucket to its burst
+        final long queuedAtMs = clock.nowMs();
+        for (int i = 0; i < 8; i++) {
+            requests.pipeInput(PROVIDER, call("k" + i), clock.nowMs());
+        }
+
+        clock.advance(350);
+
+        final List<Long> startedAtMs = acme.sent().stream().map(sent -> sent.atMs() - queuedAtMs).toList();
+        // Each pair 1,030 ms after the one before: on a 50 ms grid alone it would be 1,050 ms.
+        assertThat(startedAtMs).containsExactly(50L, 50L, 1080L, 1080L, 2110L, 2110L, 3140L, 3140L);
+        assertThat(mostInAnyWindow(startedAtMs, 1_030)).isEqualTo(2);
+    }
+
+    @Test
     void aNewOwnerStartsNoCallForOneWindowSoItNeverAddsToItsPredecessorsLastSecond() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         afterQuietWindow = false;
         start(stateDir, config(50, 16, 8), acme, new ProviderLimits(2, 2), JITTER_NONE, 100);
         for (int i = 0; i < 5; i++) {
-            requests.pipeInput(PROVIDER, call("k" + i), nowMs);
+            requests.pipeInput(PROVIDER, call("k" + i), clock.nowMs());
         }
 
-        advance(20);
+        clock.advance(20);
 
         assertThat(acme.sent().stream().map(sent -> sent.atMs() - START.toEpochMilli()).toList())
                 .containsExactly(1000L, 1000L, 2000L, 2000L);
@@ -107,26 +124,26 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void inFlightCallsAreCappedPerProvider() {
-        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.empty(), () -> nowMs);
+        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.empty(), () -> clock.nowMs());
         start(stateDir, config(50, 3, 8), acme, UNLIMITED, JITTER_NONE, 50);
         for (int i = 0; i < 10; i++) {
-            requests.pipeInput(PROVIDER, call("k" + i), nowMs);
+            requests.pipeInput(PROVIDER, call("k" + i), clock.nowMs());
         }
 
-        advance(20);
+        clock.advance(20);
 
         assertThat(acme.sentCount()).isEqualTo(3);
     }
 
     @Test
     void aRefundGoesToTheConnectorAsARefundAndItsResultSaysSo() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
         final ProviderCall refund = call("r1");
         refund.setOperation(ProviderOperation.REFUND);
-        requests.pipeInput(PROVIDER, refund, nowMs);
+        requests.pipeInput(PROVIDER, refund, clock.nowMs());
 
-        advance(10);
+        clock.advance(10);
 
         assertThat(acme.sent()).singleElement().satisfies(sent ->
                 assertThat(sent.request().operation()).isEqualTo(io.bursar.connectors.ProviderOperation.REFUND));
@@ -138,10 +155,10 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void everyFinalOutcomeIsRecordedByIdempotencyKeyAndARecordedOneIsReusedWithoutACall() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
-        advance(10);
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
+        clock.advance(10);
 
         final List<TestRecord<String, ProviderCallResult>> recorded = outcomes.readRecordsToList();
         assertThat(recorded).singleElement().satisfies(record -> {
@@ -152,9 +169,9 @@ class ProviderDispatchTopologyTest {
 
         // History reprocessed after a reset: the same call arrives again, and the provider's recorded answer
         // (loaded into the global table) is reused instead of a second call.
-        recordedOutcomesIn.pipeInput("k1", recorded.get(0).value(), nowMs);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
-        advance(10);
+        recordedOutcomesIn.pipeInput("k1", recorded.get(0).value(), clock.nowMs());
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
+        clock.advance(10);
 
         assertThat(acme.sentCount()).isEqualTo(1);
         assertThat(finalResults()).singleElement().satisfies(result -> {
@@ -165,11 +182,11 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void successEmitsOneSucceededResultKeyedByPartner() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
 
-        advance(10);
+        clock.advance(10);
 
         final List<TestRecord<String, ProviderCallResult>> all = results.readRecordsToList();
         // First the one SUBMITTED report, with the first attempt; then the one final outcome.
@@ -195,19 +212,19 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void retryDelayCeilingDoublesFromTheBaseUpToTheCap() {
-        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(
-                ProviderResult.retryable(request.idempotencyKey(), 503, "HTTP 503", Optional.empty())), () -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.answering(request -> ProviderResult.retryable(
+                request.idempotencyKey(), 503, "HTTP 503", Optional.empty()), () -> clock.nowMs());
         start(stateDir, config(10, 16, 8), acme, UNLIMITED, JITTER_MAX, 10);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
 
         final List<Long> delaysMs = new ArrayList<>();
         for (int attempt = 0; attempt < 7; attempt++) {
             final int sentBefore = attempt;
-            advanceUntil(() -> acme.sentCount() > sentBefore, 1_000);
-            advance(1); // the answer is applied at the next punctuation
+            clock.advanceUntil(() -> acme.sentCount() > sentBefore, 1_000);
+            clock.advance(1); // the answer is applied at the next punctuation
             final QueuedCall queued = queueStore().get(PROVIDER + "/k1");
             assertThat(queued.getAttempt()).isEqualTo(attempt + 1);
-            delaysMs.add(queued.getNotBefore().toEpochMilli() - nowMs);
+            delaysMs.add(queued.getNotBefore().toEpochMilli() - clock.nowMs());
         }
 
         assertThat(delaysMs).containsExactly(200L, 400L, 800L, 1_000L, 1_000L, 1_000L, 1_000L);
@@ -219,30 +236,30 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void aRetryAfterLongerThanTheBackoffIsHonouredAndAShorterOneIsNot() {
-        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(ProviderResult.retryable(
+        final ScriptedConnector acme = ScriptedConnector.answering(request -> ProviderResult.retryable(
                 request.idempotencyKey(), 429, "HTTP 429",
-                Optional.of(Duration.ofMillis(request.attempt() == 0 ? 7_000 : 50)))), () -> nowMs);
+                Optional.of(Duration.ofMillis(request.attempt() == 0 ? 7_000 : 50))), () -> clock.nowMs());
         start(stateDir, config(10, 16, 8), acme, UNLIMITED, JITTER_MAX, 10);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
 
-        advanceUntil(() -> acme.sentCount() == 1, 10);
-        advance(1);
-        assertThat(queueStore().get(PROVIDER + "/k1").getNotBefore().toEpochMilli() - nowMs).isEqualTo(7_000);
-        final long answeredAtMs = nowMs;
-        advanceUntil(() -> acme.sentCount() == 2, 1_000);
-        assertThat(nowMs - answeredAtMs).isEqualTo(7_000);
-        advance(1);
-        assertThat(queueStore().get(PROVIDER + "/k1").getNotBefore().toEpochMilli() - nowMs).isEqualTo(400);
+        clock.advanceUntil(() -> acme.sentCount() == 1, 10);
+        clock.advance(1);
+        assertThat(queueStore().get(PROVIDER + "/k1").getNotBefore().toEpochMilli() - clock.nowMs()).isEqualTo(7_000);
+        final long answeredAtMs = clock.nowMs();
+        clock.advanceUntil(() -> acme.sentCount() == 2, 1_000);
+        assertThat(clock.nowMs() - answeredAtMs).isEqualTo(7_000);
+        clock.advance(1);
+        assertThat(queueStore().get(PROVIDER + "/k1").getNotBefore().toEpochMilli() - clock.nowMs()).isEqualTo(400);
     }
 
     @Test
     void theLastRetryableFailureIsDeadLetteredWithOneResult() {
-        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(
-                ProviderResult.retryable(request.idempotencyKey(), 503, "HTTP 503", Optional.empty())), () -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.answering(request -> ProviderResult.retryable(
+                request.idempotencyKey(), 503, "HTTP 503", Optional.empty()), () -> clock.nowMs());
         start(stateDir, config(10, 16, 3), acme, UNLIMITED, JITTER_NONE, 10);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
 
-        advance(100);
+        clock.advance(100);
 
         assertThat(acme.sentCount()).isEqualTo(3);
         final List<ProviderCallResult> emitted = finalResults().stream().map(TestRecord::value).toList();
@@ -262,12 +279,12 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void aPermanentFailureIsDeadLetteredAtOnceWithOneFailedResult() {
-        final ScriptedConnector acme = new ScriptedConnector(request -> Optional.of(
-                ProviderResult.permanent(request.idempotencyKey(), 422, "card declined")), () -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.answering(request ->
+                ProviderResult.permanent(request.idempotencyKey(), 422, "card declined"), () -> clock.nowMs());
         start(stateDir, config(10, 16, 8), acme, UNLIMITED, JITTER_NONE, 10);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
 
-        advance(100);
+        clock.advance(100);
 
         assertThat(acme.sentCount()).isEqualTo(1);
         final List<ProviderCallResult> emitted = finalResults().stream().map(TestRecord::value).toList();
@@ -284,12 +301,12 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void aCallForAnUnknownProviderFailsWithoutAnyCall() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
         final ProviderCall elsewhere = ProviderCall.newBuilder(call("k1")).setProviderId("nobody").build();
 
-        requests.pipeInput("nobody", elsewhere, nowMs);
-        advance(5);
+        requests.pipeInput("nobody", elsewhere, clock.nowMs());
+        clock.advance(5);
 
         assertThat(acme.sentCount()).isZero();
         assertThat(finalResults().stream().map(TestRecord::value).toList()).singleElement().satisfies(result -> {
@@ -303,16 +320,17 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void invalidCallsAreRejectedWithAReasonAndNeverSent() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
 
+        final long nowMs = clock.nowMs();
         requests.pipeInput("other", call("k1"), nowMs);
         requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k2")).setIdempotencyKey(" ").build(), nowMs);
         requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k3")).setIdempotencyKey("x".repeat(256)).build(), nowMs);
         requests.pipeInput("Bad/Id", ProviderCall.newBuilder(call("k4")).setProviderId("Bad/Id").build(), nowMs);
         requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k5")).setPaymentId("").build(), nowMs);
         requests.pipeInput(PROVIDER, null, nowMs);
-        advance(5);
+        clock.advance(5);
 
         assertThat(acme.sentCount()).isZero();
         assertThat(finalResults().stream().map(TestRecord::value).toList()).extracting(ProviderCallResult::getReason).containsExactly(
@@ -326,12 +344,12 @@ class ProviderDispatchTopologyTest {
 
     @Test
     void aRepeatedCallWhileQueuedIsSentOnce() {
-        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, new ProviderLimits(2, 2), JITTER_NONE, 100);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
-        requests.pipeInput(PROVIDER, call("k1"), nowMs);
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
+        requests.pipeInput(PROVIDER, call("k1"), clock.nowMs());
 
-        advance(20);
+        clock.advance(20);
 
         assertThat(acme.sentCount()).isEqualTo(1);
         assertThat(finalResults().stream().map(TestRecord::value).toList()).hasSize(1);
@@ -354,39 +372,22 @@ class ProviderDispatchTopologyTest {
 
     private void start(final Path dir, final ProviderDispatchConfig config, final ProviderConnector acme,
                        final ProviderLimits limits, final LongUnaryOperator jitter, final long stepMs) {
-        final Topics topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 4);
+        final Topics topics = TestDrivers.topics(4);
         final StreamsBuilder builder = new StreamsBuilder();
         ProviderDispatchTopology.build(builder, topics, config,
                 providerId -> PROVIDER.equals(providerId) ? acme : null, providerId -> limits, jitter);
-        final Properties props = new Properties();
-        props.putAll(StreamsSettings.required(topics));
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bursar-dispatch-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
-        // As in PaymentTopologyTest: the driver's exactly-once emulation drops records produced before a
-        // transaction of the task's has begun.
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-        if (nowMs == 0) {
-            nowMs = START.toEpochMilli();
-        }
-        driver = new TopologyTestDriver(builder.build(), props, Instant.ofEpochMilli(nowMs));
+        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-dispatch-test", dir, topics),
+                START);
         drivers.add(driver);
-        this.stepMs = stepMs;
-        requests = driver.createInputTopic(topics.providerRequests.name(),
-                topics.providerRequests.keySerde().serializer(), topics.providerRequests.valueSerde().serializer());
-        results = driver.createOutputTopic(topics.providerResults.name(),
-                topics.providerResults.keySerde().deserializer(), topics.providerResults.valueSerde().deserializer());
-        outcomes = driver.createOutputTopic(topics.providerOutcomes.name(),
-                topics.providerOutcomes.keySerde().deserializer(), topics.providerOutcomes.valueSerde().deserializer());
-        recordedOutcomesIn = driver.createInputTopic(topics.providerOutcomes.name(),
-                topics.providerOutcomes.keySerde().serializer(), topics.providerOutcomes.valueSerde().serializer());
-        deadLetters = driver.createOutputTopic(topics.providerDeadLetters.name(),
-                topics.providerDeadLetters.keySerde().deserializer(),
-                topics.providerDeadLetters.valueSerde().deserializer());
+        clock = new WallClock(driver, START, stepMs);
+        requests = TestDrivers.input(driver, topics.providerRequests);
+        results = TestDrivers.output(driver, topics.providerResults);
+        outcomes = TestDrivers.output(driver, topics.providerOutcomes);
+        recordedOutcomesIn = TestDrivers.input(driver, topics.providerOutcomes);
+        deadLetters = TestDrivers.output(driver, topics.providerDeadLetters);
         if (afterQuietWindow) {
             // A new owner starts no call for one window (its predecessor may have used it): most tests start after it.
-            nowMs += QUIET_WINDOW_MS;
-            driver.advanceWallClockTime(Duration.ofMillis(QUIET_WINDOW_MS));
+            clock.jump(Duration.ofMillis(QUIET_WINDOW_MS));
         }
     }
 
@@ -410,46 +411,7 @@ class ProviderDispatchTopologyTest {
                 new Money(1_250L, "EUR"), START, ProviderOperation.CHARGE);
     }
 
-    private void advance(final int steps) {
-        for (int i = 0; i < steps; i++) {
-            nowMs += stepMs;
-            driver.advanceWallClockTime(Duration.ofMillis(stepMs));
-        }
-    }
-
-    private void advanceUntil(final BooleanSupplier done, final int stepsMax) {
-        for (int i = 0; i < stepsMax && !done.getAsBoolean(); i++) {
-            advance(1);
-        }
-        assertThat(done.getAsBoolean()).as("reached within %d steps", stepsMax).isTrue();
-    }
-
     private KeyValueStore<String, QueuedCall> queueStore() {
         return driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE);
-    }
-
-    private static long count(final KeyValueStore<String, ?> store) {
-        try (var all = store.all()) {
-            long count = 0;
-            while (all.hasNext()) {
-                all.next();
-                count++;
-            }
-            return count;
-        }
-    }
-
-    private static int mostInAnyWindow(final List<Long> timesMs, final long windowMs) {
-        int most = 0;
-        for (final long from : timesMs) {
-            final int inWindow = (int) timesMs.stream().filter(t -> t >= from && t < from + windowMs).count();
-            most = Math.max(most, inWindow);
-        }
-        return most;
-    }
-
-    private static String header(final TestRecord<String, ProviderCall> record, final String name) {
-        final Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

@@ -1,6 +1,7 @@
 // The payment state machine through the partner topology alone: the test plays the provider dispatcher.
 package io.bursar.topology.payments;
 
+import static io.bursar.topology.testing.TestDrivers.count;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.schemas.common.Money;
@@ -26,7 +27,7 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.serdes.Topics;
-import io.bursar.topology.StreamsSettings;
+import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,15 +36,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -80,26 +78,15 @@ class PaymentFlowTopologyTest {
 
     @BeforeEach
     void start() {
-        final Topics topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 4);
+        final Topics topics = TestDrivers.topics(4);
         final StreamsBuilder builder = new StreamsBuilder();
         PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
-        final Properties props = new Properties();
-        props.putAll(StreamsSettings.required(topics));
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bursar-payment-flow-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // As in PaymentTopologyTest: the driver's exactly-once emulation drops records produced before a
-        // transaction of the task's has begun.
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-        driver = new TopologyTestDriver(builder.build(), props, START);
-        commands = driver.createInputTopic(topics.paymentCommands.name(),
-                topics.paymentCommands.keySerde().serializer(), topics.paymentCommands.valueSerde().serializer());
-        answers = driver.createInputTopic(topics.providerResults.name(),
-                topics.providerResults.keySerde().serializer(), topics.providerResults.valueSerde().serializer());
-        events = driver.createOutputTopic(topics.paymentEvents.name(),
-                topics.paymentEvents.keySerde().deserializer(), topics.paymentEvents.valueSerde().deserializer());
-        calls = driver.createOutputTopic(topics.providerRequests.name(),
-                topics.providerRequests.keySerde().deserializer(), topics.providerRequests.valueSerde().deserializer());
+        driver = new TopologyTestDriver(builder.build(),
+                TestDrivers.properties("bursar-payment-flow-test", stateDir, topics), START);
+        commands = TestDrivers.input(driver, topics.paymentCommands);
+        answers = TestDrivers.input(driver, topics.providerResults);
+        events = TestDrivers.output(driver, topics.paymentEvents);
+        calls = TestDrivers.output(driver, topics.providerRequests);
     }
 
     @AfterEach
@@ -1137,9 +1124,5 @@ class PaymentFlowTopologyTest {
             }
         }
         return all;
-    }
-
-    private static long count(final KeyValueStore<String, ?> store) {
-        return all(store).size();
     }
 }

@@ -1,5 +1,7 @@
 package io.bursar.topology.payments;
 
+import static io.bursar.topology.testing.TestDrivers.count;
+import static io.bursar.topology.testing.TestDrivers.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.schemas.common.Money;
@@ -18,21 +20,16 @@ import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
-import io.bursar.topology.StreamsSettings;
+import io.bursar.topology.testing.TestDrivers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -62,28 +59,18 @@ class PaymentTopologyTest {
 
     @BeforeEach
     void start() {
-        topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 4);
+        topics = TestDrivers.topics(4);
         final StreamsBuilder builder = new StreamsBuilder();
         PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of(
                 PaymentTopologyConfig.IDEMPOTENCY_RETENTION_MS, RETENTION_MS,
                 PaymentTopologyConfig.PUNCTUATION_INTERVAL_MS, 1_000L,
                 PaymentTopologyConfig.PUNCTUATION_WORK_MAX, WORK_MAX)));
-        final Properties props = new Properties();
-        props.putAll(StreamsSettings.required(topics));
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bursar-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // The driver's exactly-once emulation drops dead letters produced while a record is enqueued
-        // (before any transaction of the task's); exactly-once, dead letters included, is proven on a
-        // real broker by PartnerBalanceExactlyOnceIT.
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-        driver = new TopologyTestDriver(builder.build(), props, START);
-        commands = driver.createInputTopic(topics.paymentCommands.name(),
-                topics.paymentCommands.keySerde().serializer(), topics.paymentCommands.valueSerde().serializer());
+        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-test", stateDir, topics), START);
+        commands = TestDrivers.input(driver, topics.paymentCommands);
+        // Bytes that are not Avro, on the same topic, to reach the deserialization handler.
         rawCommands = driver.createInputTopic(topics.paymentCommands.name(), new ByteArraySerializer(), new ByteArraySerializer());
-        events = driver.createOutputTopic(topics.paymentEvents.name(),
-                topics.paymentEvents.keySerde().deserializer(), topics.paymentEvents.valueSerde().deserializer());
-        deadLetters = driver.createOutputTopic(topics.deadLetters.name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        events = TestDrivers.output(driver, topics.paymentEvents);
+        deadLetters = TestDrivers.output(driver, topics.deadLetters);
     }
 
     @AfterEach
@@ -462,20 +449,5 @@ class PaymentTopologyTest {
 
     private KeyValueStore<String, FundsHold> holds() {
         return driver.getKeyValueStore(PartnerBalanceProcessor.HOLDS_STORE);
-    }
-
-    private static long count(final KeyValueStore<?, ?> store) {
-        try (var all = store.all()) {
-            long n = 0;
-            for (; all.hasNext(); all.next()) {
-                n++;
-            }
-            return n;
-        }
-    }
-
-    private static String header(final TestRecord<byte[], byte[]> record, final String name) {
-        final Header header = record.headers().lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

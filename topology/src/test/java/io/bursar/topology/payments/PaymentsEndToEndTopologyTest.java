@@ -1,6 +1,8 @@
 // Payments and provider dispatch in one TopologyTestDriver: commands in, a scripted provider, wall-clock time driven.
 package io.bursar.topology.payments;
 
+import static io.bursar.topology.testing.TestDrivers.count;
+import static io.bursar.topology.testing.Windows.mostInAnyWindow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.connectors.ProviderConnector;
@@ -24,11 +26,13 @@ import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.serdes.Topics;
-import io.bursar.topology.StreamsSettings;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.dispatch.ProviderDispatchProcessor;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
 import io.bursar.topology.dispatch.ProviderLimits;
+import io.bursar.topology.testing.ScriptedConnector;
+import io.bursar.topology.testing.TestDrivers;
+import io.bursar.topology.testing.WallClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,19 +41,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Random;
-import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -81,7 +80,7 @@ class PaymentsEndToEndTopologyTest {
     private TestOutputTopic<String, ProviderCall> calls;
     private TestOutputTopic<String, ProviderCallResult> results;
     private TestOutputTopic<String, ProviderCall> deadLetters;
-    private long nowMs = START.toEpochMilli();
+    private WallClock clock;
 
     @AfterEach
     void stop() {
@@ -138,15 +137,15 @@ class PaymentsEndToEndTopologyTest {
 
     @Test
     void twentyProviderPaymentsEndAsScriptedWithinTheProvidersRate() {
-        final ScriptedProviderConnector acme = new ScriptedProviderConnector(
-                request -> Plan.of(indexOf(request.paymentId())).answer(request), () -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.answering(
+                request -> Plan.of(indexOf(request.paymentId())).answer(request), () -> clock.nowMs());
         start(acme, new ProviderLimits(2, 2));
         final Map<String, Long> expectedAvailable = new HashMap<>();
 
         for (int i = 0; i < PAYMENTS; i++) {
             final String partnerId = partnerOf(i);
             commands.pipeInput(partnerId, command("c" + i, partnerId, providerPayment(paymentIdOf(i), amountOf(i))),
-                    nowMs);
+                    clock.nowMs());
             if (Plan.of(i).status == PaymentStatus.SUCCEEDED) {
                 expectedAvailable.merge(partnerId, amountOf(i), Long::sum);
             }
@@ -162,7 +161,7 @@ class PaymentsEndToEndTopologyTest {
         assertThat(acme.sent()).isEmpty();
         assertThat(count(driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isEqualTo(PAYMENTS);
 
-        advanceUntil(() -> allPaymentsEnded(PAYMENTS), 2_000);
+        clock.advanceUntil(() -> allPaymentsEnded(PAYMENTS), 2_000);
 
         // Every payment ended as its script says, and the dispatcher holds nothing more.
         for (int i = 0; i < PAYMENTS; i++) {
@@ -180,8 +179,8 @@ class PaymentsEndToEndTopologyTest {
         assertThat(count(driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isZero();
 
         // The provider saw its rate respected in every one-second window, and the rate was used.
-        final List<ScriptedProviderConnector.Sent> sent = acme.sent();
-        final List<Long> atMs = sent.stream().map(ScriptedProviderConnector.Sent::atMs).toList();
+        final List<ScriptedConnector.Sent> sent = acme.sent();
+        final List<Long> atMs = sent.stream().map(ScriptedConnector.Sent::atMs).toList();
         assertThat(mostInAnyWindow(atMs, 1_000)).isEqualTo(2);
         final int callsExpected = IntStream.range(0, PAYMENTS).map(i -> Plan.of(i).calls).sum();
         assertThat(sent).hasSize(callsExpected);
@@ -189,7 +188,7 @@ class PaymentsEndToEndTopologyTest {
 
         // Every key was charged successfully once, and only the succeeded payments' keys.
         final Map<String, Long> successesByKey = sent.stream()
-                .filter(s -> s.answer().outcome() == ProviderOutcome.SUCCESS)
+                .filter(s -> s.answer().orElseThrow().outcome() == ProviderOutcome.SUCCESS)
                 .collect(Collectors.groupingBy(s -> s.request().idempotencyKey(), Collectors.counting()));
         final Map<String, Long> expectedSuccesses = new HashMap<>();
         for (int i = 0; i < PAYMENTS; i++) {
@@ -239,18 +238,18 @@ class PaymentsEndToEndTopologyTest {
 
         // A client retrying a request afterwards gets its outcome as it now stands, and the provider no call.
         commands.pipeInput(partnerOf(1), command("c1", partnerOf(1), providerPayment(paymentIdOf(1), amountOf(1))),
-                nowMs);
+                clock.nowMs());
         final PaymentEvent replay = events.readValue();
         assertThat(replay.getDuplicate()).isTrue();
         assertThat(replay.getPayment().getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
-        advance(40);
+        clock.advance(40);
         assertThat(acme.sent()).hasSize(callsExpected);
         assertThat(calls.isEmpty()).isTrue();
     }
 
     @Test
     void aProviderPaymentIsChargedAndRefundedThroughTheDispatcher() {
-        final ScriptedProviderConnector acme = new ScriptedProviderConnector(request -> switch (request.operation()) {
+        final ScriptedConnector acme = ScriptedConnector.answering(request -> switch (request.operation()) {
             case CHARGE -> ProviderResult.success(request.idempotencyKey(), 201, Optional.of("ch-1"));
             // The provider refuses the first refund for good and accepts the second after one timeout.
             case REFUND -> request.idempotencyKey().endsWith(":r1")
@@ -258,24 +257,24 @@ class PaymentsEndToEndTopologyTest {
                     : request.attempt() == 0
                     ? ProviderResult.retryable(request.idempotencyKey(), 0, "timeout", Optional.empty())
                     : ProviderResult.success(request.idempotencyKey(), 201, Optional.of("rf-2"));
-        }, () -> nowMs);
+        }, () -> clock.nowMs());
         start(acme, new ProviderLimits(2, 2));
-        commands.pipeInput("p1", command("c0", "p1", new Credit(new Money(100L, "EUR"))), nowMs);
-        commands.pipeInput("p1", command("c1", "p1", providerPayment("pay-1", 1_250)), nowMs);
-        advanceUntil(() -> status("p1", "pay-1") == PaymentStatus.SUCCEEDED, 100);
+        commands.pipeInput("p1", command("c0", "p1", new Credit(new Money(100L, "EUR"))), clock.nowMs());
+        commands.pipeInput("p1", command("c1", "p1", providerPayment("pay-1", 1_250)), clock.nowMs());
+        clock.advanceUntil(() -> status("p1", "pay-1") == PaymentStatus.SUCCEEDED, 100);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r1", "p1", new RefundPayment("pay-1")), nowMs);
+        commands.pipeInput("p1", command("r1", "p1", new RefundPayment("pay-1")), clock.nowMs());
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUND_PENDING);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(100L, 1_250L));
-        advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
+        clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUND_FAILED);
         assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("charge disputed");
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r2", "p1", new RefundPayment("pay-1")), nowMs);
-        advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
+        commands.pipeInput("p1", command("r2", "p1", new RefundPayment("pay-1")), clock.nowMs());
+        clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUNDED);
         assertThat(stored("p1", "pay-1").getProviderReference()).isEqualTo("ch-1");
@@ -290,14 +289,14 @@ class PaymentsEndToEndTopologyTest {
 
     @Test
     void paymentsOfPartnersWhoseIdsShareTheSeparatorAreEachChargedOnce() {
-        final ScriptedProviderConnector acme = new ScriptedProviderConnector(request -> ProviderResult.success(
-                request.idempotencyKey(), 201, Optional.of("ref-" + request.partnerId())), () -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.answering(request -> ProviderResult.success(
+                request.idempotencyKey(), 201, Optional.of("ref-" + request.partnerId())), () -> clock.nowMs());
         start(acme, new ProviderLimits(2, 2));
 
         // Joined with ':' alone both charges would be "charge:shop:eu:42": one provider call for two payments.
-        commands.pipeInput("shop", command("c1", "shop", providerPayment("eu:42", 100)), nowMs);
-        commands.pipeInput("shop:eu", command("c1", "shop:eu", providerPayment("42", 700)), nowMs);
-        advanceUntil(() -> status("shop", "eu:42") == PaymentStatus.SUCCEEDED
+        commands.pipeInput("shop", command("c1", "shop", providerPayment("eu:42", 100)), clock.nowMs());
+        commands.pipeInput("shop:eu", command("c1", "shop:eu", providerPayment("42", 700)), clock.nowMs());
+        clock.advanceUntil(() -> status("shop", "eu:42") == PaymentStatus.SUCCEEDED
                 && status("shop:eu", "42") == PaymentStatus.SUCCEEDED, 100);
 
         assertThat(acme.sent()).hasSize(2);
@@ -309,14 +308,14 @@ class PaymentsEndToEndTopologyTest {
 
     @Test
     void aPaymentAtAProviderThatIsNotConfiguredFailsWithTheDispatchersReason() {
-        final ScriptedProviderConnector acme = new ScriptedProviderConnector(request -> ProviderResult.success(
-                request.idempotencyKey(), 201, Optional.empty()), () -> nowMs);
+        final ScriptedConnector acme = ScriptedConnector.answering(request -> ProviderResult.success(
+                request.idempotencyKey(), 201, Optional.empty()), () -> clock.nowMs());
         start(acme, new ProviderLimits(2, 2));
         final RequestPayment elsewhere = RequestPayment.newBuilder(providerPayment("pay-1", 100))
                 .setProviderId("nobody").build();
 
-        commands.pipeInput("p1", command("c1", "p1", elsewhere), nowMs);
-        advance(5);
+        commands.pipeInput("p1", command("c1", "p1", elsewhere), clock.nowMs());
+        clock.advance(5);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.FAILED);
         assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("unknown provider nobody");
@@ -326,8 +325,8 @@ class PaymentsEndToEndTopologyTest {
         assertThat(deadLetters.readValuesToList()).extracting(ProviderCall::getPaymentId).containsExactly("pay-1");
     }
 
-    private void start(final ScriptedProviderConnector acme, final ProviderLimits limits) {
-        final Topics topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 4);
+    private void start(final ScriptedConnector acme, final ProviderLimits limits) {
+        final Topics topics = TestDrivers.topics(4);
         final StreamsBuilder builder = new StreamsBuilder();
         PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
         // Full jitter, drawn from a seeded generator so a failure replays the same way.
@@ -341,26 +340,14 @@ class PaymentsEndToEndTopologyTest {
                         ProviderDispatchConfig.BACKOFF_BASE_MS, 200L,
                         ProviderDispatchConfig.BACKOFF_CAP_MS, 1_000L)),
                 connectors, providerId -> limits, ceilingMs -> jitter.nextLong(ceilingMs + 1));
-        final Properties props = new Properties();
-        props.putAll(StreamsSettings.required(topics));
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bursar-payments-e2e-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // As in PaymentTopologyTest: the driver's exactly-once emulation drops records produced before a
-        // transaction of the task's has begun.
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-        driver = new TopologyTestDriver(builder.build(), props, START);
-        commands = driver.createInputTopic(topics.paymentCommands.name(),
-                topics.paymentCommands.keySerde().serializer(), topics.paymentCommands.valueSerde().serializer());
-        events = driver.createOutputTopic(topics.paymentEvents.name(),
-                topics.paymentEvents.keySerde().deserializer(), topics.paymentEvents.valueSerde().deserializer());
-        calls = driver.createOutputTopic(topics.providerRequests.name(),
-                topics.providerRequests.keySerde().deserializer(), topics.providerRequests.valueSerde().deserializer());
-        results = driver.createOutputTopic(topics.providerResults.name(),
-                topics.providerResults.keySerde().deserializer(), topics.providerResults.valueSerde().deserializer());
-        deadLetters = driver.createOutputTopic(topics.providerDeadLetters.name(),
-                topics.providerDeadLetters.keySerde().deserializer(),
-                topics.providerDeadLetters.valueSerde().deserializer());
+        driver = new TopologyTestDriver(builder.build(),
+                TestDrivers.properties("bursar-payments-e2e-test", stateDir, topics), START);
+        clock = new WallClock(driver, START, STEP_MS);
+        commands = TestDrivers.input(driver, topics.paymentCommands);
+        events = TestDrivers.output(driver, topics.paymentEvents);
+        calls = TestDrivers.output(driver, topics.providerRequests);
+        results = TestDrivers.output(driver, topics.providerResults);
+        deadLetters = TestDrivers.output(driver, topics.providerDeadLetters);
     }
 
     private boolean allPaymentsEnded(final int payments) {
@@ -371,29 +358,6 @@ class PaymentsEndToEndTopologyTest {
             }
         }
         return true;
-    }
-
-    private void advance(final int steps) {
-        for (int i = 0; i < steps; i++) {
-            nowMs += STEP_MS;
-            driver.advanceWallClockTime(Duration.ofMillis(STEP_MS));
-        }
-    }
-
-    private void advanceUntil(final BooleanSupplier done, final int stepsMax) {
-        for (int i = 0; i < stepsMax && !done.getAsBoolean(); i++) {
-            advance(1);
-        }
-        assertThat(done.getAsBoolean()).as("reached within %d steps", stepsMax).isTrue();
-    }
-
-    private static int mostInAnyWindow(final List<Long> timesMs, final long windowMs) {
-        int most = 0;
-        for (final long from : timesMs) {
-            final int inWindow = (int) timesMs.stream().filter(t -> t >= from && t < from + windowMs).count();
-            most = Math.max(most, inWindow);
-        }
-        return most;
     }
 
     private static String partnerOf(final int i) {
@@ -437,16 +401,5 @@ class PaymentsEndToEndTopologyTest {
 
     private CurrencyAccount account(final String partnerId) {
         return balances().get(partnerId).getAccounts().get("EUR");
-    }
-
-    private static long count(final KeyValueStore<String, ?> store) {
-        try (KeyValueIterator<String, ?> all = store.all()) {
-            long count = 0;
-            while (all.hasNext()) {
-                all.next();
-                count++;
-            }
-            return count;
-        }
     }
 }

@@ -11,13 +11,10 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -36,16 +33,11 @@ class ViewsTopologyTest {
 
     @BeforeEach
     void start() {
-        final Topics topics = Topics.create(Map.of("schema.registry.url", "mock://" + UUID.randomUUID()), 1);
+        final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         ViewsTopology.build(builder, topics);
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "views-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(builder.build(), props);
-        events = driver.createInputTopic(topics.paymentEvents.name(), topics.paymentEvents.keySerde().serializer(),
-                topics.paymentEvents.valueSerde().serializer());
+        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("views-test", stateDir, topics));
+        events = TestDrivers.input(driver, topics.paymentEvents);
     }
 
     @AfterEach

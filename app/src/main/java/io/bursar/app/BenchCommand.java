@@ -1,0 +1,57 @@
+package io.bursar.app;
+
+import io.bursar.app.bench.DispatchBenchmark;
+import io.bursar.app.bench.RateUsage;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bursar bench dispatch}: how much of a provider's rate a backlog uses, and that it is never exceeded. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks on an embedded broker; results are printed, one line per run.",
+        subcommands = {BenchCommand.Dispatch.class})
+final class BenchCommand implements Runnable {
+
+    @Override
+    public void run() {
+        System.out.println("Usage: bursar bench dispatch [--rate N]... [--seconds S] [--latency-ms L]");
+    }
+
+    @Command(name = "dispatch", mixinStandardHelpOptions = true,
+            description = "Queue rate x seconds provider payments at once and measure the calls the provider sees.")
+    static final class Dispatch implements Callable<Integer> {
+
+        @Option(names = "--rate", split = ",", defaultValue = "2,50",
+                description = "Provider rates to run, calls per second (default ${DEFAULT-VALUE}).")
+        private List<Integer> rates;
+
+        @Option(names = "--seconds", defaultValue = "30", description = "Backlog length at the rate (default ${DEFAULT-VALUE}).")
+        private int seconds;
+
+        @Option(names = "--latency-ms", defaultValue = "150",
+                description = "Provider answer time, plus up to half as much jitter (default ${DEFAULT-VALUE}).")
+        private long latencyMs;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A configuration key set on the node (repeatable; provider keys use the id 'bench').")
+        private Map<String, String> overrides = new HashMap<>();
+
+        @Override
+        public Integer call() throws Exception {
+            int exceeded = 0;
+            for (final int rate : rates) {
+                final RateUsage usage = DispatchBenchmark.run(
+                        new DispatchBenchmark.Settings(rate, seconds, Duration.ofMillis(latencyMs), overrides), System.out);
+                System.out.println("rate " + rate + "/s: " + usage);
+                if (usage.maxInOneSecond() > rate) {
+                    exceeded++;
+                }
+            }
+            return exceeded == 0 ? 0 : 1;
+        }
+    }
+}
