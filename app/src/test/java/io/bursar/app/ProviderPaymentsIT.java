@@ -97,7 +97,7 @@ class ProviderPaymentsIT {
                 .withRateLimitPerSecond(50)
                 .withRetryAfter(Duration.ofMillis(200))
                 .withDedupe(false)));
-        final BursarNode node = track(BursarNode.start(config("it-600", 50, 50)));
+        final BursarNode node = track(BursarNode.start(config("it-600", 50, 5)));
         node.awaitRunning(Duration.ofSeconds(60));
 
         final Map<String, Long> requested = requestPayments(node, 600);
@@ -125,7 +125,7 @@ class ProviderPaymentsIT {
         final List<BursarNode> nodes = new ArrayList<>();
         final List<CompletableFuture<BursarNode>> starting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            final BursarConfig config = config("it-failover", 50, 50, "node-" + i);
+            final BursarConfig config = config("it-failover", 50, 5, "node-" + i);
             starting.add(CompletableFuture.supplyAsync(() -> BursarNode.start(config)));
         }
         for (final CompletableFuture<BursarNode> node : starting) {
@@ -220,7 +220,7 @@ class ProviderPaymentsIT {
             sent.add(node.publisher().publish(PaymentCommand.newBuilder()
                     .setCommandId("cmd-" + i).setPartnerId(partnerId).setIssuedAt(Instant.now())
                     .setPayload(new RequestPayment(paymentId, new Money(amountMinor, "EUR"), PaymentMethod.PROVIDER,
-                            PROVIDER, null))
+                            PROVIDER, null, null))
                     .build()));
         }
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);

@@ -65,7 +65,7 @@ final class PaymentHandlers {
         // Without a paymentId the command's id names the payment: a retry with the same Idempotency-Key
         // asks for the same payment, and gets the original outcome.
         final String id = paymentId == null ? commandId : paymentId;
-        commands.submit(commandId, partnerId, new RequestPayment(id, amount, method, providerId, orderId));
+        commands.submit(commandId, partnerId, new RequestPayment(id, amount, method, providerId, orderId, null));
         ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, id));
     }
 

@@ -98,7 +98,7 @@ class PaymentHandlersTest {
             assertThat(fixture.published.subList(0, 2)).extracting(PaymentCommand::getCommandId,
                     PaymentCommand::getPartnerId, PaymentCommand::getPayload).containsOnly(
                     tuple("key-3", "acme", new RequestPayment("key-3", new Money(1_500L, "EUR"), PaymentMethod.BALANCE,
-                            null, null)));
+                            null, null, null)));
             assertThat(((RequestPayment) fixture.published.get(2).getPayload()).getPaymentId())
                     .isEqualTo(fixture.published.get(2).getCommandId());
         });

@@ -11,10 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
-import org.apache.avro.SchemaParseException;
 
 /**
  * Build-time BACKWARD compatibility check: every schema in the source folder must read data written
@@ -93,8 +93,9 @@ public final class SchemaHistoryCheck {
                     final Schema schema = parser.parse(read(file));
                     parsed.put(schema.getFullName(), schema);
                     namedTypes.putAll(parser.getTypes());
-                } catch (final SchemaParseException e) {
-                    // A reference to a type defined in a file not parsed yet: try again next round.
+                } catch (final AvroRuntimeException e) {
+                    // A reference to a type defined in a file not parsed yet (Avro reports it as a parse or a
+                    // type error, depending on where the name is used): try again next round.
                     deferred.add(file);
                 }
             }

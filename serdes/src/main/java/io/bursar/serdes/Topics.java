@@ -2,6 +2,9 @@ package io.bursar.serdes;
 
 import io.bursar.schemas.dispatch.ProviderCall;
 import io.bursar.schemas.dispatch.ProviderCallResult;
+import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.OrderCommand;
+import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import java.util.List;
@@ -39,6 +42,12 @@ public final class Topics {
     public final Topic<String, PaymentCommand> paymentCommands;
     /** One result per payment command (and per expired hold), keyed by partnerId. */
     public final Topic<String, PaymentEvent> paymentEvents;
+    /** Commands on items and orders, keyed by categoryId. */
+    public final Topic<String, OrderCommand> orderCommands;
+    /** One result per order command (and per order expiry or payment outcome), keyed by orderId, else categoryId. */
+    public final Topic<String, OrderEvent> orderEvents;
+    /** Which category sells each item, keyed by itemId; compacted, read as a global table by every instance. */
+    public final Topic<String, CatalogEntry> itemCatalog;
     /**
      * Records that could not be read (deserialization failed), as their original bytes, with the
      * error and their origin (topic, partition, offset) in headers. Shared by every input topic.
@@ -65,6 +74,10 @@ public final class Topics {
         this.serdeConfig = Map.copyOf(serdeConfig);
         this.paymentCommands = new Topic<>("payment-commands", partitions, Serdes.String(), valueSerde(PaymentCommand.class));
         this.paymentEvents = new Topic<>("payment-events", partitions, Serdes.String(), valueSerde(PaymentEvent.class));
+        this.orderCommands = new Topic<>("order-commands", partitions, Serdes.String(), valueSerde(OrderCommand.class));
+        this.orderEvents = new Topic<>("order-events", partitions, Serdes.String(), valueSerde(OrderEvent.class));
+        this.itemCatalog = new Topic<>("item-catalog", 1, Serdes.String(), valueSerde(CatalogEntry.class),
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         this.deadLetters = new Topic<>("command-dead-letters", 1, Serdes.ByteArray(), Serdes.ByteArray());
         this.providerRequests = new Topic<>("provider-requests", partitions, Serdes.String(), valueSerde(ProviderCall.class));
         this.providerResults = new Topic<>("provider-results", partitions, Serdes.String(), valueSerde(ProviderCallResult.class));
@@ -85,8 +98,8 @@ public final class Topics {
 
     /** Every topic, for creating them on a cluster. */
     public List<Topic<?, ?>> all() {
-        return List.of(paymentCommands, paymentEvents, deadLetters, providerRequests, providerResults, providerDeadLetters,
-                providerOutcomes);
+        return List.of(paymentCommands, paymentEvents, orderCommands, orderEvents, itemCatalog, deadLetters,
+                providerRequests, providerResults, providerDeadLetters, providerOutcomes);
     }
 
     /** A value serde for a stored-state record, configured like the topic serdes (for state stores). */

@@ -96,8 +96,9 @@ public final class DispatchBenchmark {
         settings.put(prefix + ProviderSetting.TYPE.suffix(), HttpJsonConnector.TYPE);
         settings.put(prefix + ProviderSetting.URL.suffix(), simulator.baseUrl().toString());
         settings.put(prefix + ProviderSetting.RATE_PER_SECOND.suffix(), Integer.toString(rate));
-        // One second's worth: a punctuation may then start every call the rate allows since the last one.
-        settings.put(prefix + ProviderSetting.BURST.suffix(), Integer.toString(rate));
+        // A tenth of a second's worth: enough for every call a 50 ms punctuation may start, while a provider
+        // never receives a whole second's calls at once (a burst of new connections arrives spread out).
+        settings.put(prefix + ProviderSetting.BURST.suffix(), Integer.toString(Math.max(2, rate / 10)));
         settings.putAll(run.overrides());
         return new BursarConfig(settings);
     }
@@ -109,7 +110,7 @@ public final class DispatchBenchmark {
             sent.add(node.publisher().publish(PaymentCommand.newBuilder()
                     .setCommandId("bench-" + i).setPartnerId(partnerId).setIssuedAt(Instant.now())
                     .setPayload(new RequestPayment("bench-pay-" + i, new Money(100L + i, "EUR"), PaymentMethod.PROVIDER,
-                            PROVIDER, null))
+                            PROVIDER, null, null))
                     .build()));
         }
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);

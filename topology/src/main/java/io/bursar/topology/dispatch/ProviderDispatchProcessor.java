@@ -126,6 +126,12 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             lane(providerId);
         }
         context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        LOG.info("Dispatcher task {} started; providers with waiting calls: {}", context.taskId(), lanes.keySet());
+    }
+
+    @Override
+    public void close() {
+        LOG.info("Dispatcher task {} stopped with {} calls in flight", context.taskId(), inFlightTotal);
     }
 
     @Override

@@ -80,6 +80,7 @@ final class PaymentFlow {
                 .setPaymentId(request.getPaymentId()).setPartnerId(command.getPartnerId())
                 .setCommandId(command.getCommandId()).setMethod(request.getMethod())
                 .setProviderId(request.getProviderId()).setOrderId(request.getOrderId())
+                .setCategoryId(request.getCategoryId())
                 .setAmount(Money.newBuilder(amount).build()).setStatus(PaymentStatus.RECEIVED).setAttempts(0)
                 .setCreatedAt(Instant.ofEpochMilli(nowMs)).setUpdatedAt(Instant.ofEpochMilli(nowMs))
                 .build();
