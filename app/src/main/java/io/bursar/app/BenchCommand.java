@@ -1,6 +1,7 @@
 package io.bursar.app;
 
 import io.bursar.app.bench.DispatchBenchmark;
+import io.bursar.app.bench.OrdersBenchmark;
 import io.bursar.app.bench.RateUsage;
 import java.time.Duration;
 import java.util.HashMap;
@@ -13,12 +14,12 @@ import picocli.CommandLine.Option;
 /** {@code bursar bench dispatch}: how much of a provider's rate a backlog uses, and that it is never exceeded. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on an embedded broker; results are printed, one line per run.",
-        subcommands = {BenchCommand.Dispatch.class})
+        subcommands = {BenchCommand.Dispatch.class, BenchCommand.Orders.class})
 final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("Usage: bursar bench dispatch [--rate N]... [--seconds S] [--latency-ms L]");
+        System.out.println("Usage: bursar bench dispatch|orders --help");
     }
 
     @Command(name = "dispatch", mixinStandardHelpOptions = true,
@@ -52,6 +53,33 @@ final class BenchCommand implements Runnable {
                 }
             }
             return exceeded == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "orders", mixinStandardHelpOptions = true,
+            description = "Seed 001's mix against the demo: order status reads and order writes at fixed rates.")
+    static final class Orders implements Callable<Integer> {
+
+        @Option(names = "--reads", defaultValue = "2500", description = "Status reads per second (default ${DEFAULT-VALUE}).")
+        private int reads;
+
+        @Option(names = "--writes", defaultValue = "500", description = "Orders per second (default ${DEFAULT-VALUE}).")
+        private int writes;
+
+        @Option(names = "--seconds", defaultValue = "60", description = "How long (default ${DEFAULT-VALUE}).")
+        private int seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            final OrdersBenchmark.Result result = OrdersBenchmark.run(
+                    new OrdersBenchmark.Settings(reads, writes, Duration.ofSeconds(seconds)), System.out);
+            System.out.printf("reads: %,d (%,.0f/s), errors %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                    result.reads(), result.reads() / (double) seconds, result.readErrors(), result.readP50(),
+                    result.readP99(), result.readMax());
+            System.out.printf("orders: %,d (%,.0f/s), errors %d, terminal %,d, create -> terminal p50 %.0f ms, p99 %.0f ms%n",
+                    result.writes(), result.writes() / (double) seconds, result.writeErrors(), result.terminal(),
+                    result.createToTerminalP50(), result.createToTerminalP99());
+            return result.readErrors() == 0 && result.writeErrors() == 0 ? 0 : 1;
         }
     }
 }

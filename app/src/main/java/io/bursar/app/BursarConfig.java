@@ -4,6 +4,7 @@ import io.bursar.connectors.ProviderConnectors;
 import io.bursar.connectors.ProviderSetting;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
+import io.bursar.topology.orders.OrderTopologyConfig;
 import io.bursar.topology.payments.PaymentTopologyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,8 +36,8 @@ public final class BursarConfig extends AbstractConfig {
     public static final String KAFKA_CLIENT_PREFIX = "kafka.";
 
     /** Bursar's own keys plus those of the topology and the gateway, each declared once where it is used. */
-    public static final ConfigDef DEFINITION = withKeysOf(ProviderDispatchConfig.DEFINITION, withKeysOf(GatewayConfig.DEFINITION,
-            new ConfigDef(PaymentTopologyConfig.DEFINITION)
+    public static final ConfigDef DEFINITION = withKeysOf(OrderTopologyConfig.DEFINITION, withKeysOf(ProviderDispatchConfig.DEFINITION,
+            withKeysOf(GatewayConfig.DEFINITION, new ConfigDef(PaymentTopologyConfig.DEFINITION)
             .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -57,7 +58,7 @@ public final class BursarConfig extends AbstractConfig {
                     "How long, in ms, a read forwarded to the instance owning the key may take.")
             .define(REBALANCE_WAIT_MS, Type.LONG, 3_000L, Range.between(0L, 60_000L), Importance.LOW,
                     "How long, in ms, a read retries while no owner of its key is known (rebalancing) "
-                            + "before answering 503 with Retry-After.")));
+                            + "before answering 503 with Retry-After."))));
 
     private static ConfigDef withKeysOf(final ConfigDef other, final ConfigDef into) {
         other.configKeys().values().forEach(into::define);
@@ -82,6 +83,10 @@ public final class BursarConfig extends AbstractConfig {
 
     public PaymentTopologyConfig paymentTopology() {
         return new PaymentTopologyConfig(originals());
+    }
+
+    public OrderTopologyConfig orderTopology() {
+        return new OrderTopologyConfig(originals());
     }
 
     public ProviderDispatchConfig dispatch() {

@@ -3,11 +3,17 @@ package io.bursar.app;
 import io.bursar.connectors.ProviderConnectors;
 import io.bursar.gateway.Gateway;
 import io.bursar.gateway.GatewayConfig;
+import io.bursar.gateway.OrderProgress;
 import io.bursar.gateway.KafkaCommandPublisher;
+import io.bursar.queries.GlobalStoreReader;
 import io.bursar.queries.KeyReader;
 import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.schemas.PaymentStatuses;
+import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.OrderView;
+import io.bursar.schemas.orders.ParentOrderView;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
@@ -15,6 +21,8 @@ import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.StreamsSettings;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
+import io.bursar.topology.orders.OrderProcessor;
+import io.bursar.topology.orders.OrderTopology;
 import io.bursar.topology.payments.PartnerBalanceProcessor;
 import io.bursar.topology.payments.PaymentTopology;
 import io.bursar.topology.views.ViewsTopology;
@@ -104,6 +112,7 @@ public final class BursarNode implements AutoCloseable {
         final StreamsBuilder commandsBuilder = new StreamsBuilder();
         PaymentTopology.build(commandsBuilder, topics, config.paymentTopology());
         ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers);
+        OrderTopology.build(commandsBuilder, topics, config.orderTopology());
         final KafkaStreams streams = streams(commandsBuilder.build(), config, topics, self, "");
         final StreamsBuilder viewsBuilder = new StreamsBuilder();
         ViewsTopology.build(viewsBuilder, topics);
@@ -115,8 +124,17 @@ public final class BursarNode implements AutoCloseable {
                 ViewsTopology.COMMAND_OUTCOMES_STORE, new StringSerializer(), self);
         final KeyReader<String, Payment> payments = new KeyReader<>(views, ViewsTopology.PAYMENTS_STORE,
                 new StringSerializer(), self);
-        invalidateOnRebalance(streams, balances);
-        invalidateOnRebalance(views, outcomes, payments);
+        final KeyReader<String, OrderView> orders = new KeyReader<>(views, ViewsTopology.ORDERS_STORE,
+                new StringSerializer(), self);
+        final KeyReader<String, ParentOrderView> parentOrders = new KeyReader<>(views,
+                ViewsTopology.PARENT_ORDERS_STORE, new StringSerializer(), self);
+        // Items are stored under categoryId/itemId in the partition of their category (the order-commands key).
+        final KeyReader<String, Item> items = new KeyReader<>(streams, OrderProcessor.ITEMS_STORE,
+                new StringSerializer(), self, KeyReader.prefixBefore(OrderProcessor.KEY_SEPARATOR));
+        final GlobalStoreReader<String, CatalogEntry> catalog = new GlobalStoreReader<>(streams,
+                OrderTopology.CATALOG_STORE);
+        invalidateOnRebalance(streams, balances, items);
+        invalidateOnRebalance(views, outcomes, payments, orders, parentOrders);
 
         final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         final List<KafkaStreamsMetrics> streamsMetrics = List.of(new KafkaStreamsMetrics(streams),
@@ -130,9 +148,13 @@ public final class BursarNode implements AutoCloseable {
         final Map<String, Object> gatewayOverrides = new HashMap<>(config.originals());
         gatewayOverrides.put(GatewayConfig.HTTP_PORT, Integer.toString(self.port()));
         final Gateway gateway = new Gateway(
-                new GatewayConfig(gatewayOverrides).settings(config.paymentTopology().holdTtlMsMax()),
-                publisher, router.reads(balances), router.reads(outcomes),
-                router.reads(payments, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
+                new GatewayConfig(gatewayOverrides).settings(config.paymentTopology().holdTtlMsMax(),
+                        config.orderTopology().holdTtlMsMax(), config.orderTopology().linesMax()),
+                publisher,
+                new Gateway.Reads(router.reads(balances), router.reads(outcomes),
+                        router.reads(payments, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
+                        router.reads(orders, OrderProgress::isFinal), router.reads(parentOrders), router.reads(items),
+                        catalog::read),
                 () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
                 meters).start();
         streams.start();

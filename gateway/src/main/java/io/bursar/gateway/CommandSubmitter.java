@@ -1,17 +1,20 @@
 package io.bursar.gateway;
 
+import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * What every command route does once its input is valid: name the command and put it on
- * {@code payment-commands}, answering only after Kafka acknowledged it (bounded), so a 202 means durable.
+ * What every command route does once its input is valid: name the command and put it on its command topic,
+ * answering only after Kafka acknowledged it (bounded), so a 202 means durable.
  */
 final class CommandSubmitter {
 
@@ -41,8 +44,33 @@ final class CommandSubmitter {
         final PaymentCommand command = PaymentCommand.newBuilder()
                 .setCommandId(commandId).setPartnerId(partnerId).setIssuedAt(clock.instant()).setPayload(payload)
                 .build();
+        await(List.of(publisher.publish(command)));
+    }
+
+    /** Publishes {@code payload} as order command {@code commandId} of {@code categoryId}; 503 unless acknowledged. */
+    void submitOrder(final String commandId, final String categoryId, final Object payload)
+            throws InterruptedException {
+        submitOrders(List.of(orderCommand(commandId, categoryId, payload)));
+    }
+
+    /**
+     * Publishes every command at once and answers when Kafka acknowledged them all; 503 when it did not
+     * within the timeout. Some may then be on the topic: a retry with the same command ids is recognised.
+     */
+    void submitOrders(final List<OrderCommand> commands) throws InterruptedException {
+        await(commands.stream().map(publisher::publish).toList());
+    }
+
+    /** Order command {@code commandId} of {@code categoryId}, issued now. */
+    OrderCommand orderCommand(final String commandId, final String categoryId, final Object payload) {
+        return OrderCommand.newBuilder().setCommandId(commandId).setCategoryId(categoryId)
+                .setIssuedAt(clock.instant()).setPayload(payload).build();
+    }
+
+    private void await(final List<CompletableFuture<Void>> sent) throws InterruptedException {
         try {
-            publisher.publish(command).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                    .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (final ExecutionException | TimeoutException e) {
             throw new UnavailableException("command not accepted by Kafka: " + e);
         }

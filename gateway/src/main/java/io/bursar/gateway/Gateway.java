@@ -2,6 +2,11 @@ package io.bursar.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.queries.RoutedRead;
+import io.bursar.queries.StoreUnavailableException;
+import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.OrderView;
+import io.bursar.schemas.orders.ParentOrderView;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
@@ -18,7 +23,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -34,10 +41,14 @@ public final class Gateway implements AutoCloseable {
     /** Gateway settings, converted to typed values at the boundary; built by {@link GatewayConfig#settings}. */
     public record Settings(String host, int port, Duration publishTimeout, long holdTtlMsMax, long maxRequestBytes,
                            ApiKeys apiKeys, int ratePerSecond, int rateBurst, Duration longPollMax,
-                           int threadsMax) {
+                           int threadsMax, int orderBatchSize, long orderHoldTtlMsMax) {
         public Settings {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(apiKeys, "apiKeys");
+            if (orderBatchSize < 1 || orderHoldTtlMsMax < 1) {
+                throw new IllegalArgumentException("orderBatchSize " + orderBatchSize + " and orderHoldTtlMsMax "
+                        + orderHoldTtlMsMax + " must be positive");
+            }
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("port out of range: " + port);
             }
@@ -55,6 +66,36 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * What the gateway reads, each answered wherever its key lives. Long-polls wait for what the routes promise,
+     * so {@code payments} must be {@code router.reads(reader, payment -> PaymentStatuses.isTerminal(...))} and
+     * {@code orders} {@code router.reads(reader, OrderProgress::isFinal)}; the others may be plain
+     * {@code router.reads(reader)}.
+     *
+     * @param balances        partnerId → balance (the payments application's store)
+     * @param commandOutcomes commandId → the payment command's result event (views)
+     * @param payments        paymentId → payment (views)
+     * @param orders          orderId → the order with its batches (views)
+     * @param parentOrders    parentOrderId → its sub-orders (views)
+     * @param items           {@code categoryId + "/" + itemId} → item (the orders' store, partitioned by category)
+     * @param catalog         itemId → which category sells it, read locally (a global table); empty when unknown,
+     *                        {@link StoreUnavailableException} while it cannot be read
+     */
+    public record Reads(RoutedRead<PartnerBalance> balances, RoutedRead<PaymentEvent> commandOutcomes,
+                        RoutedRead<Payment> payments, RoutedRead<OrderView> orders,
+                        RoutedRead<ParentOrderView> parentOrders, RoutedRead<Item> items,
+                        Function<String, Optional<CatalogEntry>> catalog) {
+        public Reads {
+            Objects.requireNonNull(balances, "balances");
+            Objects.requireNonNull(commandOutcomes, "commandOutcomes");
+            Objects.requireNonNull(payments, "payments");
+            Objects.requireNonNull(orders, "orders");
+            Objects.requireNonNull(parentOrders, "parentOrders");
+            Objects.requireNonNull(items, "items");
+            Objects.requireNonNull(catalog, "catalog");
+        }
+    }
+
     static final int RETRY_AFTER_SECONDS = 1;
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
@@ -63,28 +104,27 @@ public final class Gateway implements AutoCloseable {
     private final List<String> endpoints = Collections.synchronizedList(new ArrayList<>());
 
     /**
-     * A gateway not yet listening; {@code ready} answers /health/ready, {@code metrics} gets timers and is /metrics.
-     * {@code payments} must long-poll until a payment is final, as {@code GET /v1/payments/{id}?waitMs=} promises:
-     * {@code router.reads(reader, payment -> PaymentStatuses.isTerminal(payment.getStatus()))}.
+     * A gateway not yet listening; {@code reads} answers every read route (see {@link Reads} for how long-polls
+     * must be routed), {@code ready} answers /health/ready, {@code metrics} gets timers and is /metrics.
      */
-    public Gateway(final Settings settings, final CommandPublisher publisher,
-                   final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> commandOutcomes,
-                   final RoutedRead<Payment> payments, final BooleanSupplier ready,
-                   final PrometheusMeterRegistry metrics) {
-        this(settings, publisher, balances, commandOutcomes, payments, ready, metrics, System::nanoTime);
+    public Gateway(final Settings settings, final CommandPublisher publisher, final Reads reads,
+                   final BooleanSupplier ready, final PrometheusMeterRegistry metrics) {
+        this(settings, publisher, reads, ready, metrics, System::nanoTime);
     }
 
     /** As the public constructor, with the clock of the rate limits given, for tests. */
-    Gateway(final Settings settings, final CommandPublisher publisher,
-            final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> commandOutcomes,
-            final RoutedRead<Payment> payments, final BooleanSupplier ready, final PrometheusMeterRegistry metrics,
-            final LongSupplier nanoClock) {
-        this.settings = settings;
+    Gateway(final Settings settings, final CommandPublisher publisher, final Reads reads,
+            final BooleanSupplier ready, final PrometheusMeterRegistry metrics, final LongSupplier nanoClock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(reads, "reads");
         final ObjectMapper mapper = new ObjectMapper();
         final CommandSubmitter commands = new CommandSubmitter(publisher, settings.publishTimeout(), Clock.systemUTC());
         final PartnerBalanceHandlers partners = new PartnerBalanceHandlers(mapper, commands, settings.holdTtlMsMax());
-        final PaymentHandlers paymentCommands = new PaymentHandlers(mapper, commands, payments);
-        final ReadHandlers reads = new ReadHandlers(balances, commandOutcomes, payments, settings.longPollMax());
+        final PaymentHandlers paymentCommands = new PaymentHandlers(mapper, commands, reads.payments());
+        final OrderHandlers orders = new OrderHandlers(mapper, commands, reads.orders(), reads.catalog(),
+                settings.orderHoldTtlMsMax(), settings.orderBatchSize());
+        final ItemHandlers items = new ItemHandlers(mapper, commands);
+        final ReadHandlers readHandlers = new ReadHandlers(mapper, reads, settings.longPollMax());
         final OperationsHandlers operations = new OperationsHandlers(mapper, ready, metrics);
         final AccessControl access = new AccessControl(settings.apiKeys(), new RateLimiter(settings.ratePerSecond(),
                 settings.rateBurst(), Math.max(1, settings.apiKeys().size()), nanoClock));
@@ -102,14 +142,19 @@ public final class Gateway implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.requestLogger.http(http::record);
             config.events.handlerAdded(this::remember);
-            routes(config, access, partners, paymentCommands, reads, operations);
+            routes(config, access, new Handlers(partners, paymentCommands, orders, items, readHandlers, operations));
             errors(config);
         });
     }
 
-    private static void routes(final JavalinConfig config, final AccessControl access,
-                               final PartnerBalanceHandlers partners, final PaymentHandlers payments,
-                               final ReadHandlers reads, final OperationsHandlers operations) {
+    /** Every handler, by the resource it serves. */
+    private record Handlers(PartnerBalanceHandlers partners, PaymentHandlers payments, OrderHandlers orders,
+                            ItemHandlers items, ReadHandlers reads, OperationsHandlers operations) {
+    }
+
+    private static void routes(final JavalinConfig config, final AccessControl access, final Handlers handlers) {
+        final PartnerBalanceHandlers partners = handlers.partners();
+        final ReadHandlers reads = handlers.reads();
         // Before every matched route, ahead of any body parsing: key, rate, partner scope.
         config.routes.beforeMatched(access::check);
 
@@ -121,10 +166,20 @@ public final class Gateway implements AutoCloseable {
         config.routes.get("/v1/partners/{partnerId}/balance", reads::balance);
         config.routes.get("/v1/commands/{commandId}", reads::command);
         // Payments are keyed by paymentId, not by partner: handlers check the partner once they know it.
-        config.routes.post("/v1/payments", payments::request);
+        config.routes.post("/v1/payments", handlers.payments()::request);
         config.routes.get("/v1/payments/{paymentId}", reads::payment);
-        config.routes.post("/v1/payments/{paymentId}/refund", payments::refund);
+        config.routes.post("/v1/payments/{paymentId}/refund", handlers.payments()::refund);
+        // Orders are keyed by orderId and travel keyed by category: handlers check the partner once they know it.
+        config.routes.post("/v1/orders", handlers.orders()::create);
+        config.routes.get("/v1/orders", reads::parentOrder);
+        config.routes.get("/v1/orders/{orderId}", reads::order);
+        config.routes.post("/v1/orders/{orderId}/cancel", handlers.orders()::cancel);
+        config.routes.post("/v1/orders/{orderId}/place", handlers.orders()::place);
+        // Items are everyone's to read and the admin's to change.
+        config.routes.put("/v1/items/{itemId}", handlers.items()::upsert);
+        config.routes.get("/v1/categories/{categoryId}/items/{itemId}", reads::item);
 
+        final OperationsHandlers operations = handlers.operations();
         config.routes.get("/health/live", operations::live, RouteAccess.OPEN);
         config.routes.get("/health/ready", operations::ready, RouteAccess.OPEN);
         config.routes.get("/metrics", operations::metrics, RouteAccess.OPEN);
@@ -142,9 +197,15 @@ public final class Gateway implements AutoCloseable {
             ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
             ctx.status(HttpStatus.TOO_MANY_REQUESTS).json(Map.of("error", "rate limit exceeded"));
         });
+        config.routes.exception(ForbiddenException.class, (e, ctx) ->
+                ctx.status(HttpStatus.FORBIDDEN).json(Map.of("error", e.getMessage())));
         config.routes.exception(NotFoundException.class, (e, ctx) ->
                 ctx.status(HttpStatus.NOT_FOUND).json(Map.of("error", e.getMessage())));
         config.routes.exception(UnavailableException.class, (e, ctx) -> {
+            ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+            ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage()));
+        });
+        config.routes.exception(StoreUnavailableException.class, (e, ctx) -> {
             ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
             ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage()));
         });

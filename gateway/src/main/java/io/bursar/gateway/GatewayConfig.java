@@ -25,6 +25,9 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String AUTH_RATE_BURST = "auth.rate.burst";
     public static final String HTTP_LONG_POLL_MAX_MS = "http.long.poll.max.ms";
     public static final String HTTP_THREADS_MAX = "http.threads.max";
+    public static final String ORDER_BATCH_SIZE = "order.batch.size";
+    /** Most lines in one CreateOrder command: a bound on what one category task holds in one transaction. */
+    public static final int ORDER_BATCH_SIZE_MAX = 10_000;
 
     /** Every gateway key; an application merges these into its own definition. */
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -49,19 +52,42 @@ public final class GatewayConfig extends AbstractConfig {
                     "Cap, in ms, on the ?waitMs= of status reads (long-poll).")
             .define(HTTP_THREADS_MAX, Type.INT, 64, Range.between(8, 2_000), Importance.LOW,
                     "Most request threads of the HTTP server. Few threads on few cores avoid context "
-                            + "switching; reads that wait (forwarding, long-polls) each hold one.");
+                            + "switching; reads that wait (forwarding, long-polls) each hold one.")
+            .define(ORDER_BATCH_SIZE, Type.INT, 1_000, Range.between(1, ORDER_BATCH_SIZE_MAX), Importance.MEDIUM,
+                    "Most lines, per category, in one CreateOrder command: the gateway splits a larger order into "
+                            + "batches of this many lines that share the order's id.");
 
     public GatewayConfig(final Map<?, ?> originals) {
         // Not logged: an application passes all its keys here, most of them not the gateway's.
         super(DEFINITION, originals, false);
     }
 
-    /** The typed settings; {@code holdTtlMsMax} is the topology's limit on hold TTLs, checked at the edge too. */
+    /**
+     * The typed settings; {@code holdTtlMsMax} is the topology's limit on hold TTLs, checked at the edge too, for
+     * funds and for orders alike.
+     */
     public Gateway.Settings settings(final long holdTtlMsMax) {
+        return settings(holdTtlMsMax, holdTtlMsMax, ORDER_BATCH_SIZE_MAX);
+    }
+
+    /**
+     * The typed settings, with the order processor's limits on one CreateOrder: {@code orderHoldTtlMsMax}, its
+     * longest hold TTL, is checked at the edge too; {@code orderLinesMax}, its most lines, bounds
+     * {@value #ORDER_BATCH_SIZE}, since a larger batch would be rejected whole.
+     *
+     * @throws ConfigException when {@value #ORDER_BATCH_SIZE} is above {@code orderLinesMax}
+     */
+    public Gateway.Settings settings(final long holdTtlMsMax, final long orderHoldTtlMsMax, final int orderLinesMax) {
+        final int orderBatchSize = getInt(ORDER_BATCH_SIZE);
+        if (orderBatchSize > orderLinesMax) {
+            throw new ConfigException(ORDER_BATCH_SIZE, orderBatchSize,
+                    "must be at most the lines one CreateOrder may hold (" + orderLinesMax + ")");
+        }
         return new Gateway.Settings(getString(HTTP_HOST), getInt(HTTP_PORT),
                 Duration.ofMillis(getLong(HTTP_PUBLISH_TIMEOUT_MS)), holdTtlMsMax, getLong(HTTP_MAX_REQUEST_BYTES),
                 ApiKeys.parse(getList(AUTH_API_KEYS)), getInt(AUTH_RATE_PER_SECOND), getInt(AUTH_RATE_BURST),
-                Duration.ofMillis(getLong(HTTP_LONG_POLL_MAX_MS)), getInt(HTTP_THREADS_MAX));
+                Duration.ofMillis(getLong(HTTP_LONG_POLL_MAX_MS)), getInt(HTTP_THREADS_MAX), orderBatchSize,
+                orderHoldTtlMsMax);
     }
 
     /** Fails start-up on a malformed key entry: a typo must not silently lock a client out or let one in. */

@@ -14,6 +14,16 @@ final class NotFoundException extends RuntimeException {
         return new NotFoundException("partner " + partnerId + " not found");
     }
 
+    /** No order {@code orderId}, or not the caller's: the two answer alike. */
+    static NotFoundException order(final String orderId) {
+        return new NotFoundException("order " + orderId + " not found");
+    }
+
+    /** No sub-orders of {@code parentOrderId}, or none of the caller's: the two answer alike. */
+    static NotFoundException parentOrder(final String parentOrderId) {
+        return new NotFoundException("parent order " + parentOrderId + " not found");
+    }
+
     /** No payment {@code paymentId}, or not the caller's: the two answer alike. */
     static NotFoundException payment(final String paymentId) {
         return new NotFoundException("payment " + paymentId + " not found");

@@ -30,7 +30,7 @@ final class PaymentHandlers {
     private static final Set<String> REQUEST_FIELDS = Set.of("paymentId", PARTNER_ID, "amountMinor", "currency",
             "method", PROVIDER_ID, "orderId");
     /** UNKNOWN is the reader's default for a newer symbol, never a client's choice. */
-    private static final List<PaymentMethod> METHODS = List.of(PaymentMethod.BALANCE, PaymentMethod.PROVIDER);
+    static final List<PaymentMethod> METHODS = List.of(PaymentMethod.BALANCE, PaymentMethod.PROVIDER);
 
     private final ObjectMapper mapper;
     private final CommandSubmitter commands;
@@ -81,7 +81,8 @@ final class PaymentHandlers {
         ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
     }
 
-    private static String providerId(final RequestBody body, final PaymentMethod method) {
+    /** The body's provider: required with PROVIDER, refused with BALANCE (also for an order's payment). */
+    static String providerId(final RequestBody body, final PaymentMethod method) {
         if (method == PaymentMethod.BALANCE) {
             body.refuse(PROVIDER_ID, "not allowed with method BALANCE");
             return null;

@@ -1,13 +1,15 @@
 package io.bursar.gateway;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
-import io.bursar.queries.RoutedRead;
-import io.bursar.schemas.payments.PartnerBalance;
-import io.bursar.schemas.payments.Payment;
-import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.schemas.orders.OrderView;
+import io.bursar.schemas.orders.ParentOrderView;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,22 +26,19 @@ final class ReadHandlers {
     static final String WAIT_PARAM = "waitMs";
     private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "X-Api-Key");
 
-    private final RoutedRead<PartnerBalance> balances;
-    private final RoutedRead<PaymentEvent> outcomes;
-    private final RoutedRead<Payment> payments;
+    private final ObjectMapper mapper;
+    private final Gateway.Reads reads;
     private final Duration longPollMax;
 
-    ReadHandlers(final RoutedRead<PartnerBalance> balances, final RoutedRead<PaymentEvent> outcomes,
-                 final RoutedRead<Payment> payments, final Duration longPollMax) {
-        this.balances = balances;
-        this.outcomes = outcomes;
-        this.payments = payments;
+    ReadHandlers(final ObjectMapper mapper, final Gateway.Reads reads, final Duration longPollMax) {
+        this.mapper = mapper;
+        this.reads = reads;
         this.longPollMax = longPollMax;
     }
 
     void balance(final Context ctx) {
         final String partnerId = RequestBody.requireId("partnerId", ctx.pathParam("partnerId"));
-        answer(ctx, balances.read(partnerId, request(ctx), Duration.ZERO), BalanceView::of, balance -> true,
+        answer(ctx, reads.balances().read(partnerId, request(ctx), Duration.ZERO), BalanceView::of, balance -> true,
                 () -> NotFoundException.partner(partnerId));
     }
 
@@ -48,7 +47,7 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // Another partner's command answers exactly like an unknown one.
-        answer(ctx, outcomes.read(commandId, request(ctx), wait), CommandOutcomeView::of,
+        answer(ctx, reads.commandOutcomes().read(commandId, request(ctx), wait), CommandOutcomeView::of,
                 event -> caller.mayAccessPartner(event.getPartnerId()),
                 () -> new NotFoundException("command " + commandId + " not found"));
     }
@@ -58,8 +57,95 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // The read waits until the payment is in a final state (the router's condition), then answers at once.
-        answer(ctx, payments.read(paymentId, request(ctx), wait), PaymentView::of,
+        answer(ctx, reads.payments().read(paymentId, request(ctx), wait), PaymentView::of,
                 payment -> caller.mayAccessPartner(payment.getPartnerId()), () -> NotFoundException.payment(paymentId));
+    }
+
+    void order(final Context ctx) {
+        final String orderId = RequestBody.requireId("orderId", ctx.pathParam("orderId"));
+        final Duration wait = waitOf(ctx);
+        final Caller caller = Caller.of(ctx);
+        // The read waits until every batch is final (the router's condition), then answers at once.
+        answer(ctx, reads.orders().read(orderId, request(ctx), wait), OrderStatusView::of,
+                view -> visible(caller, view), () -> NotFoundException.order(orderId));
+    }
+
+    /**
+     * The sub-orders of {@code ?parentOrderId=}: the parent is read where it lives, then each sub-order where
+     * it lives. Sub-orders the caller may not see are left out; a parent with none left is not found.
+     */
+    void parentOrder(final Context ctx) {
+        final String parentOrderId = ctx.queryParam(OrderHandlers.PARENT_PARAM);
+        if (parentOrderId == null) {
+            throw new InvalidRequestException(List.of(new FieldError(OrderHandlers.PARENT_PARAM, "required")));
+        }
+        RequestBody.requireId(OrderHandlers.PARENT_PARAM, parentOrderId);
+        final OwnerRouter.Outcome<ParentOrderView> parent = reads.parentOrders().read(parentOrderId, request(ctx),
+                Duration.ZERO);
+        if (parent instanceof OwnerRouter.Outcome.Local<ParentOrderView> local) {
+            final List<Object> orders = subOrders(ctx, local.value());
+            if (orders.isEmpty()) {
+                throw NotFoundException.parentOrder(parentOrderId);
+            }
+            if (local.standbyLag() != null) {
+                ctx.header(PeerForwarder.STANDBY_LAG_HEADER, Long.toString(local.standbyLag()));
+            }
+            ctx.json(new ParentOrders(parentOrderId, orders));
+        } else {
+            answer(ctx, parent, view -> view, view -> true, () -> NotFoundException.parentOrder(parentOrderId));
+        }
+    }
+
+    void item(final Context ctx) {
+        final String categoryId = RequestBody.requireId("categoryId", ctx.pathParam("categoryId"));
+        final String itemId = RequestBody.requireId("itemId", ctx.pathParam("itemId"));
+        // Stock is public to every key: anyone who may order may see what is there to order.
+        answer(ctx, reads.items().read(categoryId + "/" + itemId, request(ctx), Duration.ZERO), ItemView::of,
+                item -> true, () -> new NotFoundException("item " + itemId + " not found in category " + categoryId));
+    }
+
+    /** The JSON answer to {@code GET /v1/orders?parentOrderId=}: the sub-orders, each shaped as its own read. */
+    record ParentOrders(String parentOrderId, List<Object> orders) {
+    }
+
+    /** Each sub-order of {@code parent} the caller may see, as {@code GET /v1/orders/{orderId}} answers it. */
+    private List<Object> subOrders(final Context ctx, final ParentOrderView parent) {
+        final Caller caller = Caller.of(ctx);
+        final List<Object> orders = new ArrayList<>(parent.getOrderIds().size());
+        for (final String orderId : parent.getOrderIds()) {
+            // A read of another key: routed afresh, as a client's own read of the order would be.
+            final OwnerRouter.Request read = new OwnerRouter.Request(OrderHandlers.orderPath(orderId),
+                    credentials(ctx), false, false);
+            final OwnerRouter.Outcome<OrderView> outcome = reads.orders().read(orderId, read, Duration.ZERO);
+            if (outcome instanceof OwnerRouter.Outcome.Local<OrderView> local) {
+                if (visible(caller, local.value())) {
+                    orders.add(OrderStatusView.of(local.value()));
+                }
+            } else if (outcome instanceof OwnerRouter.Outcome.Relayed<OrderView> relayed) {
+                final PeerForwarder.Answer answer = relayed.answer();
+                if (answer.status() == HttpStatus.OK.getCode()) {
+                    orders.add(json(answer.body()));
+                } else if (answer.status() != HttpStatus.NOT_FOUND.getCode()) {
+                    throw new UnavailableException("the owner of order " + orderId + " answered " + answer.status());
+                }
+            } else if (outcome instanceof OwnerRouter.Outcome.Unavailable<OrderView> unavailable) {
+                throw new UnavailableException(unavailable.reason());
+            }
+        }
+        return orders;
+    }
+
+    private Object json(final String body) {
+        try {
+            return mapper.readTree(body);
+        } catch (final JsonProcessingException e) {
+            throw new UnavailableException("a peer answered with broken JSON");
+        }
+    }
+
+    /** An order the caller may see: it has a batch, and pays the caller's partner (or the caller is admin). */
+    private static boolean visible(final Caller caller, final OrderView view) {
+        return !view.getBatches().isEmpty() && caller.mayAccessPartner(OrderStatusView.partnerOf(view));
     }
 
     private Duration waitOf(final Context ctx) {

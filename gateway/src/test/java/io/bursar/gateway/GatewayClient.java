@@ -31,6 +31,18 @@ final class GatewayClient {
         });
     }
 
+    Response put(final String key, final String path, final String body) {
+        return put(key, path, body, Map.of());
+    }
+
+    Response put(final String key, final String path, final String body, final Map<String, String> headers) {
+        return http.request(path, request -> {
+            request.put(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+            headers.forEach(request::header);
+            bearer(request, key);
+        });
+    }
+
     Response get(final String key, final String path) {
         return get(key, path, Map.of());
     }

@@ -17,7 +17,7 @@ class GatewayConfigTest {
     void everyKeyIsDeclaredOnceWithItsDefault() {
         assertThat(GatewayConfig.DEFINITION.names()).containsExactlyInAnyOrder("http.host", "http.port",
                 "http.max.request.bytes", "http.publish.timeout.ms", "auth.api.keys", "auth.rate.per.second",
-                "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max");
+                "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max", "order.batch.size");
 
         final Gateway.Settings settings = new GatewayConfig(Map.of()).settings(60_000L);
 
@@ -30,7 +30,22 @@ class GatewayConfigTest {
         assertThat(settings.ratePerSecond()).isEqualTo(200);
         assertThat(settings.longPollMax()).isEqualTo(Duration.ofSeconds(30));
         assertThat(settings.rateBurst()).isEqualTo(400);
-        assertThat(GatewayConfig.DEFINITION.toRst()).contains("auth.api.keys", "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max");
+        assertThat(settings.orderBatchSize()).isEqualTo(1_000);
+        assertThat(GatewayConfig.DEFINITION.toRst()).contains("auth.api.keys", "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max", "order.batch.size");
+    }
+
+    @Test
+    void theOrderProcessorsLimitsBoundTheOrderSettings() {
+        final Gateway.Settings settings = new GatewayConfig(Map.of(GatewayConfig.ORDER_BATCH_SIZE, "500"))
+                .settings(60_000L, 3_600_000L, 500);
+        assertThat(settings.holdTtlMsMax()).isEqualTo(60_000L);
+        assertThat(settings.orderHoldTtlMsMax()).isEqualTo(3_600_000L);
+        assertThat(settings.orderBatchSize()).isEqualTo(500);
+        assertThat(new GatewayConfig(Map.of()).settings(60_000L).orderHoldTtlMsMax()).isEqualTo(60_000L);
+
+        assertThatThrownBy(() -> new GatewayConfig(Map.of(GatewayConfig.ORDER_BATCH_SIZE, "501"))
+                .settings(60_000L, 3_600_000L, 500))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(GatewayConfig.ORDER_BATCH_SIZE);
     }
 
     @Test
@@ -77,7 +92,9 @@ class GatewayConfigTest {
                 Map.of(GatewayConfig.HTTP_PUBLISH_TIMEOUT_MS, "0"),
                 Map.of(GatewayConfig.AUTH_RATE_PER_SECOND, "0"),
                 Map.of(GatewayConfig.AUTH_RATE_BURST, "1000001"),
-                Map.of(GatewayConfig.AUTH_RATE_BURST, "lots"))) {
+                Map.of(GatewayConfig.AUTH_RATE_BURST, "lots"),
+                Map.of(GatewayConfig.ORDER_BATCH_SIZE, "0"),
+                Map.of(GatewayConfig.ORDER_BATCH_SIZE, "10001"))) {
             assertThatThrownBy(() -> new GatewayConfig(bad)).as(bad.toString()).isInstanceOf(ConfigException.class);
         }
     }

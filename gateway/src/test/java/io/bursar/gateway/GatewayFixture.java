@@ -4,7 +4,16 @@ import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.Read;
 import io.bursar.queries.RoutedRead;
+import io.bursar.queries.StoreUnavailableException;
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.Order;
+import io.bursar.schemas.orders.OrderCommand;
+import io.bursar.schemas.orders.OrderLineState;
+import io.bursar.schemas.orders.OrderStatus;
+import io.bursar.schemas.orders.OrderView;
+import io.bursar.schemas.orders.ParentOrderView;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentCommand;
@@ -20,6 +29,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,9 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
- * A gateway wired to fakes (a recording publisher, in-memory balance, outcome and payment lookups, answers
- * relayed from a pretend owner, a switchable readiness, a hand-moved clock for rate limits), run under
- * {@code JavalinTest}.
+ * A gateway wired to fakes (a recording publisher, in-memory balance, outcome, payment, order, parent, item and
+ * catalog lookups, answers relayed from a pretend owner, a switchable readiness, a hand-moved clock for rate
+ * limits), run under {@code JavalinTest}.
  */
 final class GatewayFixture {
 
@@ -39,9 +49,19 @@ final class GatewayFixture {
     static final long HOLD_TTL_MS_MAX = 60_000L;
 
     final List<PaymentCommand> published = new CopyOnWriteArrayList<>();
+    final List<OrderCommand> publishedOrders = new CopyOnWriteArrayList<>();
     final Map<String, Read<PartnerBalance>> reads = new ConcurrentHashMap<>();
     final Map<String, Read<PaymentEvent>> outcomes = new ConcurrentHashMap<>();
     final Map<String, Read<Payment>> payments = new ConcurrentHashMap<>();
+    final Map<String, Read<OrderView>> orders = new ConcurrentHashMap<>();
+    final Map<String, Read<ParentOrderView>> parents = new ConcurrentHashMap<>();
+    /** Items by {@code categoryId + "/" + itemId}, the key of the items store. */
+    final Map<String, Read<Item>> items = new ConcurrentHashMap<>();
+    /** itemId → the category that sells it. */
+    final Map<String, CatalogEntry> catalog = new ConcurrentHashMap<>();
+    /** Item ids the catalog was asked for, in order. */
+    final List<String> catalogLookups = new CopyOnWriteArrayList<>();
+    volatile boolean catalogDown;
     /** Answers relayed from a peer, by key: they win over the local maps. */
     final Map<String, PeerForwarder.Answer> relayed = new ConcurrentHashMap<>();
     /** The routing request each read arrived with, last one last. */
@@ -78,11 +98,22 @@ final class GatewayFixture {
             }
 
             @Override
+            public CompletableFuture<Void> publish(final OrderCommand command) {
+                if (kafkaDown) {
+                    return CompletableFuture.failedFuture(new IllegalStateException("broker unreachable"));
+                }
+                publishedOrders.add(command);
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
             public void close() {
             }
         };
         gateway = new Gateway(new GatewayConfig(config).settings(HOLD_TTL_MS_MAX), publisher,
-                routed(reads), routed(outcomes), routed(payments), () -> ready, registry, nanos::get);
+                new Gateway.Reads(routed(reads), routed(outcomes), routed(payments), routed(orders), routed(parents),
+                        routed(items), this::catalogEntry),
+                () -> ready, registry, nanos::get);
     }
 
     GatewayFixture() {
@@ -107,6 +138,46 @@ final class GatewayFixture {
             }
             return new OwnerRouter.Outcome.NotFound<>();
         };
+    }
+
+    private Optional<CatalogEntry> catalogEntry(final String itemId) {
+        if (catalogDown) {
+            throw new StoreUnavailableException("catalog not loaded yet");
+        }
+        catalogLookups.add(itemId);
+        return Optional.ofNullable(catalog.get(itemId));
+    }
+
+    /** Puts {@code itemIds} in the catalog as items of {@code categoryId}. */
+    void catalogue(final String categoryId, final String... itemIds) {
+        for (final String itemId : itemIds) {
+            catalog.put(itemId, new CatalogEntry(itemId, categoryId, "item " + itemId, new Money(250L, "EUR"),
+                    Instant.EPOCH));
+        }
+    }
+
+    /**
+     * Batch {@code batch} of {@code batches} of order {@code orderId} in {@code categoryId}, paying
+     * {@code partnerId}: one line of 2 units of item "i-1" at 250 EUR.
+     */
+    static Order order(final String orderId, final int batch, final int batches, final String categoryId,
+                       final String partnerId, final OrderStatus status) {
+        return Order.newBuilder().setOrderId(orderId).setBatch(batch).setBatches(batches).setCategoryId(categoryId)
+                .setCustomerId("cust-1").setPartnerId(partnerId).setCommandId("c-" + orderId)
+                .setLines(List.of(new OrderLineState("i-" + batch, 2L, 2L, new Money(250L, "EUR"))))
+                .setAmount(new Money(500L, "EUR")).setStatus(status)
+                .setPaymentMethod(PaymentMethod.PROVIDER).setProviderId("stripe").setPaymentId("pay-" + orderId)
+                .setExpiresAt(Instant.parse("2026-01-02T03:14:05Z")).setCreatedAt(Instant.parse("2026-01-02T03:04:05Z"))
+                .setUpdatedAt(Instant.parse("2026-01-02T03:04:0" + batch + "Z")).build();
+    }
+
+    /** An order view of {@code batches}, all of one order. */
+    static OrderView view(final Order... batches) {
+        final Map<String, Order> byNumber = new HashMap<>();
+        for (final Order batch : batches) {
+            byNumber.put(Integer.toString(batch.getBatch()), batch);
+        }
+        return new OrderView(batches[0].getOrderId(), batches[0].getParentOrderId(), byNumber);
     }
 
     /** A payment of {@code partnerId} for 1500 EUR through provider "stripe", in {@code status}. */

@@ -3,11 +3,16 @@ package io.bursar.queries;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
@@ -20,6 +25,12 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * (cached, and forgotten on every rebalance) and, when it is this instance, reads the active store
  * partition with IQv2. A standby replica can be read on request, with its lag.
  *
+ * <p>By default a key's partition is the one Kafka's default partitioner gives the store key itself. A store
+ * whose tasks are fed by a topic keyed by a part of the store key (items stored under
+ * {@code categoryId + "/" + itemId}, from a topic keyed by categoryId) names that part with a
+ * {@code partitionKey} function: the partition is then the default partitioner's for that part, serialized
+ * with the same serializer, and owners are cached per part.
+ *
  * <p>Thread-safe; never does network I/O. Forwarding a read to its owner is the caller's job.
  */
 public final class KeyReader<K, V> implements KeyLookup<K, V> {
@@ -31,15 +42,55 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     private final String storeName;
     private final Serializer<K> keySerializer;
     private final HostInfo self;
+    /** Null when the store key decides the partition itself. */
+    private final UnaryOperator<K> partitionKey;
+    private final StreamPartitioner<K, Object> partitioner;
+    /** Keyed by the part of the key that decides the partition. */
     private final Cache<K, KeyQueryMetadata> owners = Caffeine.newBuilder()
             .maximumSize(METADATA_CACHE_ENTRIES_MAX).build();
 
+    /** A reader of a store whose partition is the default partitioner's for the store key. */
     public KeyReader(final KafkaStreams streams, final String storeName, final Serializer<K> keySerializer,
                      final HostInfo self) {
-        this.streams = streams;
-        this.storeName = storeName;
-        this.keySerializer = keySerializer;
-        this.self = self;
+        this(streams, storeName, keySerializer, self, null);
+    }
+
+    /**
+     * A reader of a store whose partition is the default partitioner's for {@code partitionKey} of the store
+     * key, serialized with {@code keySerializer}; {@code partitionKey} must match how the topic feeding the
+     * store is keyed (see {@link #prefixBefore}).
+     */
+    public KeyReader(final KafkaStreams streams, final String storeName, final Serializer<K> keySerializer,
+                     final HostInfo self, final UnaryOperator<K> partitionKey) {
+        this.streams = Objects.requireNonNull(streams, "streams");
+        this.storeName = Objects.requireNonNull(storeName, "storeName");
+        this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
+        this.self = Objects.requireNonNull(self, "self");
+        this.partitionKey = partitionKey;
+        this.partitioner = partitionKey == null ? null : partitionedBy(keySerializer, partitionKey);
+    }
+
+    /**
+     * The part of a key before the first {@code separator} (the whole key when it has none): the partition
+     * key of stores keyed {@code "<topic key><separator><rest>"}.
+     */
+    public static UnaryOperator<String> prefixBefore(final char separator) {
+        return key -> {
+            final int end = key.indexOf(separator);
+            return end < 0 ? key : key.substring(0, end);
+        };
+    }
+
+    /**
+     * The partitioner that puts a store key where the producer's default partitioner puts its
+     * {@code partitionKey}: murmur2 of the serialized bytes, modulo the partitions.
+     */
+    static <K> StreamPartitioner<K, Object> partitionedBy(final Serializer<K> keySerializer,
+                                                          final UnaryOperator<K> partitionKey) {
+        return (topic, key, value, partitions) -> {
+            final byte[] bytes = keySerializer.serialize(topic, partitionKey.apply(key));
+            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(bytes)) % partitions));
+        };
     }
 
     /** The store this reader reads. */
@@ -68,7 +119,7 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
         final QueryResult<V> result = query(key, owner.partition(), true);
         if (result == null || result.isFailure()) {
             // The cached owner may be stale: ask the metadata afresh next time.
-            owners.invalidate(key);
+            owners.invalidate(cacheKey(key));
             return new Read.Unavailable<>(result == null ? "partition " + owner.partition() + " not queryable"
                     : result.getFailureReason() + ": " + result.getFailureMessage());
         }
@@ -90,16 +141,24 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     }
 
     private KeyQueryMetadata owner(final K key) {
-        final KeyQueryMetadata cached = owners.getIfPresent(key);
+        final K cacheKey = cacheKey(key);
+        final KeyQueryMetadata cached = owners.getIfPresent(cacheKey);
         if (cached != null) {
             return cached;
         }
-        final KeyQueryMetadata fresh = streams.queryMetadataForKey(storeName, key, keySerializer);
+        final KeyQueryMetadata fresh = partitioner == null
+                ? streams.queryMetadataForKey(storeName, key, keySerializer)
+                : streams.queryMetadataForKey(storeName, key, partitioner);
         if (fresh == null || fresh.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
             return null;
         }
-        owners.put(key, fresh);
+        owners.put(cacheKey, fresh);
         return fresh;
+    }
+
+    /** Keys of one partition key share one owner: cached once. */
+    private K cacheKey(final K key) {
+        return partitionKey == null ? key : partitionKey.apply(key);
     }
 
     @SuppressWarnings("unchecked")

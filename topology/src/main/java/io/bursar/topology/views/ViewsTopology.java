@@ -1,12 +1,24 @@
 package io.bursar.topology.views;
 
+import io.bursar.schemas.orders.Order;
+import io.bursar.schemas.orders.OrderEvent;
+import io.bursar.schemas.orders.OrderView;
+import io.bursar.schemas.orders.ParentOrderView;
+import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
@@ -22,6 +34,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>{@value #PAYMENTS_STORE}: paymentId → the payment as its latest event left it. Payment events are
  * keyed by paymentId already, and one task emits all events of a payment in order, so the view needs
  * no repartition; replays ({@code duplicate}) are skipped so an old snapshot never overwrites a newer one.
+ *
+ * <p>{@value #ORDERS_STORE}: orderId → the order with every batch as its latest event left it. Order events
+ * about an order are keyed by its orderId, and every batch of an order lives in one category task, which
+ * emits them in order: no repartition. Replays are skipped, an event not keyed by its order's id is not
+ * about that order's view, and a rejected command never replaces a batch already shown: a rejection changes
+ * nothing, and its event may carry the refused attempt rather than the order.
+ *
+ * <p>{@value #PARENT_ORDERS_STORE}: parentOrderId → the ids of its sub-orders (one per category), sorted and
+ * without repeats. Sub-orders live in different category tasks, so their ids are repartitioned by parent
+ * (only the id travels, not the order).
  */
 public final class ViewsTopology {
 
@@ -29,11 +51,20 @@ public final class ViewsTopology {
     public static final String COMMAND_OUTCOMES_STORE = "command-outcomes";
     /** paymentId → {@link Payment}. */
     public static final String PAYMENTS_STORE = "payments-by-id";
+    /** orderId → {@link OrderView}. */
+    public static final String ORDERS_STORE = "orders-by-id";
+    /** parentOrderId → {@link ParentOrderView}. */
+    public static final String PARENT_ORDERS_STORE = "orders-by-parent";
 
     private ViewsTopology() {
     }
 
     public static void build(final StreamsBuilder builder, final Topics topics) {
+        buildPaymentViews(builder, topics);
+        buildOrderViews(builder, topics);
+    }
+
+    private static void buildPaymentViews(final StreamsBuilder builder, final Topics topics) {
         final KStream<String, PaymentEvent> firstResults = builder.stream(topics.paymentEvents.name(),
                         Consumed.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
                                 .withName(topics.paymentEvents.name() + "-view-source"))
@@ -51,5 +82,62 @@ public final class ViewsTopology {
                         Materialized.<String, Payment, KeyValueStore<Bytes, byte[]>>as(PAYMENTS_STORE)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(topics.valueSerde(Payment.class)));
+    }
+
+    private static void buildOrderViews(final StreamsBuilder builder, final Topics topics) {
+        final KStream<String, OrderEvent> orderResults = builder.stream(topics.orderEvents.name(),
+                        Consumed.with(topics.orderEvents.keySerde(), topics.orderEvents.valueSerde())
+                                .withName(topics.orderEvents.name() + "-view-source"))
+                .filter((key, event) -> event != null && !event.getDuplicate() && event.getOrder() != null
+                        && key != null && key.equals(event.getOrder().getOrderId()), Named.as("about-an-order"));
+        orderResults
+                .groupByKey(Grouped.<String, OrderEvent>as(ORDERS_STORE + "-grouped")
+                        .withKeySerde(Serdes.String()).withValueSerde(topics.orderEvents.valueSerde()))
+                .aggregate(ViewsTopology::noOrder, (orderId, event, view) -> withBatch(orderId, view, event),
+                        Named.as(ORDERS_STORE + "-aggregate"),
+                        Materialized.<String, OrderView, KeyValueStore<Bytes, byte[]>>as(ORDERS_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(topics.valueSerde(OrderView.class)));
+        orderResults
+                .filter((orderId, event) -> event.getOrder().getParentOrderId() != null, Named.as("a-sub-order"))
+                .map((orderId, event) -> KeyValue.pair(
+                        event.getOrder().getParentOrderId(), orderId), Named.as("key-by-parent-order-id"))
+                .groupByKey(Grouped.with(PARENT_ORDERS_STORE, Serdes.String(), Serdes.String()))
+                .aggregate(ViewsTopology::noParent, ViewsTopology::withSubOrder,
+                        Named.as(PARENT_ORDERS_STORE + "-aggregate"),
+                        Materialized.<String, ParentOrderView, KeyValueStore<Bytes, byte[]>>as(PARENT_ORDERS_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(topics.valueSerde(ParentOrderView.class)));
+    }
+
+    /** The aggregate before the first event; never stored, since the first event always adds its batch. */
+    private static OrderView noOrder() {
+        return new OrderView("", null, Map.of());
+    }
+
+    private static ParentOrderView noParent() {
+        return new ParentOrderView("", List.of());
+    }
+
+    /** {@code view} with the batch of {@code event} replaced by the state the event left it in. */
+    static OrderView withBatch(final String orderId, final OrderView view, final OrderEvent event) {
+        final Order order = event.getOrder();
+        final String batch = Integer.toString(order.getBatch());
+        if (event.getOutcome() == Outcome.REJECTED && view.getBatches().containsKey(batch)) {
+            return view;
+        }
+        final Map<String, Order> batches = new HashMap<>(view.getBatches());
+        batches.put(batch, order);
+        return new OrderView(orderId, order.getParentOrderId(), batches);
+    }
+
+    /** {@code parent} with {@code orderId} among its sub-orders, kept sorted and without repeats. */
+    static ParentOrderView withSubOrder(final String parentOrderId, final String orderId, final ParentOrderView parent) {
+        if (parent.getOrderIds().contains(orderId)) {
+            return parent;
+        }
+        final TreeSet<String> orderIds = new TreeSet<>(parent.getOrderIds());
+        orderIds.add(orderId);
+        return new ParentOrderView(parentOrderId, new ArrayList<>(orderIds));
     }
 }

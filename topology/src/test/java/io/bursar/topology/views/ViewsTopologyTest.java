@@ -3,6 +3,15 @@ package io.bursar.topology.views;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.Order;
+import io.bursar.schemas.orders.OrderEvent;
+import io.bursar.schemas.orders.OrderEventType;
+import io.bursar.schemas.orders.OrderLineState;
+import io.bursar.schemas.orders.OrderRejectionReason;
+import io.bursar.schemas.orders.OrderStatus;
+import io.bursar.schemas.orders.OrderView;
+import io.bursar.schemas.orders.ParentOrderView;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentMethod;
@@ -14,8 +23,11 @@ import io.bursar.serdes.Topics;
 import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -23,21 +35,29 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command-outcome view keeps each command's first result; the payment view each payment's latest state. */
+/**
+ * The command-outcome view keeps each command's first result; the payment view each payment's latest state;
+ * the order view every batch's latest state; the parent view the sub-orders of each parent.
+ */
 class ViewsTopologyTest {
 
     @TempDir
     Path stateDir;
     private TopologyTestDriver driver;
     private TestInputTopic<String, PaymentEvent> events;
+    private TestInputTopic<String, OrderEvent> orderEvents;
+    private TopologyDescription description;
 
     @BeforeEach
     void start() {
         final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         ViewsTopology.build(builder, topics);
-        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("views-test", stateDir, topics));
+        final Topology topology = builder.build();
+        description = topology.describe();
+        driver = new TopologyTestDriver(topology, TestDrivers.properties("views-test", stateDir, topics));
         events = TestDrivers.input(driver, topics.paymentEvents);
+        orderEvents = TestDrivers.input(driver, topics.orderEvents);
     }
 
     @AfterEach
@@ -71,6 +91,116 @@ class ViewsTopologyTest {
         assertThat(payments.get("p1")).isNull();
         final KeyValueStore<String, PaymentEvent> outcomes = driver.getKeyValueStore(ViewsTopology.COMMAND_OUTCOMES_STORE);
         assertThat(outcomes.get("c1").getPayment().getStatus()).isEqualTo(PaymentStatus.QUEUED);
+    }
+
+    @Test
+    void theOrderViewKeepsEveryBatchAtItsLatestStateAndIgnoresReplays() {
+        orderEvents.pipeInput("o-1", orderEvent("c1:books:0", Outcome.ACCEPTED,
+                order("o-1", 0, 2, null, "books", OrderStatus.PENDING), false));
+        orderEvents.pipeInput("o-1", orderEvent("c1:books:1", Outcome.ACCEPTED,
+                order("o-1", 1, 2, null, "books", OrderStatus.PENDING), false));
+        orderEvents.pipeInput("o-1", orderEvent("payment:pay-1:SUCCEEDED", Outcome.ACCEPTED,
+                order("o-1", 0, 2, null, "books", OrderStatus.PAID), false));
+        // The client repeated its CreateOrder: the original PENDING result comes back, marked duplicate.
+        orderEvents.pipeInput("o-1", orderEvent("c1:books:0", Outcome.ACCEPTED,
+                order("o-1", 0, 2, null, "books", OrderStatus.PENDING), true));
+
+        final OrderView view = orders().get("o-1");
+        assertThat(view.getOrderId()).isEqualTo("o-1");
+        assertThat(view.getParentOrderId()).isNull();
+        assertThat(view.getBatches()).containsOnlyKeys("0", "1");
+        assertThat(view.getBatches().get("0").getStatus()).isEqualTo(OrderStatus.PAID);
+        assertThat(view.getBatches().get("1").getStatus()).isEqualTo(OrderStatus.PENDING);
+        assertThat(orders().get("o-2")).isNull();
+    }
+
+    @Test
+    void aRejectionShowsAnOrderNotSeenBeforeButNeverReplacesABatchAlreadyShown() {
+        orderEvents.pipeInput("o-1", orderEvent("c1", Outcome.ACCEPTED,
+                order("o-1", 0, 1, null, "books", OrderStatus.RESERVED), false));
+        // Another client's CreateOrder of the same id, refused: its event carries the refused attempt.
+        orderEvents.pipeInput("o-1", orderEvent("c2", Outcome.REJECTED,
+                order("o-1", 0, 1, null, "books", OrderStatus.REJECTED), false));
+        orderEvents.pipeInput("o-2", orderEvent("c3", Outcome.REJECTED,
+                order("o-2", 0, 1, null, "books", OrderStatus.REJECTED), false));
+
+        assertThat(orders().get("o-1").getBatches().get("0").getStatus()).isEqualTo(OrderStatus.RESERVED);
+        assertThat(orders().get("o-2").getBatches().get("0").getStatus()).isEqualTo(OrderStatus.REJECTED);
+    }
+
+    @Test
+    void eventsAboutNoOrderOrNotKeyedByItAreNotOrders() {
+        final Item item = Item.newBuilder().setItemId("i-1").setCategoryId("books").setName("Dune")
+                .setPrice(new Money(900L, "EUR")).setAvailable(5).setHeld(0).setSold(0).setStocked(5)
+                .setUpdatedAt(Instant.EPOCH).build();
+        orderEvents.pipeInput("books", OrderEvent.newBuilder().setCommandId("u1").setCategoryId("books")
+                .setType(OrderEventType.UPSERT_ITEM).setOutcome(Outcome.ACCEPTED).setItems(List.of(item))
+                .setProcessedAt(Instant.EPOCH).build());
+        orderEvents.pipeInput("books", orderEvent("c9", Outcome.REJECTED,
+                order("o-9", 0, 1, "p-9", "books", OrderStatus.REJECTED), false));
+
+        assertThat(TestDrivers.count(orders())).isZero();
+        assertThat(TestDrivers.count(parents())).isZero();
+    }
+
+    @Test
+    void theParentViewListsTheSubOrdersOfEachParentSortedAndOnce() {
+        orderEvents.pipeInput("o-1.toys", orderEvent("c1:toys:0", Outcome.ACCEPTED,
+                order("o-1.toys", 0, 1, "o-1", "toys", OrderStatus.PENDING), false));
+        orderEvents.pipeInput("o-1.books", orderEvent("c1:books:0", Outcome.ACCEPTED,
+                order("o-1.books", 0, 1, "o-1", "books", OrderStatus.PENDING), false));
+        orderEvents.pipeInput("o-1.toys", orderEvent("payment:pay-2:SUCCEEDED", Outcome.ACCEPTED,
+                order("o-1.toys", 0, 1, "o-1", "toys", OrderStatus.PAID), false));
+        orderEvents.pipeInput("o-2", orderEvent("c2", Outcome.ACCEPTED,
+                order("o-2", 0, 1, null, "toys", OrderStatus.PENDING), false));
+
+        final ParentOrderView parent = parents().get("o-1");
+        assertThat(parent.getParentOrderId()).isEqualTo("o-1");
+        assertThat(parent.getOrderIds()).containsExactly("o-1.books", "o-1.toys");
+        assertThat(TestDrivers.count(parents())).isEqualTo(1);
+        assertThat(orders().get("o-1.toys").getParentOrderId()).isEqualTo("o-1");
+        assertThat(orders().get("o-1.toys").getBatches().get("0").getStatus()).isEqualTo(OrderStatus.PAID);
+    }
+
+    @Test
+    void theOrderViewIsNotRepartitionedAndTheParentViewsRepartitionTopicIsNamed() {
+        final List<String> repartitionSources = description.subtopologies().stream()
+                .flatMap(subtopology -> subtopology.nodes().stream())
+                .filter(node -> node instanceof TopologyDescription.Source)
+                .flatMap(source -> ((TopologyDescription.Source) source).topicSet().stream())
+                .filter(topic -> topic.endsWith("-repartition"))
+                .toList();
+        // Command outcomes are re-keyed by command id; orders are keyed by order id already.
+        assertThat(repartitionSources).containsExactlyInAnyOrder(
+                ViewsTopology.COMMAND_OUTCOMES_STORE + "-table-repartition",
+                ViewsTopology.PARENT_ORDERS_STORE + "-repartition");
+    }
+
+    private KeyValueStore<String, OrderView> orders() {
+        return driver.getKeyValueStore(ViewsTopology.ORDERS_STORE);
+    }
+
+    private KeyValueStore<String, ParentOrderView> parents() {
+        return driver.getKeyValueStore(ViewsTopology.PARENT_ORDERS_STORE);
+    }
+
+    private static OrderEvent orderEvent(final String commandId, final Outcome outcome, final Order order,
+                                         final boolean duplicate) {
+        return OrderEvent.newBuilder().setCommandId(commandId).setCategoryId(order.getCategoryId())
+                .setType(OrderEventType.CREATE_ORDER).setOutcome(outcome)
+                .setReason(outcome == Outcome.REJECTED ? OrderRejectionReason.ORDER_ALREADY_EXISTS : null)
+                .setOrder(order).setDuplicate(duplicate).setProcessedAt(Instant.EPOCH).build();
+    }
+
+    private static Order order(final String orderId, final int batch, final int batches, final String parentOrderId,
+                               final String categoryId, final OrderStatus status) {
+        return Order.newBuilder().setOrderId(orderId).setBatch(batch).setBatches(batches)
+                .setParentOrderId(parentOrderId).setCategoryId(categoryId).setCustomerId("cust-1")
+                .setPartnerId("acme").setCommandId("c1")
+                .setLines(List.of(new OrderLineState("i-1", 2L, 2L, new Money(900L, "EUR"))))
+                .setAmount(new Money(1_800L, "EUR")).setStatus(status).setPaymentMethod(PaymentMethod.BALANCE)
+                .setPaymentId("pay-" + orderId).setExpiresAt(Instant.EPOCH).setCreatedAt(Instant.EPOCH)
+                .setUpdatedAt(Instant.EPOCH).build();
     }
 
     private static PaymentEvent paymentEvent(final String commandId, final PaymentStatus status, final boolean duplicate) {

@@ -1,0 +1,8 @@
+package io.bursar.gateway;
+
+/** The caller is known but its role may not do this (a partner key changing items); mapped to 403. */
+final class ForbiddenException extends RuntimeException {
+    ForbiddenException(final String message) {
+        super(message);
+    }
+}

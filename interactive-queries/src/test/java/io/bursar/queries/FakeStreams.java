@@ -1,0 +1,122 @@
+package io.bursar.queries;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.query.FailureReason;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.StateQueryRequest;
+import org.apache.kafka.streams.query.StateQueryResult;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * A never-started {@link KafkaStreams} whose state, key metadata and stores the test decides: the metadata of
+ * a key is what the partitioner (or the producer's default, for a serializer) says over {@link #PARTITIONS}
+ * partitions, each owned by {@link #ownerOf}; queries answer from {@link #values} for the partitions this
+ * instance owns. Nothing dials a broker.
+ */
+class FakeStreams extends KafkaStreams {
+
+    static final int PARTITIONS = 12;
+    static final String SOURCE_TOPIC = "commands";
+
+    volatile State state = State.RUNNING;
+    /** Who owns each partition; this instance unless told otherwise. */
+    volatile Function<Integer, HostInfo> ownerOf;
+    /** Store key → value, answered by any partition this instance owns. */
+    final Map<Object, Object> values = new HashMap<>();
+    /** Keys metadata was asked for, and through which overload ("serializer" or "partitioner"). */
+    final List<String> metadataCalls = new ArrayList<>();
+    /** Partitions each IQv2 query asked for. */
+    final List<Set<Integer>> queriedPartitions = new ArrayList<>();
+    /** The global store handed out by {@link #store}; null answers as Streams does for an unknown store. */
+    volatile Object globalStore;
+    volatile int storeLookups;
+
+    FakeStreams(final Path stateDir, final HostInfo self) {
+        super(topology(), properties(stateDir));
+        this.ownerOf = partition -> self;
+    }
+
+    private static Topology topology() {
+        final StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(SOURCE_TOPIC, Consumed.with(Serdes.String(), Serdes.String())).foreach((k, v) -> { });
+        return builder.build();
+    }
+
+    private static Properties properties(final Path stateDir) {
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "fake-streams");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        return props;
+    }
+
+    @Override
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public <K> KeyQueryMetadata queryMetadataForKey(final String storeName, final K key,
+                                                    final Serializer<K> keySerializer) {
+        metadataCalls.add("serializer " + key);
+        final int partition = BuiltInPartitioner.partitionForKey(
+                keySerializer.serialize(SOURCE_TOPIC, key), PARTITIONS);
+        return new KeyQueryMetadata(ownerOf.apply(partition), Set.of(), partition);
+    }
+
+    @Override
+    public <K> KeyQueryMetadata queryMetadataForKey(final String storeName, final K key,
+                                                    final StreamPartitioner<? super K, ?> partitioner) {
+        metadataCalls.add("partitioner " + key);
+        final Set<Integer> partitions = partitioner.partitions(SOURCE_TOPIC, key, null, PARTITIONS).orElseThrow();
+        final int partition = partitions.iterator().next();
+        return new KeyQueryMetadata(ownerOf.apply(partition), Set.of(), partition);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <R> StateQueryResult<R> query(final StateQueryRequest<R> request) {
+        final StateQueryResult<R> result = new StateQueryResult<>();
+        final Set<Integer> partitions = request.getPartitions();
+        queriedPartitions.add(partitions);
+        final Object key = ((KeyQuery<Object, Object>) request.getQuery()).getKey();
+        for (final int partition : partitions) {
+            result.addResult(partition, (QueryResult<R>) QueryResult.forResult(values.get(key)));
+        }
+        if (partitions.isEmpty()) {
+            result.addResult(0, QueryResult.forFailure(FailureReason.NOT_PRESENT, "no partition"));
+        }
+        return result;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T store(final StoreQueryParameters<T> parameters) {
+        storeLookups++;
+        if (globalStore == null) {
+            throw new InvalidStateStoreException(
+                    "store " + parameters.storeName() + " not available");
+        }
+        return (T) globalStore;
+    }
+}

@@ -1,0 +1,200 @@
+package io.bursar.topology.orders;
+
+import io.bursar.schemas.orders.CancelOrder;
+import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.CreateOrder;
+import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.Order;
+import io.bursar.schemas.orders.OrderCommand;
+import io.bursar.schemas.orders.OrderEvent;
+import io.bursar.schemas.orders.OrderRejectionReason;
+import io.bursar.schemas.orders.PlaceOrder;
+import io.bursar.schemas.orders.ProcessedOrderCommand;
+import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.topology.DeadlineIndex;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides every command on {@code order-commands} and every order's payment outcome, and owns the items,
+ * stock holds and orders of the categories of its partition: the single writer of each category. Both
+ * inputs are keyed by categoryId and co-partitioned, so an order, the stock it holds and the payment it
+ * asks for change in one transaction.
+ *
+ * <p>Each command yields exactly one {@link OrderEvent} with {@code duplicate = false}; a repeated
+ * commandId (scoped to its category) yields the original outcome again, or IDEMPOTENCY_CONFLICT for
+ * another payload, both marked {@code duplicate = true} and without effect. A wall-clock punctuator
+ * expires orders past their hold TTL and forgets commandIds older than the retention, each through a
+ * deadline index and a bounded amount of work per punctuation. {@code process()} does no I/O other
+ * than its own state stores, and answers bad commands with a rejection instead of throwing.
+ *
+ * <p>Out go {@link OrderEvent}s (keyed by orderId when about an order, else by categoryId),
+ * {@link io.bursar.schemas.payments.PaymentCommand}s (RequestPayment and RefundPayment, keyed by
+ * partnerId) and {@link CatalogEntry}s (keyed by itemId).
+ */
+public final class OrderProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
+
+    /** categoryId/itemId → {@link Item}; the gateway reads it through interactive queries routed by categoryId. */
+    public static final String ITEMS_STORE = "category-items";
+    /** categoryId/orderId#batch → {@link Order}. */
+    public static final String ORDERS_STORE = "category-orders";
+    /** Deadline index of {@link #ORDERS_STORE}: expiresAt of the orders that hold stock. */
+    public static final String HOLD_DEADLINES_STORE = "category-hold-deadlines";
+    /** categoryId/commandId → {@link ProcessedOrderCommand}, for idempotency. */
+    public static final String RESULTS_STORE = "category-command-results";
+    /** Deadline index of {@link #RESULTS_STORE}: rememberedUntil. */
+    public static final String RESULT_DEADLINES_STORE = "category-command-result-deadlines";
+
+    /** Between the categoryId and the rest of every store key here: {@code categoryId/itemId}, and so on. */
+    public static final char KEY_SEPARATOR = '/';
+
+    /** Prefix of the commandId of the event an expiry emits: {@code expired:<orderId>#<batch>}. */
+    public static final String EXPIRY_COMMAND_PREFIX = "expired:";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrderProcessor.class);
+
+    private final OrderTopologyConfig config;
+    private ProcessorContext<String, SpecificRecord> context;
+    private Inventory inventory;
+    private OrderFlow flow;
+    private KeyValueStore<String, ProcessedOrderCommand> results;
+    private DeadlineIndex resultDeadlines;
+
+    public OrderProcessor(final OrderTopologyConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Key of an item in {@link #ITEMS_STORE}. */
+    public static String itemKey(final String categoryId, final String itemId) {
+        return categoryId + KEY_SEPARATOR + itemId;
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.inventory = new Inventory(context.getStateStore(ITEMS_STORE),
+                Objects.requireNonNull(context.getStateStore(OrderTopology.CATALOG_STORE), OrderTopology.CATALOG_STORE));
+        this.flow = new OrderFlow(context.getStateStore(ORDERS_STORE),
+                new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE)), inventory, config);
+        this.results = context.getStateStore(RESULTS_STORE);
+        this.resultDeadlines = new DeadlineIndex(context.getStateStore(RESULT_DEADLINES_STORE));
+        context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(final Record<String, SpecificRecord> record) {
+        final long nowMs = context.currentSystemTimeMs();
+        final Outbox out = new Outbox();
+        if (record.value() instanceof OrderCommand command) {
+            process(record.key(), command, nowMs, out);
+        } else if (record.value() instanceof PaymentEvent outcome) {
+            flow.onPayment(outcome, nowMs, out);
+        } else {
+            // A tombstone carries nothing to answer: nothing to decide, nothing lost.
+            LOG.warn("Ignoring a null record for key {}", record.key());
+        }
+        emit(out, nowMs);
+    }
+
+    private void process(final String key, final OrderCommand command, final long nowMs, final Outbox out) {
+        if (command.getCommandId().isBlank() || !OrderFlow.isId(command.getCategoryId())) {
+            // Without an id there is nothing to remember it by; a categoryId holding the keys' separator would
+            // share store keys with another category's ids. Answer, but keep no result.
+            out.event(reject(command, OrderRejectionReason.INVALID_COMMAND, nowMs));
+            return;
+        }
+        final String resultKey = command.getCategoryId() + KEY_SEPARATOR + command.getCommandId();
+        final ByteBuffer fingerprint = OrderCommandFingerprint.of(command);
+        final ProcessedOrderCommand earlier = results.get(resultKey);
+        if (earlier != null) {
+            out.event(replay(command, earlier, fingerprint, nowMs));
+            return;
+        }
+        final OrderEvent result = decide(key, command, nowMs, out);
+        final long rememberedUntilMs = nowMs + config.idempotencyRetention().toMillis();
+        results.put(resultKey, new ProcessedOrderCommand(command.getCommandId(), fingerprint, result,
+                Instant.ofEpochMilli(rememberedUntilMs)));
+        resultDeadlines.add(rememberedUntilMs, resultKey);
+    }
+
+    /** Validates and applies one first-seen command; its events go to {@code out}; returns its result. */
+    private OrderEvent decide(final String key, final OrderCommand command, final long nowMs, final Outbox out) {
+        if (!command.getCategoryId().equals(key)) {
+            // Keyed by another category, the command sits in a partition that may not own this category.
+            final OrderEvent result = reject(command, OrderRejectionReason.CATEGORY_KEY_MISMATCH, nowMs);
+            out.event(result);
+            return result;
+        }
+        final Object payload = command.getPayload();
+        if (payload instanceof UpsertItem upsert) {
+            return inventory.upsert(command, upsert, nowMs, out);
+        } else if (payload instanceof CreateOrder create) {
+            return flow.create(command, create, nowMs, out);
+        } else if (payload instanceof PlaceOrder place) {
+            return flow.place(command, place, nowMs, out);
+        } else if (payload instanceof CancelOrder cancel) {
+            return flow.cancel(command, cancel, nowMs, out);
+        }
+        final OrderEvent result = reject(command, OrderRejectionReason.INVALID_COMMAND, nowMs);
+        out.event(result);
+        return result;
+    }
+
+    private OrderEvent replay(final OrderCommand command, final ProcessedOrderCommand earlier,
+                              final ByteBuffer fingerprint, final long nowMs) {
+        if (earlier.getFingerprint().equals(fingerprint)) {
+            final OrderEvent original = OrderEvent.newBuilder(earlier.getResult()).build();
+            original.setDuplicate(true);
+            if (original.getOrder() != null) {
+                // The original outcome, with the order as it stands now (it may have moved on since).
+                final Order current = flow.current(original.getOrder());
+                if (current != null) {
+                    original.setOrder(current);
+                }
+            }
+            return original;
+        }
+        final OrderEvent conflict = OrderEvents.rejected(command.getCommandId(), command.getCategoryId(),
+                OrderEvents.typeOf(command.getPayload()), OrderRejectionReason.IDEMPOTENCY_CONFLICT, null, List.of(),
+                nowMs);
+        conflict.setDuplicate(true);
+        return conflict;
+    }
+
+    /** A rejection decided before the payload is looked at; a CreateOrder's still carries its REJECTED snapshot. */
+    private OrderEvent reject(final OrderCommand command, final OrderRejectionReason reason, final long nowMs) {
+        final Order snapshot = command.getPayload() instanceof CreateOrder create
+                ? OrderFlow.rejectedSnapshot(command, create, reason, itemId -> null, config.linesMax(), nowMs)
+                : null;
+        return OrderEvents.rejected(command.getCommandId(), command.getCategoryId(),
+                OrderEvents.typeOf(command.getPayload()), reason, snapshot, List.of(), nowMs);
+    }
+
+    private void punctuate(final long nowMs) {
+        final int workMax = config.punctuationWorkMax();
+        final Outbox out = new Outbox();
+        flow.expireDue(nowMs, workMax, out);
+        emit(out, nowMs);
+        for (final String resultKey : resultDeadlines.pollDue(nowMs, workMax)) {
+            results.delete(resultKey);
+        }
+    }
+
+    private void emit(final Outbox out, final long nowMs) {
+        for (final KeyValue<String, SpecificRecord> record : out.records()) {
+            context.forward(new Record<>(record.key, record.value, nowMs));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.bursar.topology.orders;
+
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/** Settings of the category (items and orders) topology: each key declared once with its type, default, unit and range. */
+public final class OrderTopologyConfig extends AbstractConfig {
+
+    public static final String PUNCTUATION_INTERVAL_MS = "orders.punctuation.interval.ms";
+    public static final String PUNCTUATION_WORK_MAX = "orders.punctuation.work.max";
+    public static final String HOLD_TTL_MS_MAX = "orders.hold.ttl.ms.max";
+    public static final String IDEMPOTENCY_RETENTION_MS = "orders.idempotency.retention.ms";
+    public static final String LINES_MAX = "orders.lines.max";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(PUNCTUATION_INTERVAL_MS, Type.LONG, 1_000L, Range.between(10L, 60_000L), Importance.MEDIUM,
+                    "Wall-clock interval, in ms, of the punctuator that expires orders past their hold TTL and "
+                            + "forgets old commandIds. A stock hold ends at most this long after its TTL.")
+            .define(PUNCTUATION_WORK_MAX, Type.INT, 1_000, Range.between(1, 100_000), Importance.LOW,
+                    "At most this many expired orders, and as many forgotten commandIds, per punctuation, so a "
+                            + "backlog never stalls the stream thread; the rest wait for the next punctuation.")
+            .define(HOLD_TTL_MS_MAX, Type.LONG, Duration.ofDays(1).toMillis(), Range.atLeast(1L), Importance.MEDIUM,
+                    "Longest hold TTL, in ms, a CreateOrder command may ask for; longer ones are rejected "
+                            + "INVALID_HOLD_TTL.")
+            .define(IDEMPOTENCY_RETENTION_MS, Type.LONG, Duration.ofDays(7).toMillis(), Range.atLeast(1_000L),
+                    Importance.HIGH,
+                    "How long a processed order commandId is remembered, in ms. A command repeated within this "
+                            + "time yields its original outcome; after it, the id may be processed again.")
+            .define(LINES_MAX, Type.INT, 1_000, Range.between(1, 10_000), Importance.LOW,
+                    "Most lines one CreateOrder (one batch) may hold; more are rejected INVALID_COMMAND. Larger "
+                            + "orders are split into batches that share their orderId.");
+
+    public OrderTopologyConfig(final Map<?, ?> originals) {
+        super(DEFINITION, originals, false);
+    }
+
+    public Duration punctuationInterval() {
+        return Duration.ofMillis(getLong(PUNCTUATION_INTERVAL_MS));
+    }
+
+    public int punctuationWorkMax() {
+        return getInt(PUNCTUATION_WORK_MAX);
+    }
+
+    public long holdTtlMsMax() {
+        return getLong(HOLD_TTL_MS_MAX);
+    }
+
+    public Duration idempotencyRetention() {
+        return Duration.ofMillis(getLong(IDEMPOTENCY_RETENTION_MS));
+    }
+
+    public int linesMax() {
+        return getInt(LINES_MAX);
+    }
+}
