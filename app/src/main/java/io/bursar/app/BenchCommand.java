@@ -69,17 +69,22 @@ final class BenchCommand implements Runnable {
         @Option(names = "--seconds", defaultValue = "60", description = "How long (default ${DEFAULT-VALUE}).")
         private int seconds;
 
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A configuration key set on the demo's instance (repeatable).")
+        private Map<String, String> overrides = new HashMap<>();
+
         @Override
         public Integer call() throws Exception {
             final OrdersBenchmark.Result result = OrdersBenchmark.run(
-                    new OrdersBenchmark.Settings(reads, writes, Duration.ofSeconds(seconds)), System.out);
+                    new OrdersBenchmark.Settings(reads, writes, Duration.ofSeconds(seconds), overrides), System.out);
             System.out.printf("reads: %,d (%,.0f/s), errors %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                     result.reads(), result.reads() / (double) seconds, result.readErrors(), result.readP50(),
                     result.readP99(), result.readMax());
             System.out.printf("orders: %,d (%,.0f/s), errors %d, terminal %,d, create -> terminal p50 %.0f ms, p99 %.0f ms%n",
                     result.writes(), result.writes() / (double) seconds, result.writeErrors(), result.terminal(),
                     result.createToTerminalP50(), result.createToTerminalP99());
-            return result.readErrors() == 0 && result.writeErrors() == 0 ? 0 : 1;
+            System.out.printf("requests not sent because too many were open (shed): %,d%n", result.shed());
+            return result.readErrors() == 0 && result.writeErrors() == 0 && result.shed() == 0 ? 0 : 1;
         }
     }
 }
