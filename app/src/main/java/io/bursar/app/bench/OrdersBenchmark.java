@@ -44,6 +44,8 @@ public final class OrdersBenchmark {
     private static final int CATEGORIES = 4;
     private static final int ITEMS_PER_CATEGORY = 25;
     private static final long STOCK = 10_000_000L;
+    /** Partners paid by the orders, spread over the payment partitions as a shop platform's would be. */
+    private static final int PARTNERS = 12;
     private static final int TICKS_PER_SECOND = 100;
     /**
      * Requests awaiting an answer at most, like a load generator's fixed connections: a request due while
@@ -107,8 +109,10 @@ public final class OrdersBenchmark {
                 }
             }
         }
-        // A BALANCE payment debits the paying partner at once: give it enough for every order.
-        send("POST", "/v1/partners/acme/credits", "{\"amountMinor\":1000000000000,\"currency\":\"EUR\"}");
+        // A BALANCE payment debits the paying partner at once: give each enough for every order.
+        for (int p = 0; p < PARTNERS; p++) {
+            send("POST", "/v1/partners/" + partnerId(p) + "/credits", "{\"amountMinor\":1000000000000,\"currency\":\"EUR\"}");
+        }
         final Instant deadline = Instant.now().plusSeconds(60);
         while (send("GET", "/v1/categories/c" + (CATEGORIES - 1) + "/items/" + itemId(CATEGORIES - 1,
                 ITEMS_PER_CATEGORY - 1), null).statusCode() != 200) {
@@ -151,7 +155,7 @@ public final class OrdersBenchmark {
                 final String orderId = "o-" + UUID.randomUUID();
                 final int category = random.nextInt(CATEGORIES);
                 final ObjectNode order = json.createObjectNode().put("orderId", orderId).put("customerId", "bench")
-                        .put("partnerId", "acme").put("holdTtlMs", 60_000);
+                        .put("partnerId", partnerId(random.nextInt(PARTNERS))).put("holdTtlMs", 60_000);
                 order.putArray("items").addObject()
                         .put("itemId", itemId(category, random.nextInt(ITEMS_PER_CATEGORY))).put("quantity", 1);
                 order.putObject("payment").put("method", "BALANCE");
@@ -254,6 +258,10 @@ public final class OrdersBenchmark {
         }
         final int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static String partnerId(final int partner) {
+        return "shop-" + partner;
     }
 
     private static String itemId(final int category, final int item) {
