@@ -171,9 +171,11 @@ class ProviderPaymentsIT {
         assertProviderInvariants(stats, 2);
         assertThat(stats.calls()).isEqualTo(20);
         assertBalancesMatchCharges(node, payments, stats);
-        // A backlog keeps the provider busy at its rate: every full second between the first and the last
-        // call carries 2 calls, give or take one punctuation at the edges.
-        assertThat(utilization).isGreaterThanOrEqualTo(0.9);
+        // A backlog keeps the provider busy at its rate. Each pair of calls waits for a window of 1,030 ms
+        // (the default margin), so the 8 or 9 full seconds of a 20-call run hold 8 or 9 pairs: 88.9 % or 100 %
+        // here, whatever the phase; a second lost to anything else would show as 7 pairs (77.8 %). The
+        // long-run share is measured by `bursar bench dispatch` (docs/benchmarks.md).
+        assertThat(utilization).isGreaterThanOrEqualTo(0.85);
     }
 
     /** A node's settings; rate and burst 0 keep the provider's defaults. */
