@@ -12,6 +12,7 @@ import io.bursar.schemas.orders.PlaceOrder;
 import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.topology.CommandFingerprint;
 import io.bursar.topology.DeadlineIndex;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -116,7 +117,7 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
             return;
         }
         final String resultKey = command.getCategoryId() + KEY_SEPARATOR + command.getCommandId();
-        final ByteBuffer fingerprint = OrderCommandFingerprint.of(command);
+        final ByteBuffer fingerprint = CommandFingerprint.of(command.getCategoryId(), (SpecificRecord) command.getPayload());
         final ProcessedOrderCommand earlier = results.get(resultKey);
         if (earlier != null) {
             out.event(replay(command, earlier, fingerprint, nowMs));

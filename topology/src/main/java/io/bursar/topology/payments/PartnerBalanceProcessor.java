@@ -20,6 +20,7 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.topology.CommandFingerprint;
 import io.bursar.topology.DeadlineIndex;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -120,7 +121,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             return;
         }
         final String resultKey = command.getPartnerId() + KEY_SEPARATOR + command.getCommandId();
-        final ByteBuffer fingerprint = CommandFingerprint.of(command);
+        final ByteBuffer fingerprint = CommandFingerprint.of(command.getPartnerId(), (SpecificRecord) command.getPayload());
         final ProcessedCommand earlier = results.get(resultKey);
         if (earlier != null) {
             emit(replay(command, earlier, fingerprint, nowMs), nowMs);

@@ -1,6 +1,5 @@
-package io.bursar.topology.payments;
+package io.bursar.topology;
 
-import io.bursar.schemas.payments.PaymentCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,19 +13,20 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * What makes two commands with one commandId "the same request": SHA-256 over the partner, the
- * payload's type and its Avro binary encoding. {@code issuedAt} is left out on purpose: a client
- * retrying a request stamps it anew.
+ * What makes two commands with one commandId "the same request": SHA-256 over the key the command is
+ * scoped to (its partner, its category), the payload's type and its Avro binary encoding.
+ * {@code issuedAt} is left out on purpose: a client retrying a request stamps it anew. The one rule for
+ * every command topic's idempotency.
  */
-final class CommandFingerprint {
+public final class CommandFingerprint {
 
     private CommandFingerprint() {
     }
 
-    static ByteBuffer of(final PaymentCommand command) {
-        final SpecificRecord payload = (SpecificRecord) command.getPayload();
+    /** The fingerprint of {@code payload} sent for {@code scope}. */
+    public static ByteBuffer of(final String scope, final SpecificRecord payload) {
         final MessageDigest digest = sha256();
-        digest.update(command.getPartnerId().getBytes(StandardCharsets.UTF_8));
+        digest.update(scope.getBytes(StandardCharsets.UTF_8));
         digest.update((byte) 0);
         digest.update(payload.getSchema().getFullName().getBytes(StandardCharsets.UTF_8));
         digest.update((byte) 0);
