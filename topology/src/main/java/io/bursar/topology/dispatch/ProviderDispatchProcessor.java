@@ -287,7 +287,10 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             }
             send(lane, callKey, queued.getCall(), queued.getAttempt());
         }
-        wakeWhenTheRateAllows(lane, nowMs);
+        if (due.size() == count) {
+            // Fewer due calls than allowed means none is left waiting: no second scan on the idle path.
+            wakeWhenTheRateAllows(lane, nowMs);
+        }
         return due.size();
     }
 
