@@ -20,10 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,6 +35,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -76,8 +80,8 @@ public final class OrdersBenchmark {
      * a new thread here (with two cores the common pool has one thread, so CompletableFuture falls back to a
      * thread per task), which costs the server the CPU it is being measured on.
      */
-    private final java.util.concurrent.ExecutorService senders = Executors.newFixedThreadPool(IN_FLIGHT_MAX);
-    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(IN_FLIGHT_MAX);
+    private final ExecutorService senders = Executors.newFixedThreadPool(IN_FLIGHT_MAX);
+    private final Semaphore inFlight = new Semaphore(IN_FLIGHT_MAX);
     private final AtomicLong shed = new AtomicLong();
     private final Random random = new Random(1);
     private final String base;
@@ -247,7 +251,7 @@ public final class OrdersBenchmark {
                     }
                 }
             }
-        } catch (final org.apache.kafka.common.errors.InterruptException stopped) {
+        } catch (final InterruptException stopped) {
             Thread.currentThread().interrupt();
         }
     }
@@ -272,9 +276,9 @@ public final class OrdersBenchmark {
         return http.send(request(method, path, body), HttpResponse.BodyHandlers.ofString());
     }
 
-    private java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(final String method, final String path,
+    private CompletableFuture<HttpResponse<String>> sendAsync(final String method, final String path,
                                                                                   final String body) {
-        final java.util.concurrent.CompletableFuture<HttpResponse<String>> answer = new java.util.concurrent.CompletableFuture<>();
+        final CompletableFuture<HttpResponse<String>> answer = new CompletableFuture<>();
         senders.execute(() -> {
             try {
                 answer.complete(send(method, path, body));
