@@ -1,10 +1,6 @@
 package io.bursar.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.bursar.queries.OwnerRouter;
-import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.RoutedRead;
 import io.bursar.schemas.orders.CancelOrder;
 import io.bursar.schemas.orders.CatalogEntry;
@@ -16,7 +12,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,6 +39,7 @@ final class OrderHandlers {
     private static final Set<String> PAYMENT_FIELDS = Set.of("method", "providerId");
 
     private final ObjectMapper mapper;
+    private final OwnerLookup owners;
     private final CommandSubmitter commands;
     private final RoutedRead<OrderView> orders;
     private final Function<String, Optional<CatalogEntry>> catalog;
@@ -54,6 +50,7 @@ final class OrderHandlers {
                   final Function<String, Optional<CatalogEntry>> catalog, final long holdTtlMsMax,
                   final int batchSize) {
         this.mapper = mapper;
+        this.owners = new OwnerLookup(mapper);
         this.commands = commands;
         this.orders = orders;
         this.catalog = catalog;
@@ -199,45 +196,14 @@ final class OrderHandlers {
     private record Owner(String categoryId, String partnerId) {
     }
 
-    /**
-     * Whose order {@code orderId} is, read as {@code GET /v1/orders/{orderId}} wherever the order lives: here, or
-     * from the owner's JSON answer, which the owner gave for the caller's own credentials.
-     */
+    /** Whose order {@code orderId} is, wherever the order lives; 404 when the caller may not see it. */
     private Owner ownerOf(final String orderId, final Context ctx) {
-        // A forwarded read is a GET of the read route, never this POST's path.
-        final OwnerRouter.Request read = new OwnerRouter.Request(orderPath(orderId), ReadHandlers.credentials(ctx),
-                false, false);
-        final OwnerRouter.Outcome<OrderView> outcome = orders.read(orderId, read, Duration.ZERO);
-        if (outcome instanceof OwnerRouter.Outcome.Local<OrderView> local) {
-            final String categoryId = OrderStatusView.categoryOf(local.value());
-            if (categoryId != null) {
-                return new Owner(categoryId, OrderStatusView.partnerOf(local.value()));
-            }
-        } else if (outcome instanceof OwnerRouter.Outcome.Relayed<OrderView> relayed) {
-            return ownerOf(orderId, relayed.answer());
-        } else if (outcome instanceof OwnerRouter.Outcome.Unavailable<OrderView> unavailable) {
-            throw new UnavailableException(unavailable.reason());
-        }
-        throw NotFoundException.order(orderId);
-    }
-
-    private Owner ownerOf(final String orderId, final PeerForwarder.Answer answer) {
-        if (answer.status() == HttpStatus.NOT_FOUND.getCode()) {
-            throw NotFoundException.order(orderId);
-        }
-        if (answer.status() != HttpStatus.OK.getCode()) {
-            throw new UnavailableException("the order's owner answered " + answer.status());
-        }
-        try {
-            final JsonNode order = mapper.readTree(answer.body());
-            final JsonNode categoryId = order.path(CATEGORY_ID);
-            final JsonNode partnerId = order.path(PARTNER_ID);
-            if (categoryId.isTextual() && partnerId.isTextual()) {
-                return new Owner(categoryId.textValue(), partnerId.textValue());
-            }
-        } catch (final JsonProcessingException e) {
-            // Reported below: a peer of another version, or a broken answer; the client may retry.
-        }
-        throw new UnavailableException("the order's owner answered without a categoryId and partnerId");
+        return owners.find(orders, orderId, orderPath(orderId), ctx,
+                view -> Optional.ofNullable(OrderStatusView.categoryOf(view))
+                        .map(categoryId -> new Owner(categoryId, OrderStatusView.partnerOf(view))),
+                json -> json.path(CATEGORY_ID).isTextual() && json.path(PARTNER_ID).isTextual()
+                        ? Optional.of(new Owner(json.path(CATEGORY_ID).textValue(), json.path(PARTNER_ID).textValue()))
+                        : Optional.empty(),
+                () -> NotFoundException.order(orderId), "order");
     }
 }

@@ -1,10 +1,7 @@
 package io.bursar.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.bursar.queries.OwnerRouter;
-import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.RoutedRead;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.Payment;
@@ -13,8 +10,8 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RequestPayment;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -33,11 +30,13 @@ final class PaymentHandlers {
     static final List<PaymentMethod> METHODS = List.of(PaymentMethod.BALANCE, PaymentMethod.PROVIDER);
 
     private final ObjectMapper mapper;
+    private final OwnerLookup owners;
     private final CommandSubmitter commands;
     private final RoutedRead<Payment> payments;
 
     PaymentHandlers(final ObjectMapper mapper, final CommandSubmitter commands, final RoutedRead<Payment> payments) {
         this.mapper = mapper;
+        this.owners = new OwnerLookup(mapper);
         this.commands = commands;
         this.payments = payments;
     }
@@ -93,40 +92,11 @@ final class PaymentHandlers {
         return body.has(PROVIDER_ID) ? body.providerId(PROVIDER_ID) : null;
     }
 
-    /**
-     * The partner owning {@code paymentId}, read as {@code GET /v1/payments/{paymentId}} wherever the payment
-     * lives: here, or from the owner's JSON answer, which the owner gave for the caller's own credentials.
-     */
+    /** The partner owning {@code paymentId}, wherever the payment lives; 404 when the caller may not see it. */
     private String partnerOf(final String paymentId, final Context ctx) {
-        // A forwarded read is a GET of the read route, never this POST's path.
-        final OwnerRouter.Request read = new OwnerRouter.Request(paymentPath(paymentId), ReadHandlers.credentials(ctx),
-                false, false);
-        final OwnerRouter.Outcome<Payment> outcome = payments.read(paymentId, read, Duration.ZERO);
-        if (outcome instanceof OwnerRouter.Outcome.Local<Payment> local) {
-            return local.value().getPartnerId();
-        } else if (outcome instanceof OwnerRouter.Outcome.Relayed<Payment> relayed) {
-            return partnerOf(paymentId, relayed.answer());
-        } else if (outcome instanceof OwnerRouter.Outcome.Unavailable<Payment> unavailable) {
-            throw new UnavailableException(unavailable.reason());
-        }
-        throw NotFoundException.payment(paymentId);
-    }
-
-    private String partnerOf(final String paymentId, final PeerForwarder.Answer answer) {
-        if (answer.status() == HttpStatus.NOT_FOUND.getCode()) {
-            throw NotFoundException.payment(paymentId);
-        }
-        if (answer.status() != HttpStatus.OK.getCode()) {
-            throw new UnavailableException("the payment's owner answered " + answer.status());
-        }
-        try {
-            final JsonNode partnerId = mapper.readTree(answer.body()).path(PARTNER_ID);
-            if (partnerId.isTextual()) {
-                return partnerId.textValue();
-            }
-        } catch (final JsonProcessingException e) {
-            // Reported below: a peer of another version, or a broken answer; the client may retry.
-        }
-        throw new UnavailableException("the payment's owner answered without a partnerId");
+        return owners.find(payments, paymentId, paymentPath(paymentId), ctx,
+                payment -> Optional.of(payment.getPartnerId()),
+                json -> Optional.of(json.path(PARTNER_ID)).filter(JsonNode::isTextual).map(JsonNode::textValue),
+                () -> NotFoundException.payment(paymentId), "payment");
     }
 }
