@@ -3,7 +3,7 @@ package io.bursar.gateway;
 import java.util.List;
 
 /** A request that fails validation at the edge; mapped to 400 with its field errors, never reaching Kafka. */
-public final class InvalidRequestException extends RuntimeException {
+public final class InvalidRequestException extends AnswerException {
 
     private final transient List<FieldError> errors;
 

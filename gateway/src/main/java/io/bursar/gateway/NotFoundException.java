@@ -1,7 +1,7 @@
 package io.bursar.gateway;
 
 /** The resource does not exist (or the caller may not see it); mapped to 404. */
-final class NotFoundException extends RuntimeException {
+final class NotFoundException extends AnswerException {
     NotFoundException(final String message) {
         super(message);
     }

@@ -1,7 +1,7 @@
 package io.bursar.gateway;
 
 /** The caller's key is over its rate; mapped to 429 with {@code Retry-After}. */
-final class TooManyRequestsException extends RuntimeException {
+final class TooManyRequestsException extends AnswerException {
 
     private final long retryAfterSeconds;
 
