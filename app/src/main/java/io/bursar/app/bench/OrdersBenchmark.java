@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bursar.app.Demo;
 import io.bursar.schemas.OrderStatuses;
+import io.bursar.schemas.orders.CreateOrder;
 import io.bursar.schemas.orders.Order;
+import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.OrderEvent;
+import io.bursar.schemas.orders.OrderLine;
+import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.serdes.Topics;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,10 +19,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,9 +34,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Seed 001's mix against the demo: order status reads and order writes at fixed rates (open loop: a
@@ -57,10 +61,18 @@ public final class OrdersBenchmark {
      * rate. Without a bound every late answer opens another connection, and a burst of connects overflows
      * the server's accept queue: those wait for the 1 s SYN retransmission, which is then what is measured.
      */
-    private static final int IN_FLIGHT_MAX = 64;
+    private static final int IN_FLIGHT_MAX = 256;
+    private static final long HOLD_TTL_MS = 60_000;
+    /** Orders still in flight after a phase get this long to finish. */
+    private static final Duration DRAIN_WAIT = Duration.ofSeconds(60);
 
-    /** What to run; {@code overrides} are configuration keys set on the demo's instance. */
-    public record Settings(int readsPerSecond, int writesPerSecond, Duration duration, Map<String, String> overrides) {
+    /**
+     * What to run; {@code overrides} are configuration keys set on the demo's instance. With
+     * {@code writesToKafka} the orders skip the gateway and go straight to {@code order-commands}, as the gateway
+     * would put them there: what the Streams pipeline sustains alone.
+     */
+    public record Settings(int readsPerSecond, int writesPerSecond, boolean writesToKafka, Duration warmUp,
+                           Duration duration, Map<String, String> overrides) {
         public Settings {
             overrides = Map.copyOf(overrides);
         }
@@ -68,21 +80,21 @@ public final class OrdersBenchmark {
 
     /** What was measured; latencies in ms. */
     public record Result(long reads, long readErrors, double readP50, double readP99, double readMax, long writes,
-                         long writeErrors, long terminal, double createToTerminalP50, double createToTerminalP99,
-                         long shed) {
+                         long writeErrors, double writeP50, double writeP99, long terminal, double createToTerminalP50,
+                         double createToTerminalP99, double terminalPerSecond, long shed) {
     }
 
+    private static final int READ_TIMEOUT_MS = 30_000;
+
     private final ObjectMapper json = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     /**
-     * One blocking sender per request that may be open: the client's async API would complete every answer on
-     * a new thread here (with two cores the common pool has one thread, so CompletableFuture falls back to a
-     * thread per task), which costs the server the CPU it is being measured on.
+     * One blocking sender, with its own keep-alive connection, per request that may be open: the load costs the
+     * two cores it shares with the server as little as it can (see {@link KeepAliveHttp}).
      */
     private final ExecutorService senders = Executors.newFixedThreadPool(IN_FLIGHT_MAX);
+    private final List<KeepAliveHttp> connections = new ArrayList<>();
+    private final ThreadLocal<KeepAliveHttp> connection = ThreadLocal.withInitial(this::connect);
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT_MAX);
-    private final AtomicLong shed = new AtomicLong();
     private final Random random = new Random(1);
     private final String base;
     private final String key;
@@ -107,7 +119,7 @@ public final class OrdersBenchmark {
             for (int i = 0; i < ITEMS_PER_CATEGORY; i++) {
                 final ObjectNode item = json.createObjectNode().put("categoryId", "c" + c).put("name", "item " + i)
                         .put("priceMinor", 100).put("currency", "EUR").put("stock", STOCK);
-                final int status = send("PUT", "/v1/items/" + itemId(c, i), item.toString()).statusCode();
+                final int status = send("PUT", "/v1/items/" + itemId(c, i), item.toString()).status();
                 if (status != 202) {
                     throw new IllegalStateException("PUT item answered " + status);
                 }
@@ -119,7 +131,7 @@ public final class OrdersBenchmark {
         }
         final Instant deadline = Instant.now().plusSeconds(60);
         while (send("GET", "/v1/categories/c" + (CATEGORIES - 1) + "/items/" + itemId(CATEGORIES - 1,
-                ITEMS_PER_CATEGORY - 1), null).statusCode() != 200) {
+                ITEMS_PER_CATEGORY - 1), null).status() != 200) {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("items not readable in time");
             }
@@ -128,23 +140,133 @@ public final class OrdersBenchmark {
         Thread.sleep(2_000); // the catalog is a global table, fed by its own thread
     }
 
+    /**
+     * Runs the mix for the warm-up, waits for its orders to finish, then runs it again and measures: the JIT
+     * compilers take a good share of two cores during a JVM's first minute, which is not what is measured.
+     */
     private Result mix(final Settings settings, final String bootstrap, final Topics topics, final PrintStream out)
             throws Exception {
         final Map<String, Long> sentAtMs = new ConcurrentHashMap<>();
-        final ConcurrentLinkedQueue<Long> toTerminal = new ConcurrentLinkedQueue<>();
+        final Map<String, Long> terminalAtMs = new ConcurrentHashMap<>();
+        final OrderWriter writer = settings.writesToKafka() ? new KafkaOrderWriter(bootstrap, topics) : this::post;
+        final Thread checker = new Thread(() -> watchTerminal(bootstrap, topics, sentAtMs, terminalAtMs), "bench-checker");
+        checker.setDaemon(true);
+        checker.start();
+        try {
+            if (!settings.warmUp().isZero()) {
+                out.printf("Warming up: %d reads/s and %d order writes/s for %d s...%n", settings.readsPerSecond(),
+                        settings.writesPerSecond(), settings.warmUp().toSeconds());
+                final Phase warmUp = phase(settings, writer, settings.warmUp(), sentAtMs);
+                awaitTerminal(warmUp, terminalAtMs, DRAIN_WAIT);
+                out.printf("Warm-up done: %,d of %,d orders terminal.%n", warmUp.terminalCount(terminalAtMs),
+                        warmUp.accepted());
+            }
+            out.printf("Running %d reads/s and %d order writes/s for %d s...%n", settings.readsPerSecond(),
+                    settings.writesPerSecond(), settings.duration().toSeconds());
+            final Phase measured = phase(settings, writer, settings.duration(), sentAtMs);
+            awaitTerminal(measured, terminalAtMs, DRAIN_WAIT);
+            return measured.result(terminalAtMs);
+        } finally {
+            if (writer instanceof KafkaOrderWriter kafka) {
+                kafka.close();
+            }
+            checker.interrupt();
+            senders.shutdownNow();
+            senders.awaitTermination(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            synchronized (connections) {
+                connections.forEach(KeepAliveHttp::close);
+            }
+        }
+    }
+
+    private static void awaitTerminal(final Phase phase, final Map<String, Long> terminalAtMs, final Duration wait)
+            throws InterruptedException {
+        final Instant deadline = Instant.now().plus(wait);
+        while (phase.terminalCount(terminalAtMs) < phase.accepted() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+        }
+    }
+
+    /** What one run of the mix sent and how its reads went; its orders' terminal times are looked up after. */
+    private static final class Phase {
         final List<String> created = new ArrayList<>();
-        final int ticks = (int) (settings.duration().toSeconds() * TICKS_PER_SECOND);
-        final AtomicLongArray readMicros = new AtomicLongArray(settings.readsPerSecond() * (int) settings.duration().toSeconds() + 1);
+        final Set<String> refused = ConcurrentHashMap.newKeySet();
+        final AtomicLongArray readMicros;
         final AtomicInteger readCount = new AtomicInteger();
         final AtomicLong readErrors = new AtomicLong();
         final AtomicLong writeErrors = new AtomicLong();
-        final AtomicLong writes = new AtomicLong();
+        final AtomicLong shed = new AtomicLong();
+        final AtomicLongArray writeMicros;
+        final AtomicInteger writeCount = new AtomicInteger();
+        final Map<String, Long> sentAtMs;
 
-        final Thread checker = new Thread(() -> watchTerminal(bootstrap, topics, sentAtMs, toTerminal), "bench-checker");
-        checker.setDaemon(true);
-        checker.start();
-        out.printf("Running %d reads/s and %d order writes/s for %d s...%n", settings.readsPerSecond(),
-                settings.writesPerSecond(), settings.duration().toSeconds());
+        Phase(final int readsMax, final int writesMax, final Map<String, Long> sentAtMs) {
+            readMicros = new AtomicLongArray(readsMax);
+            writeMicros = new AtomicLongArray(writesMax);
+            this.sentAtMs = sentAtMs;
+        }
+
+        /** Orders the gateway accepted (202) or whose answer never came. */
+        long accepted() {
+            synchronized (created) {
+                return created.size() - refused.size();
+            }
+        }
+
+        long terminalCount(final Map<String, Long> terminalAtMs) {
+            synchronized (created) {
+                return created.stream().filter(terminalAtMs::containsKey).count();
+            }
+        }
+
+        Result result(final Map<String, Long> terminalAtMs) {
+            final long[] readLatencies = sorted(readMicros, readCount.get());
+            final long[] writeLatencies = sorted(writeMicros, writeCount.get());
+            final long[] terminal;
+            final long writes;
+            long firstSentMs = Long.MAX_VALUE;
+            long lastTerminalMs = Long.MIN_VALUE;
+            synchronized (created) {
+                writes = created.size();
+                final List<Long> latencies = new ArrayList<>();
+                for (final String orderId : created) {
+                    final long sent = sentAtMs.get(orderId);
+                    firstSentMs = Math.min(firstSentMs, sent);
+                    final Long done = terminalAtMs.get(orderId);
+                    if (done != null) {
+                        latencies.add(done - sent);
+                        lastTerminalMs = Math.max(lastTerminalMs, done);
+                    }
+                }
+                terminal = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            }
+            // Orders made terminal per second from the first POST to the last terminal event: what the whole
+            // pipeline sustained, backlog included.
+            final double terminalPerSecond = terminal.length == 0 ? 0
+                    : terminal.length * 1000.0 / Math.max(1, lastTerminalMs - firstSentMs);
+            return new Result(readLatencies.length, readErrors.get(), percentile(readLatencies, 50) / 1000.0,
+                    percentile(readLatencies, 99) / 1000.0, percentile(readLatencies, 100) / 1000.0, writes,
+                    writeErrors.get(), percentile(writeLatencies, 50) / 1000.0, percentile(writeLatencies, 99) / 1000.0,
+                    terminal.length, percentile(terminal, 50), percentile(terminal, 99), terminalPerSecond, shed.get());
+        }
+
+        private static long[] sorted(final AtomicLongArray micros, final int count) {
+            final long[] values = new long[Math.min(count, micros.length())];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = micros.get(i);
+            }
+            Arrays.sort(values);
+            return values;
+        }
+    }
+
+    private Phase phase(final Settings settings, final OrderWriter writer, final Duration duration,
+                        final Map<String, Long> sentAtMs)
+            throws InterruptedException {
+        final int ticks = (int) (duration.toSeconds() * TICKS_PER_SECOND);
+        final Phase phase = new Phase(settings.readsPerSecond() * (int) duration.toSeconds() + 1,
+                settings.writesPerSecond() * (int) duration.toSeconds() + 1, sentAtMs);
+        final List<String> created = phase.created;
         final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         final AtomicInteger tick = new AtomicInteger();
         final long readsPerTickMilli = settings.readsPerSecond() * 1000L / TICKS_PER_SECOND;
@@ -158,25 +280,28 @@ public final class OrdersBenchmark {
             for (; due[0] >= 1000; due[0] -= 1000) {
                 final String orderId = "o-" + UUID.randomUUID();
                 final int category = random.nextInt(CATEGORIES);
-                final ObjectNode order = json.createObjectNode().put("orderId", orderId).put("customerId", "bench")
-                        .put("partnerId", partnerId(random.nextInt(PARTNERS))).put("holdTtlMs", 60_000);
-                order.putArray("items").addObject()
-                        .put("itemId", itemId(category, random.nextInt(ITEMS_PER_CATEGORY))).put("quantity", 1);
-                order.putObject("payment").put("method", "BALANCE");
-                final String body = order.toString();
+                final String partnerId = partnerId(random.nextInt(PARTNERS));
+                final String itemId = itemId(category, random.nextInt(ITEMS_PER_CATEGORY));
                 if (!inFlight.tryAcquire()) {
-                    shed.incrementAndGet();
+                    phase.shed.incrementAndGet();
                     continue;
                 }
                 sentAtMs.put(orderId, System.currentTimeMillis());
                 synchronized (created) {
                     created.add(orderId);
                 }
-                writes.incrementAndGet();
-                sendAsync("POST", "/v1/orders", body).whenComplete((response, error) -> {
+                final long sentNanos = System.nanoTime();
+                writer.create(orderId, "c" + category, itemId, partnerId).whenComplete((status, error) -> {
                     inFlight.release();
-                    if (error != null || response.statusCode() != 202) {
-                        writeErrors.incrementAndGet();
+                    final int slot = phase.writeCount.getAndIncrement();
+                    if (slot < phase.writeMicros.length()) {
+                        phase.writeMicros.set(slot, (System.nanoTime() - sentNanos) / 1_000);
+                    }
+                    if (error != null || status != 202) {
+                        phase.writeErrors.incrementAndGet();
+                    }
+                    if (error == null && status != 202) {
+                        phase.refused.add(orderId);
                     }
                 });
             }
@@ -191,48 +316,34 @@ public final class OrdersBenchmark {
                     orderId = created.get(Math.max(0, created.size() - 1 - random.nextInt(Math.min(created.size(), 2_000))));
                 }
                 if (!inFlight.tryAcquire()) {
-                    shed.incrementAndGet();
+                    phase.shed.incrementAndGet();
                     continue;
                 }
                 final long startNanos = System.nanoTime();
                 sendAsync("GET", "/v1/orders/" + orderId, null).whenComplete((response, error) -> {
                     inFlight.release();
-                    final int slot = readCount.getAndIncrement();
-                    if (slot < readMicros.length()) {
-                        readMicros.set(slot, (System.nanoTime() - startNanos) / 1_000);
+                    final int slot = phase.readCount.getAndIncrement();
+                    if (slot < phase.readMicros.length()) {
+                        phase.readMicros.set(slot, (System.nanoTime() - startNanos) / 1_000);
                     }
-                    if (error != null || response.statusCode() >= 500) {
-                        readErrors.incrementAndGet();
+                    if (error != null || response.status() >= 500) {
+                        phase.readErrors.incrementAndGet();
                     }
                 });
             }
         }, 0, 1_000_000 / TICKS_PER_SECOND, TimeUnit.MICROSECONDS);
-        Thread.sleep(settings.duration().toMillis() + 500);
+        Thread.sleep(duration.toMillis() + 500);
         ticker.shutdownNow();
-        // Orders still in flight get up to 30 s to finish.
-        final Instant deadline = Instant.now().plusSeconds(30);
-        while (toTerminal.size() < writes.get() - writeErrors.get() && Instant.now().isBefore(deadline)) {
-            Thread.sleep(200);
-        }
-        Thread.sleep(1_000);
-        checker.interrupt();
-        senders.shutdownNow();
-
-        final int reads = Math.min(readCount.get(), readMicros.length());
-        final long[] readLatencies = new long[reads];
-        for (int i = 0; i < reads; i++) {
-            readLatencies[i] = readMicros.get(i);
-        }
-        Arrays.sort(readLatencies);
-        final long[] terminal = toTerminal.stream().mapToLong(Long::longValue).sorted().toArray();
-        return new Result(reads, readErrors.get(), percentile(readLatencies, 50) / 1000.0,
-                percentile(readLatencies, 99) / 1000.0, percentile(readLatencies, 100) / 1000.0, writes.get(),
-                writeErrors.get(), terminal.length, percentile(terminal, 50), percentile(terminal, 99), shed.get());
+        ticker.awaitTermination(5, TimeUnit.SECONDS);
+        // Requests still open belong to this phase.
+        inFlight.acquire(IN_FLIGHT_MAX);
+        inFlight.release(IN_FLIGHT_MAX);
+        return phase;
     }
 
     /** Follows order-events and records, per benchmark order, the ms from its POST to its terminal event. */
     private static void watchTerminal(final String bootstrap, final Topics topics, final Map<String, Long> sentAtMs,
-                                      final ConcurrentLinkedQueue<Long> toTerminal) {
+                                      final Map<String, Long> terminalAtMs) {
         try (KafkaConsumer<String, OrderEvent> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "orders-bench-" + UUID.randomUUID(),
@@ -244,9 +355,8 @@ public final class OrdersBenchmark {
                 for (final ConsumerRecord<String, OrderEvent> record : consumer.poll(Duration.ofMillis(100))) {
                     final Order order = record.value() == null ? null : record.value().getOrder();
                     if (order != null && !record.value().getDuplicate() && OrderStatuses.isTerminal(order.getStatus())) {
-                        final Long sent = sentAtMs.remove(order.getOrderId());
-                        if (sent != null) {
-                            toTerminal.add(System.currentTimeMillis() - sent);
+                        if (sentAtMs.containsKey(order.getOrderId())) {
+                            terminalAtMs.putIfAbsent(order.getOrderId(), System.currentTimeMillis());
                         }
                     }
                 }
@@ -272,13 +382,74 @@ public final class OrdersBenchmark {
         return "c" + category + "-item-" + item;
     }
 
-    private HttpResponse<String> send(final String method, final String path, final String body) throws Exception {
-        return http.send(request(method, path, body), HttpResponse.BodyHandlers.ofString());
+    /** Creates one single-line order; completes with the HTTP status it got (202 when accepted). */
+    @FunctionalInterface
+    private interface OrderWriter {
+        CompletableFuture<Integer> create(String orderId, String categoryId, String itemId, String partnerId);
     }
 
-    private CompletableFuture<HttpResponse<String>> sendAsync(final String method, final String path,
-                                                                                  final String body) {
-        final CompletableFuture<HttpResponse<String>> answer = new CompletableFuture<>();
+    private CompletableFuture<Integer> post(final String orderId, final String categoryId, final String itemId,
+                                            final String partnerId) {
+        final ObjectNode order = json.createObjectNode().put("orderId", orderId).put("customerId", "bench")
+                .put("partnerId", partnerId).put("holdTtlMs", HOLD_TTL_MS);
+        order.putArray("items").addObject().put("itemId", itemId).put("quantity", 1);
+        order.putObject("payment").put("method", "BALANCE");
+        return sendAsync("POST", "/v1/orders", order.toString()).thenApply(KeepAliveHttp.Answer::status);
+    }
+
+    /** Puts the CreateOrder command the gateway would publish for such an order straight on its topic. */
+    private static final class KafkaOrderWriter implements OrderWriter, AutoCloseable {
+        private final KafkaProducer<String, OrderCommand> producer;
+        private final String topic;
+
+        KafkaOrderWriter(final String bootstrap, final Topics topics) {
+            this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                    ProducerConfig.LINGER_MS_CONFIG, 2), new StringSerializer(),
+                    topics.orderCommands.valueSerde().serializer());
+            this.topic = topics.orderCommands.name();
+        }
+
+        @Override
+        public CompletableFuture<Integer> create(final String orderId, final String categoryId, final String itemId,
+                                                 final String partnerId) {
+            final CreateOrder order = CreateOrder.newBuilder().setOrderId(orderId).setBatch(0).setBatches(1)
+                    .setCustomerId("bench").setPartnerId(partnerId).setItems(List.of(new OrderLine(itemId, 1L)))
+                    .setHoldTtlMs(HOLD_TTL_MS).setAllowPartial(false).setPaymentMethod(PaymentMethod.BALANCE)
+                    .setProviderId(null).setPlaceOnPayment(true).build();
+            final OrderCommand command = OrderCommand.newBuilder().setCommandId(UUID.randomUUID().toString())
+                    .setCategoryId(categoryId).setIssuedAt(Instant.now()).setPayload(order).build();
+            final CompletableFuture<Integer> sent = new CompletableFuture<>();
+            producer.send(new ProducerRecord<>(topic, categoryId, command), (metadata, error) -> {
+                if (error == null) {
+                    sent.complete(202);
+                } else {
+                    sent.completeExceptionally(error);
+                }
+            });
+            return sent;
+        }
+
+        @Override
+        public void close() {
+            producer.close(Duration.ofSeconds(10));
+        }
+    }
+
+    private KeepAliveHttp connect() {
+        final KeepAliveHttp http = new KeepAliveHttp(base, key, READ_TIMEOUT_MS);
+        synchronized (connections) {
+            connections.add(http);
+        }
+        return http;
+    }
+
+    private KeepAliveHttp.Answer send(final String method, final String path, final String body) throws Exception {
+        return connection.get().send(method, path, body);
+    }
+
+    private CompletableFuture<KeepAliveHttp.Answer> sendAsync(final String method, final String path, final String body) {
+        final CompletableFuture<KeepAliveHttp.Answer> answer = new CompletableFuture<>();
         senders.execute(() -> {
             try {
                 answer.complete(send(method, path, body));
@@ -287,12 +458,5 @@ public final class OrdersBenchmark {
             }
         });
         return answer;
-    }
-
-    private HttpRequest request(final String method, final String path, final String body) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .build();
     }
 }
