@@ -74,14 +74,14 @@ class OrdersBlackFridayIT {
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started started = new Started();
     private EmbeddedKafkaBroker broker;
     private BursarNode node;
 
     @BeforeEach
     void start() throws Exception {
-        broker = track(EmbeddedKafkaBroker.builder().build().start());
-        final ProviderSimulator simulator = track(ProviderSimulator.start(SimulatorConfig.defaults()
+        broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final ProviderSimulator simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()
                 .withLatency(Duration.ofMillis(5), Duration.ofMillis(10))
                 .withFailureRates(0.1, 0, 0)
                 .withRateLimitPerSecond(1_000)
@@ -103,19 +103,13 @@ class OrdersBlackFridayIT {
                 simulator.baseUrl().toString());
         settings.put(ProviderSetting.PREFIX + PROVIDER + "." + ProviderSetting.RATE_PER_SECOND.suffix(), "500");
         settings.put(ProviderSetting.PREFIX + PROVIDER + "." + ProviderSetting.BURST.suffix(), "50");
-        node = track(BursarNode.start(new BursarConfig(settings)));
+        node = started.track(BursarNode.start(new BursarConfig(settings)));
         node.awaitRunning(Duration.ofSeconds(60));
     }
 
     @AfterEach
     void stop() {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            try {
-                started.get(i).close();
-            } catch (final Exception e) {
-                System.err.println("while stopping: " + e);
-            }
-        }
+        started.close();
     }
 
     @Test
@@ -358,10 +352,5 @@ class OrdersBlackFridayIT {
         }
         request.header("Content-Type", "application/json");
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        started.add(resource);
-        return resource;
     }
 }

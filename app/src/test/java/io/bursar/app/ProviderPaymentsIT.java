@@ -67,37 +67,31 @@ class ProviderPaymentsIT {
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
-    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Started started = new Started();
     private EmbeddedKafkaBroker broker;
     private ProviderSimulator simulator;
 
     @BeforeEach
     void startBroker() {
-        broker = track(EmbeddedKafkaBroker.builder().build().start());
+        broker = started.track(EmbeddedKafkaBroker.builder().build().start());
     }
 
     @AfterEach
     void stopAll() {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            try {
-                started.get(i).close();
-            } catch (final Exception e) {
-                System.err.println("while stopping: " + e);
-            }
-        }
+        started.close();
     }
 
     @Test
     void sixHundredPaymentsAtFiftyPerSecondWithTransientFailures() throws Exception {
         // 10 % transient failures that charge nothing (5xx and 429), and no dedupe at the provider: a call
         // repeated after it succeeded would show as a duplicate charge.
-        simulator = track(ProviderSimulator.start(SimulatorConfig.defaults()
+        simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()
                 .withLatency(Duration.ofMillis(10), Duration.ofMillis(20))
                 .withFailureRates(0.05, 0.05, 0)
                 .withRateLimitPerSecond(50)
                 .withRetryAfter(Duration.ofMillis(200))
                 .withDedupe(false)));
-        final BursarNode node = track(BursarNode.start(config("it-600", 50, 5)));
+        final BursarNode node = started.track(BursarNode.start(config("it-600", 50, 5)));
         node.awaitRunning(Duration.ofSeconds(60));
 
         final Map<String, Long> requested = requestPayments(node, 600);
@@ -115,7 +109,7 @@ class ProviderPaymentsIT {
     void threeInstancesAndTheProvidersOwnerStopsMidRun() throws Exception {
         // Transient failures include timeouts (charged, answered late): a retry then carries the same key,
         // which the provider deduplicates, as real providers do.
-        simulator = track(ProviderSimulator.start(SimulatorConfig.defaults()
+        simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()
                 .withLatency(Duration.ofMillis(10), Duration.ofMillis(20))
                 .withFailureRates(0.04, 0.03, 0.03)
                 .withTimeoutDelay(Duration.ofSeconds(3))
@@ -129,7 +123,7 @@ class ProviderPaymentsIT {
             starting.add(CompletableFuture.supplyAsync(() -> BursarNode.start(config)));
         }
         for (final CompletableFuture<BursarNode> node : starting) {
-            nodes.add(track(node.get(60, TimeUnit.SECONDS)));
+            nodes.add(started.track(node.get(60, TimeUnit.SECONDS)));
         }
         for (final BursarNode node : nodes) {
             node.awaitRunning(Duration.ofSeconds(90));
@@ -158,9 +152,9 @@ class ProviderPaymentsIT {
 
     @Test
     void twentyPaymentsAtTheDefaultTwoPerSecondUseTheRateAndNeverExceedIt() throws Exception {
-        simulator = track(ProviderSimulator.start(SimulatorConfig.defaults()
+        simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()
                 .withLatency(Duration.ofMillis(50), Duration.ofMillis(50))));
-        final BursarNode node = track(BursarNode.start(config("it-2ps", 0, 0)));
+        final BursarNode node = started.track(BursarNode.start(config("it-2ps", 0, 0)));
         node.awaitRunning(Duration.ofSeconds(60));
 
         final Map<String, Long> requested = requestPayments(node, 20);
@@ -312,10 +306,5 @@ class ProviderPaymentsIT {
             }
         }
         throw new AssertionError("no instance owns " + partition);
-    }
-
-    private <T extends AutoCloseable> T track(final T resource) {
-        started.add(resource);
-        return resource;
     }
 }
