@@ -11,7 +11,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bursar bench dispatch}: how much of a provider's rate a backlog uses, and that it is never exceeded. */
+/**
+ * {@code bursar bench dispatch} (how much of a provider's rate a backlog uses, never above it) and
+ * {@code bursar bench orders} (seed 001's mix of order reads and writes).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on an embedded broker; results are printed, one line per run.",
         subcommands = {BenchCommand.Dispatch.class, BenchCommand.Orders.class})
