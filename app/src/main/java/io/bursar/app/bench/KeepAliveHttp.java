@@ -19,7 +19,9 @@ import java.util.Locale;
  * {@code java.net.http.HttpClient} hands every exchange between a selector thread and an executor, which cost
  * about as much CPU here as the gateway's own work on each request.
  *
- * <p>Not thread-safe: one per sending thread. Reconnects once when the server closed an idle connection.
+ * <p>Not thread-safe: one per sending thread. When a reused connection fails (the server may have closed
+ * it while idle), the request is sent once more over a new one; the benchmark's orders carry their own ids,
+ * so a repeat that did reach the server is rejected ORDER_ALREADY_EXISTS rather than ordering twice.
  */
 final class KeepAliveHttp implements Closeable {
 
