@@ -299,6 +299,7 @@ final class OrderFlow {
             }
             final List<Item> sold = placeBatch(order, nowMs);
             completeBatch(order, nowMs);
+            save(order, nowMs);
             return sold;
         }, nowMs, out);
     }
@@ -452,7 +453,7 @@ final class OrderFlow {
                 // REFUNDED, REFUND_FAILED: recorded, nothing else moves.
             }
         }
-        save(order, nowMs);
+        touch(order, nowMs);
         out.event(OrderEvents.accepted(commandId, order.getCategoryId(), OrderEventType.ORDER_UPDATED, order, changed,
                 nowMs));
         if (place) {
@@ -463,6 +464,8 @@ final class OrderFlow {
             out.event(OrderEvents.accepted(commandId + ':' + OrderStatus.COMPLETED, order.getCategoryId(),
                     OrderEventType.ORDER_UPDATED, order, List.of(), nowMs));
         }
+        // Every step above is one event; the store needs only where the order ended.
+        save(order, nowMs);
     }
 
     // ---- expiry ---------------------------------------------------------------------------------------------
@@ -511,11 +514,11 @@ final class OrderFlow {
         return released;
     }
 
-    /** PAID → PLACED: the held units become sold. Saved. */
+    /** PAID → PLACED: the held units become sold. The caller saves the order. */
     private List<Item> placeBatch(final Order order, final long nowMs) {
         final List<Item> sold = endHolds(order, true, nowMs);
         order.setStatus(OrderStatus.PLACED);
-        save(order, nowMs);
+        touch(order, nowMs);
         return sold;
     }
 
@@ -540,10 +543,13 @@ final class OrderFlow {
         return changed;
     }
 
-    /** PLACED → COMPLETED: nothing is delivered by a provider yet, so a placed order is complete at once. Saved. */
-    private void completeBatch(final Order order, final long nowMs) {
+    /**
+     * PLACED → COMPLETED: nothing is delivered by a provider yet, so a placed order is complete at once. The caller
+     * saves the order.
+     */
+    private static void completeBatch(final Order order, final long nowMs) {
         order.setStatus(OrderStatus.COMPLETED);
-        save(order, nowMs);
+        touch(order, nowMs);
     }
 
     /** Asks for the order's payment back, once per order. */
@@ -559,8 +565,12 @@ final class OrderFlow {
     }
 
     private void save(final Order order, final long nowMs) {
-        order.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        touch(order, nowMs);
         orders.put(orderKey(order), order);
+    }
+
+    private static void touch(final Order order, final long nowMs) {
+        order.setUpdatedAt(Instant.ofEpochMilli(nowMs));
     }
 
     private static long saturatedAdd(final long a, final long b) {

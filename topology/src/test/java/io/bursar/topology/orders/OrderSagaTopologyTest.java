@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.bursar.schemas.orders.CreateOrder;
 import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderEventType;
 import io.bursar.schemas.orders.OrderRejectionReason;
@@ -25,6 +26,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,6 +82,22 @@ class OrderSagaTopologyTest {
         assertStock("kite", 4, 0, 1);
         assertThat(count(orders.driver.getKeyValueStore(OrderProcessor.HOLD_DEADLINES_STORE))).isZero();
         assertThat(orders.sentPayments()).isEmpty();
+    }
+
+    @Test
+    void anOutcomeThatPlacesTheOrderWritesItsStoreOnce() {
+        final PaymentCommand request = create("o1", true);
+        final TestOutputTopic<String, Order> changelog = orders.driver.createOutputTopic(
+                "bursar-orders-test-" + OrderProcessor.ORDERS_STORE + "-changelog", new StringDeserializer(),
+                orders.topics.valueSerde(Order.class).deserializer());
+        changelog.readValuesToList();
+
+        orders.answer(request, PaymentStatus.SUCCEEDED);
+
+        // Three events (PAID, PLACED, COMPLETED), one changelog record: where the order ended.
+        assertThat(changelog.readValuesToList()).extracting(Order::getStatus).containsExactly(OrderStatus.COMPLETED);
+        assertThat(orders.driver.<String, Order>getKeyValueStore(OrderProcessor.ORDERS_STORE).get("toys/o1#0")
+                .getStatus()).isEqualTo(OrderStatus.COMPLETED);
     }
 
     @Test
