@@ -17,6 +17,7 @@ public final class DeadlineIndex {
 
     private static final String LOWEST = "0000000000000000000/";
     private static final char AFTER_SEPARATOR = '/' + 1;
+    private static final String DIGITS_ZEROS = "0000000000000000000";
 
     private final KeyValueStore<String, String> store;
 
@@ -44,7 +45,7 @@ public final class DeadlineIndex {
         }
         final List<KeyValue<String, String>> due = new ArrayList<>(Math.min(limit, 1024));
         // Upper bound: every key of deadline nowMs sorts below "<nowMs>0" ('0' follows '/').
-        final String upper = String.format("%019d", Math.max(0, nowMs)) + AFTER_SEPARATOR;
+        final String upper = padded(Math.max(0, nowMs)) + AFTER_SEPARATOR;
         try (KeyValueIterator<String, String> it = store.range(LOWEST, upper)) {
             while (it.hasNext() && due.size() < limit) {
                 due.add(it.next());
@@ -62,6 +63,12 @@ public final class DeadlineIndex {
         if (deadlineMs < 0) {
             throw new IllegalArgumentException("deadline must not be negative: " + deadlineMs);
         }
-        return String.format("%019d/%s", deadlineMs, entryKey);
+        return padded(deadlineMs) + '/' + entryKey;
+    }
+
+    /** {@code value} (not negative) in 19 digits, zero-padded: every long fits. */
+    private static String padded(final long value) {
+        final String digits = Long.toString(value);
+        return DIGITS_ZEROS.substring(digits.length()) + digits;
     }
 }
