@@ -44,6 +44,12 @@ public final class Topics {
     public final Topic<String, PaymentEvent> paymentEvents;
     /** Commands on items and orders, keyed by categoryId. */
     public final Topic<String, OrderCommand> orderCommands;
+    /**
+     * The payment events that settle an order (its payment succeeded, failed or was refunded), keyed by the
+     * order's categoryId: written by the partner that paid, in the transaction of its payment event, and read
+     * with order-commands by the category that owns the order (same partitions).
+     */
+    public final Topic<String, PaymentEvent> orderPaymentOutcomes;
     /** One result per order command (and per order expiry or payment outcome), keyed by orderId, else categoryId. */
     public final Topic<String, OrderEvent> orderEvents;
     /** Which category sells each item, keyed by itemId; compacted, read as a global table by every instance. */
@@ -75,6 +81,8 @@ public final class Topics {
         this.paymentCommands = new Topic<>("payment-commands", partitions, Serdes.String(), valueSerde(PaymentCommand.class));
         this.paymentEvents = new Topic<>("payment-events", partitions, Serdes.String(), valueSerde(PaymentEvent.class));
         this.orderCommands = new Topic<>("order-commands", partitions, Serdes.String(), valueSerde(OrderCommand.class));
+        this.orderPaymentOutcomes = new Topic<>("order-payment-outcomes", partitions, Serdes.String(),
+                valueSerde(PaymentEvent.class));
         this.orderEvents = new Topic<>("order-events", partitions, Serdes.String(), valueSerde(OrderEvent.class));
         this.itemCatalog = new Topic<>("item-catalog", 1, Serdes.String(), valueSerde(CatalogEntry.class),
                 Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
@@ -98,8 +106,8 @@ public final class Topics {
 
     /** Every topic, for creating them on a cluster. */
     public List<Topic<?, ?>> all() {
-        return List.of(paymentCommands, paymentEvents, orderCommands, orderEvents, itemCatalog, deadLetters,
-                providerRequests, providerResults, providerDeadLetters, providerOutcomes);
+        return List.of(paymentCommands, paymentEvents, orderCommands, orderPaymentOutcomes, orderEvents, itemCatalog,
+                deadLetters, providerRequests, providerResults, providerDeadLetters, providerOutcomes);
     }
 
     /** A value serde for a stored-state record, configured like the topic serdes (for state stores). */

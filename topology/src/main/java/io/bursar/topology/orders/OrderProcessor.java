@@ -14,6 +14,7 @@ import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.topology.CommandFingerprint;
 import io.bursar.topology.DeadlineIndex;
+import io.bursar.topology.payments.PaymentTopology;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -101,7 +102,13 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
         if (record.value() instanceof OrderCommand command) {
             process(record.key(), command, nowMs, out);
         } else if (record.value() instanceof PaymentEvent outcome) {
-            flow.onPayment(outcome, nowMs, out);
+            if (PaymentTopology.settlesAnOrder(outcome)) {
+                flow.onPayment(outcome, nowMs, out);
+            } else {
+                // Partners write only settlements here; anything else has nothing for an order to act on.
+                LOG.warn("Ignoring payment event of command {} under key {}: not the first report of a settled "
+                        + "order payment", outcome.getCommandId(), record.key());
+            }
         } else {
             // A tombstone carries nothing to answer: nothing to decide, nothing lost.
             LOG.warn("Ignoring a null record for key {}", record.key());

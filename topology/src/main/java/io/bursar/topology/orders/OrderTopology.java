@@ -5,13 +5,8 @@ import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.ProcessedOrderCommand;
-import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentCommand;
-import io.bursar.schemas.payments.PaymentEvent;
-import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.serdes.Topics;
-import java.util.EnumSet;
-import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -23,14 +18,13 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Builds the category topology: {@code order-commands} (keyed by categoryId) and the outcomes of order
- * payments from {@code payment-events} (re-keyed by categoryId through a repartition topic) →
- * {@link OrderProcessor} on persistent RocksDB stores → {@code order-events}, the payments it asks for
+ * Builds the category topology: {@code order-commands} and the outcomes of order payments from
+ * {@code order-payment-outcomes} (both keyed by categoryId) → {@link OrderProcessor} on persistent
+ * RocksDB stores → {@code order-events}, the payments it asks for
  * and refunds → {@code payment-commands}, and new or changed items → {@code item-catalog}, which every
  * instance reads back as a global table. The same function serves {@code main}, TopologyTestDriver
  * tests and real-broker tests, alone or in one builder with the payment topology.
@@ -39,13 +33,6 @@ public final class OrderTopology {
 
     /** itemId → {@link CatalogEntry}: the global table over {@code item-catalog}, read locally by every instance. */
     public static final String CATALOG_STORE = "catalog-entries";
-
-    /** Name of the repartition of payment outcomes by categoryId (Streams adds its application id and a suffix). */
-    static final String SETTLEMENTS_REPARTITION = "settlements-by-category";
-
-    /** The payment states an order acts on or records; QUEUED, SUBMITTED and the rest are on the way to one. */
-    private static final Set<PaymentStatus> SETTLED = EnumSet.of(PaymentStatus.SUCCEEDED, PaymentStatus.FAILED,
-            PaymentStatus.DEAD_LETTERED, PaymentStatus.REFUNDED, PaymentStatus.REFUND_FAILED);
 
     private OrderTopology() {
     }
@@ -68,16 +55,11 @@ public final class OrderTopology {
                         Consumed.with(topics.orderCommands.keySerde(), topics.orderCommands.valueSerde())
                                 .withName(topics.orderCommands.name() + "-source"))
                 .mapValues(command -> (SpecificRecord) command, Named.as("category-commands-as-records"));
-        // Payment events are keyed by paymentId; the category that owns the order is in the payment. The
-        // repartition has as many partitions as order-commands, so the two inputs are co-partitioned.
-        final KStream<String, SpecificRecord> settlements = builder.stream(topics.paymentEvents.name(),
-                        Consumed.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
-                                .withName(topics.paymentEvents.name() + "-settlements-source"))
-                .filter((paymentId, event) -> settlesAnOrder(event), Named.as("settlements-of-orders"))
-                .selectKey((paymentId, event) -> event.getPayment().getCategoryId(), Named.as("settlements-by-category-key"))
-                .repartition(Repartitioned.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
-                        .withName(SETTLEMENTS_REPARTITION)
-                        .withNumberOfPartitions(topics.orderCommands.partitions()))
+        // The partner that paid writes the outcome keyed by categoryId, with as many partitions as order-commands:
+        // the two inputs are co-partitioned.
+        final KStream<String, SpecificRecord> settlements = builder.stream(topics.orderPaymentOutcomes.name(),
+                        Consumed.with(topics.orderPaymentOutcomes.keySerde(), topics.orderPaymentOutcomes.valueSerde())
+                                .withName(topics.orderPaymentOutcomes.name() + "-source"))
                 .mapValues(event -> (SpecificRecord) event, Named.as("settlements-as-records"));
 
         commands.merge(settlements, Named.as("category-inputs"))
@@ -101,18 +83,6 @@ public final class OrderTopology {
                                 Produced.with(topics.itemCatalog.keySerde(), topics.itemCatalog.valueSerde())
                                         .withName(topics.itemCatalog.name() + "-sink")), "catalog"))
                 .noDefaultBranch();
-    }
-
-    /**
-     * True for the first report (not a replay) of a payment that belongs to an order and reached a state the
-     * order acts on or records.
-     */
-    static boolean settlesAnOrder(final PaymentEvent event) {
-        if (event == null || event.getDuplicate() || event.getPayment() == null) {
-            return false;
-        }
-        final Payment payment = event.getPayment();
-        return payment.getOrderId() != null && payment.getCategoryId() != null && SETTLED.contains(payment.getStatus());
     }
 
     private static <V> void store(final StreamsBuilder builder, final String name, final Serde<V> valueSerde) {

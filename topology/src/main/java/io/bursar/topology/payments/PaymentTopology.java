@@ -5,8 +5,11 @@ import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.serdes.Topics;
+import java.util.EnumSet;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -20,11 +23,16 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Builds the partner topology: {@code payment-commands} and {@code provider-results} (both keyed by
- * partnerId) → {@link PartnerBalanceProcessor} on persistent RocksDB stores → {@code payment-events},
- * and the provider calls it decides on → {@code provider-requests}. The same function serves
+ * partnerId) → {@link PartnerBalanceProcessor} on persistent RocksDB stores → {@code payment-events} (and
+ * those that settle an order also → {@code order-payment-outcomes}, keyed by the order's category), and the
+ * provider calls it decides on → {@code provider-requests}. The same function serves
  * {@code main}, TopologyTestDriver tests and real-broker tests.
  */
 public final class PaymentTopology {
+
+    /** The payment states an order acts on or records; QUEUED, SUBMITTED and the rest are on the way to one. */
+    private static final Set<PaymentStatus> SETTLED = EnumSet.of(PaymentStatus.SUCCEEDED, PaymentStatus.FAILED,
+            PaymentStatus.DEAD_LETTERED, PaymentStatus.REFUNDED, PaymentStatus.REFUND_FAILED);
 
     private PaymentTopology() {
     }
@@ -52,17 +60,44 @@ public final class PaymentTopology {
                         PartnerBalanceProcessor.HOLD_DEADLINES_STORE, PartnerBalanceProcessor.RESULTS_STORE,
                         PartnerBalanceProcessor.RESULT_DEADLINES_STORE, PartnerBalanceProcessor.PAYMENTS_STORE)
                 .split(Named.as("partner-out-"))
-                .branch((key, value) -> value instanceof PaymentEvent, Branched.withConsumer(events -> events
-                        .mapValues(value -> (PaymentEvent) value, Named.as("out-as-events"))
-                        .to(topics.paymentEvents.name(),
-                                Produced.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
-                                        .withName(topics.paymentEvents.name() + "-sink")), "events"))
+                .branch((key, value) -> value instanceof PaymentEvent, Branched.withConsumer(events ->
+                        publishEvents(events.mapValues(value -> (PaymentEvent) value, Named.as("out-as-events")),
+                                topics), "events"))
                 .branch((key, value) -> value instanceof ProviderCall, Branched.withConsumer(calls -> calls
                         .mapValues(value -> (ProviderCall) value, Named.as("out-as-calls"))
                         .to(topics.providerRequests.name(),
                                 Produced.with(topics.providerRequests.keySerde(), topics.providerRequests.valueSerde())
                                         .withName(topics.providerRequests.name() + "-sink")), "calls"))
                 .noDefaultBranch();
+    }
+
+    /**
+     * Every event to {@code payment-events}; those that settle an order also to {@code order-payment-outcomes},
+     * keyed by the order's category, in the same transaction: the category hears of the payment as soon as the
+     * payment event is committed, with no hop between.
+     */
+    private static void publishEvents(final KStream<String, PaymentEvent> events, final Topics topics) {
+        events.to(topics.paymentEvents.name(),
+                Produced.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
+                        .withName(topics.paymentEvents.name() + "-sink"));
+        events.filter((paymentId, event) -> settlesAnOrder(event), Named.as("settlements-of-orders"))
+                .selectKey((paymentId, event) -> event.getPayment().getCategoryId(),
+                        Named.as("settlements-by-category-key"))
+                .to(topics.orderPaymentOutcomes.name(),
+                        Produced.with(topics.orderPaymentOutcomes.keySerde(), topics.orderPaymentOutcomes.valueSerde())
+                                .withName(topics.orderPaymentOutcomes.name() + "-sink"));
+    }
+
+    /**
+     * True for the first report (not a replay) of a payment that belongs to an order and reached a state the
+     * order acts on or records.
+     */
+    public static boolean settlesAnOrder(final PaymentEvent event) {
+        if (event == null || event.getDuplicate() || event.getPayment() == null) {
+            return false;
+        }
+        final Payment payment = event.getPayment();
+        return payment.getOrderId() != null && payment.getCategoryId() != null && SETTLED.contains(payment.getStatus());
     }
 
     private static <V> void store(final StreamsBuilder builder, final String name, final Serde<V> valueSerde) {

@@ -55,7 +55,7 @@ final class OrderDriver implements AutoCloseable {
     final TopologyTestDriver driver;
     final WallClock clock;
     final TestInputTopic<String, OrderCommand> commands;
-    final TestInputTopic<String, PaymentEvent> paymentEvents;
+    final TestInputTopic<String, PaymentEvent> paymentOutcomes;
     final TestInputTopic<String, CatalogEntry> catalogIn;
     final TestOutputTopic<String, OrderEvent> events;
     final TestOutputTopic<String, PaymentCommand> paymentCommands;
@@ -71,7 +71,7 @@ final class OrderDriver implements AutoCloseable {
                 START);
         clock = new WallClock(driver, START, PUNCTUATION_MS);
         commands = TestDrivers.input(driver, topics.orderCommands);
-        paymentEvents = TestDrivers.input(driver, topics.paymentEvents);
+        paymentOutcomes = TestDrivers.input(driver, topics.orderPaymentOutcomes);
         catalogIn = TestDrivers.input(driver, topics.itemCatalog);
         events = TestDrivers.output(driver, topics.orderEvents);
         paymentCommands = TestDrivers.output(driver, topics.paymentCommands);
@@ -177,7 +177,7 @@ final class OrderDriver implements AutoCloseable {
 
     /** Reports the payment {@code request} asked for as {@code status}, as the partner's processor would. */
     List<OrderEvent> answer(final PaymentCommand request, final PaymentStatus status) {
-        paymentEvents.pipeInput(new TestRecord<>(((RequestPayment) request.getPayload()).getPaymentId(),
+        paymentOutcomes.pipeInput(new TestRecord<>(((RequestPayment) request.getPayload()).getCategoryId(),
                 outcome(request, status, false)));
         return events.readValuesToList();
     }

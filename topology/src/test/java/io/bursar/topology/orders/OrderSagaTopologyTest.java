@@ -35,8 +35,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The order saga in the category topology: payment outcomes piped into {@code payment-events} come back to the
- * order through the repartition by category; placing, cancelling and expiring, for one batch and for several.
+ * The order saga in the category topology: payment outcomes piped into {@code order-payment-outcomes} (keyed by
+ * category, as the partner that paid writes them); placing, cancelling and expiring, for one batch and for several.
  */
 class OrderSagaTopologyTest {
 
@@ -103,7 +103,7 @@ class OrderSagaTopologyTest {
     @Test
     void outcomeEventsAreKeyedByOrderId() {
         final PaymentCommand request = create("o1", true);
-        orders.paymentEvents.pipeInput("o1#0", OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, false));
+        orders.paymentOutcomes.pipeInput(TOYS, OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, false));
 
         final List<TestRecord<String, OrderEvent>> out = orders.events.readRecordsToList();
 
@@ -198,17 +198,17 @@ class OrderSagaTopologyTest {
     }
 
     @Test
-    void onlyFirstReportsOfSettledOrderPaymentsReachTheOrders() {
+    void onlyFirstReportsOfSettledOrderPaymentsMoveTheOrder() {
         final PaymentCommand request = create("o1", true);
-        orders.paymentEvents.pipeInput("o1#0", OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, true));
-        orders.paymentEvents.pipeInput("o1#0", OrderDriver.outcome(request, PaymentStatus.QUEUED, false));
-        orders.paymentEvents.pipeInput("o1#0", OrderDriver.outcome(request, PaymentStatus.SUBMITTED, false));
+        orders.paymentOutcomes.pipeInput(TOYS, OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, true));
+        orders.paymentOutcomes.pipeInput(TOYS, OrderDriver.outcome(request, PaymentStatus.QUEUED, false));
+        orders.paymentOutcomes.pipeInput(TOYS, OrderDriver.outcome(request, PaymentStatus.SUBMITTED, false));
         final PaymentEvent noOrder = OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, false);
         noOrder.getPayment().setOrderId(null);
-        orders.paymentEvents.pipeInput("o1#0", noOrder);
+        orders.paymentOutcomes.pipeInput(TOYS, noOrder);
         final PaymentEvent noPayment = OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, false);
         noPayment.setPayment(null);
-        orders.paymentEvents.pipeInput("o1#0", noPayment);
+        orders.paymentOutcomes.pipeInput(TOYS, noPayment);
 
         assertThat(orders.events.isEmpty()).isTrue();
         assertThat(orders.stored(TOYS, "o1", 0).getStatus()).isEqualTo(OrderStatus.RESERVED);
@@ -222,8 +222,8 @@ class OrderSagaTopologyTest {
         final PaymentEvent otherAmount = OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, false);
         otherAmount.getPayment().setAmount(OrderDriver.eur(1));
 
-        orders.paymentEvents.pipeInput("o1#0", otherPartner);
-        orders.paymentEvents.pipeInput("o1#0", otherAmount);
+        orders.paymentOutcomes.pipeInput(TOYS, otherPartner);
+        orders.paymentOutcomes.pipeInput(TOYS, otherAmount);
 
         assertThat(orders.events.isEmpty()).isTrue();
         assertThat(orders.stored(TOYS, "o1", 0).getStatus()).isEqualTo(OrderStatus.RESERVED);

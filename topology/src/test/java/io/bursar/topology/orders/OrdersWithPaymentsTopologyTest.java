@@ -6,6 +6,7 @@ import static io.bursar.topology.orders.OrderDriver.eur;
 import static io.bursar.topology.orders.OrderDriver.line;
 import static io.bursar.topology.orders.OrderDriver.order;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderEvent;
@@ -32,6 +33,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +89,24 @@ class OrdersWithPaymentsTopologyTest {
     }
 
     @Test
+    void thePartnerSendsTheOutcomeToTheCategoryOnceAndAReplayNotAgain() {
+        final TestOutputTopic<String, PaymentEvent> outcomes = TestDrivers.output(orders.driver,
+                orders.topics.orderPaymentOutcomes);
+        orders.send("c1", TOYS, order("o1", line("ball", 4)).build());
+        final PaymentCommand request = orders.paymentCommands.readValue();
+
+        assertThat(outcomes.readRecordsToList()).extracting(TestRecord::key, r -> r.value().getPayment().getStatus())
+                .containsExactly(tuple(TOYS, PaymentStatus.SUCCEEDED));
+
+        partnerCommands.pipeInput(SHOP, request);
+
+        assertThat(paymentEvents.readValuesToList()).extracting(PaymentEvent::getDuplicate).containsExactly(false, true);
+        assertThat(outcomes.isEmpty()).isTrue();
+        assertThat(orders.events.isEmpty()).isTrue();
+        assertThat(orders.item(TOYS, "ball").getSold()).isEqualTo(4);
+    }
+
+    @Test
     void aDeclinedPaymentFailsTheOrder() {
         final List<OrderEvent> out = orders.send("c1", TOYS, order("o1", line("ball", 4)).setPartnerId("broke").build());
 
@@ -125,7 +145,8 @@ class OrdersWithPaymentsTopologyTest {
 
         final TopologyDescription description = builder.build().describe();
 
-        assertThat(description.toString()).contains(OrderTopology.SETTLEMENTS_REPARTITION + "-repartition");
+        // Payment outcomes come back on a topic the partner writes keyed by category: no repartition hop.
+        assertThat(description.toString()).contains(topics.orderPaymentOutcomes.name()).doesNotContain("repartition");
         assertThat(description.globalStores()).hasSize(2);
     }
 
