@@ -76,7 +76,7 @@ final class BenchCommand implements Runnable {
                 description = "Put the orders straight on order-commands, as the gateway would: the pipeline alone.")
         private boolean writesToKafka;
 
-        @Option(names = "--warmup-seconds", defaultValue = "30",
+        @Option(names = "--warmup-seconds", defaultValue = "150",
                 description = "The same mix first, not measured, while the JIT compiles (default ${DEFAULT-VALUE}).")
         private int warmUpSeconds;
 

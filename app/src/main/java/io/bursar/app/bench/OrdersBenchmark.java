@@ -12,6 +12,8 @@ import io.bursar.schemas.orders.OrderLine;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.serdes.Topics;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -38,7 +41,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -49,6 +51,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class OrdersBenchmark {
 
+    private static final CompilationMXBean COMPILER = ManagementFactory.getCompilationMXBean();
     private static final int CATEGORIES = 4;
     private static final int ITEMS_PER_CATEGORY = 25;
     private static final long STOCK = 10_000_000L;
@@ -63,6 +66,8 @@ public final class OrdersBenchmark {
      */
     private static final int IN_FLIGHT_MAX = 256;
     private static final long HOLD_TTL_MS = 60_000;
+    /** How long the follower of order-events gets to close its consumer. */
+    private static final long CHECKER_STOP_WAIT_MS = 5_000;
     /** Orders still in flight after a phase get this long to finish. */
     private static final Duration DRAIN_WAIT = Duration.ofSeconds(60);
 
@@ -142,14 +147,17 @@ public final class OrdersBenchmark {
 
     /**
      * Runs the mix for the warm-up, waits for its orders to finish, then runs it again and measures: the JIT
-     * compilers take a good share of two cores during a JVM's first minute, which is not what is measured.
+     * compilers take a good share of two cores for minutes after the demo's JVM starts (broker, Streams and
+     * gateway are all compiled in it), which is not what is measured.
      */
     private Result mix(final Settings settings, final String bootstrap, final Topics topics, final PrintStream out)
             throws Exception {
         final Map<String, Long> sentAtMs = new ConcurrentHashMap<>();
         final Map<String, Long> terminalAtMs = new ConcurrentHashMap<>();
         final OrderWriter writer = settings.writesToKafka() ? new KafkaOrderWriter(bootstrap, topics) : this::post;
-        final Thread checker = new Thread(() -> watchTerminal(bootstrap, topics, sentAtMs, terminalAtMs), "bench-checker");
+        final AtomicBoolean watching = new AtomicBoolean(true);
+        final Thread checker = new Thread(() -> watchTerminal(bootstrap, topics, sentAtMs, terminalAtMs, watching),
+                "bench-checker");
         checker.setDaemon(true);
         checker.start();
         try {
@@ -163,14 +171,21 @@ public final class OrdersBenchmark {
             }
             out.printf("Running %d reads/s and %d order writes/s for %d s...%n", settings.readsPerSecond(),
                     settings.writesPerSecond(), settings.duration().toSeconds());
+            final long compilingMsBefore = COMPILER.getTotalCompilationTime();
             final Phase measured = phase(settings, writer, settings.duration(), sentAtMs);
+            // Whether the warm-up was long enough: what the JIT compilers still took while it was measured.
+            final long compilingMs = COMPILER.getTotalCompilationTime() - compilingMsBefore;
+            out.printf("JIT compile time during the measured %d s: %,d ms (wall clock, summed over compiler "
+                    + "threads)%n", settings.duration().toSeconds(), compilingMs);
             awaitTerminal(measured, terminalAtMs, DRAIN_WAIT);
             return measured.result(terminalAtMs);
         } finally {
             if (writer instanceof KafkaOrderWriter kafka) {
                 kafka.close();
             }
-            checker.interrupt();
+            // Not interrupted: a consumer interrupted while it closes logs the interruption as an error.
+            watching.set(false);
+            checker.join(CHECKER_STOP_WAIT_MS);
             senders.shutdownNow();
             senders.awaitTermination(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             synchronized (connections) {
@@ -343,7 +358,7 @@ public final class OrdersBenchmark {
 
     /** Follows order-events and records, per benchmark order, the ms from its POST to its terminal event. */
     private static void watchTerminal(final String bootstrap, final Topics topics, final Map<String, Long> sentAtMs,
-                                      final Map<String, Long> terminalAtMs) {
+                                      final Map<String, Long> terminalAtMs, final AtomicBoolean watching) {
         try (KafkaConsumer<String, OrderEvent> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "orders-bench-" + UUID.randomUUID(),
@@ -351,7 +366,7 @@ public final class OrdersBenchmark {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString()),
                 new StringDeserializer(), topics.orderEvents.valueSerde().deserializer())) {
             consumer.subscribe(List.of(topics.orderEvents.name()));
-            while (!Thread.currentThread().isInterrupted()) {
+            while (watching.get()) {
                 for (final ConsumerRecord<String, OrderEvent> record : consumer.poll(Duration.ofMillis(100))) {
                     final Order order = record.value() == null ? null : record.value().getOrder();
                     if (order != null && !record.value().getDuplicate() && OrderStatuses.isTerminal(order.getStatus())) {
@@ -361,8 +376,6 @@ public final class OrdersBenchmark {
                     }
                 }
             }
-        } catch (final InterruptException stopped) {
-            Thread.currentThread().interrupt();
         }
     }
 
