@@ -19,6 +19,9 @@ import java.util.Locale;
  * {@code java.net.http.HttpClient} hands every exchange between a selector thread and an executor, which cost
  * about as much CPU here as the gateway's own work on each request.
  *
+ * <p>{@link NioHttp} sends the benchmark's mix with the same request and answer format, over many such
+ * connections on one thread; this blocking one loads the demo's items first.
+ *
  * <p>Not thread-safe: one per sending thread. When a reused connection fails (the server may have closed
  * it while idle), the request is sent once more over a new one; the benchmark's orders carry their own ids,
  * so a repeat that did reach the server is rejected ORDER_ALREADY_EXISTS rather than ordering twice.
@@ -47,7 +50,7 @@ final class KeepAliveHttp implements Closeable {
         this.host = uri.getHost();
         this.port = uri.getPort();
         this.readTimeoutMs = readTimeoutMs;
-        this.fixedHeaders = "Host: " + host + ":" + port + "\r\nAuthorization: Bearer " + bearer + "\r\n";
+        this.fixedHeaders = fixedHeaders(host, port, bearer);
     }
 
     /** Sends one request ({@code body} null for none) and reads its whole answer. */
@@ -74,6 +77,23 @@ final class KeepAliveHttp implements Closeable {
             in = new BufferedInputStream(socket.getInputStream());
             out = socket.getOutputStream();
         }
+        final byte[] request = request(method, path, body, fixedHeaders);
+        out.write(request);
+        out.flush();
+        final Parsed parsed = readAnswer(in);
+        if (parsed.closes()) {
+            close();
+        }
+        return parsed.answer();
+    }
+
+    /** The head of every request to {@code base} ({@code http://host:port}): host and bearer key. */
+    static String fixedHeaders(final String host, final int port, final String bearer) {
+        return "Host: " + host + ":" + port + "\r\nAuthorization: Bearer " + bearer + "\r\n";
+    }
+
+    /** One whole HTTP/1.1 request: {@code fixedHeaders}, then a JSON {@code body} when not null. */
+    static byte[] request(final String method, final String path, final String body, final String fixedHeaders) {
         final byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         final StringBuilder head = new StringBuilder(256).append(method).append(' ').append(path)
                 .append(" HTTP/1.1\r\n").append(fixedHeaders);
@@ -85,13 +105,19 @@ final class KeepAliveHttp implements Closeable {
         final byte[] request = new byte[headBytes.length + content.length];
         System.arraycopy(headBytes, 0, request, 0, headBytes.length);
         System.arraycopy(content, 0, request, headBytes.length, content.length);
-        out.write(request);
-        out.flush();
-        return readAnswer();
+        return request;
     }
 
-    private Answer readAnswer() throws IOException {
-        final String statusLine = line();
+    /** An answer, and whether the server closes the connection after it. */
+    record Parsed(Answer answer, boolean closes) {
+    }
+
+    /**
+     * Reads one whole answer from {@code in}; {@link EOFException} when the stream ends before the answer does
+     * (a caller holding part of an answer can try again with more bytes).
+     */
+    static Parsed readAnswer(final InputStream in) throws IOException {
+        final String statusLine = line(in);
         final String[] parts = statusLine.split(" ", 3);
         if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
             throw new IOException("not an HTTP status line: " + statusLine);
@@ -100,7 +126,7 @@ final class KeepAliveHttp implements Closeable {
         int length = -1;
         boolean chunked = false;
         boolean closes = false;
-        for (String header = line(); !header.isEmpty(); header = line()) {
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
             final int colon = header.indexOf(':');
             if (colon < 0) {
                 continue;
@@ -116,26 +142,23 @@ final class KeepAliveHttp implements Closeable {
         }
         final String body;
         if (chunked) {
-            body = chunkedBody();
+            body = chunkedBody(in);
         } else if (length >= 0) {
-            body = new String(bytes(length), StandardCharsets.UTF_8);
+            body = new String(bytes(in, length), StandardCharsets.UTF_8);
         } else {
             throw new IOException("answer with neither Content-Length nor chunked encoding");
         }
-        if (closes) {
-            close();
-        }
-        return new Answer(status, body);
+        return new Parsed(new Answer(status, body), closes);
     }
 
-    private String chunkedBody() throws IOException {
+    private static String chunkedBody(final InputStream in) throws IOException {
         final ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
-            final String sizeLine = line();
+            final String sizeLine = line(in);
             final int semicolon = sizeLine.indexOf(';');
             final int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
             if (size == 0) {
-                while (!line().isEmpty()) {
+                while (!line(in).isEmpty()) {
                     // trailers: none expected, all skipped
                 }
                 return body.toString(StandardCharsets.UTF_8);
@@ -143,12 +166,12 @@ final class KeepAliveHttp implements Closeable {
             if (body.size() + size > BODY_BYTES_MAX) {
                 throw new IOException("answer body above " + BODY_BYTES_MAX + " bytes");
             }
-            body.write(bytes(size));
-            line();
+            body.write(bytes(in, size));
+            line(in);
         }
     }
 
-    private byte[] bytes(final int count) throws IOException {
+    private static byte[] bytes(final InputStream in, final int count) throws IOException {
         if (count > BODY_BYTES_MAX) {
             throw new IOException("answer body above " + BODY_BYTES_MAX + " bytes");
         }
@@ -160,7 +183,7 @@ final class KeepAliveHttp implements Closeable {
     }
 
     /** One CRLF-ended line, without the CRLF. */
-    private String line() throws IOException {
+    private static String line(final InputStream in) throws IOException {
         final StringBuilder line = new StringBuilder(64);
         while (true) {
             final int b = in.read();

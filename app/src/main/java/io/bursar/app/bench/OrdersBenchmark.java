@@ -11,6 +11,7 @@ import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderLine;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.serdes.Topics;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -25,7 +26,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -92,21 +92,19 @@ public final class OrdersBenchmark {
     private static final int READ_TIMEOUT_MS = 30_000;
 
     private final ObjectMapper json = new ObjectMapper();
+    /** Loads the items and credits the partners before the mix, one request after another. */
+    private final KeepAliveHttp setup;
     /**
-     * One blocking sender, with its own keep-alive connection, per request that may be open: the load costs the
-     * two cores it shares with the server as little as it can (see {@link KeepAliveHttp}).
+     * The mix: up to {@value #IN_FLIGHT_MAX} keep-alive connections on one selector thread, so the load costs
+     * the two cores it shares with the server as little as it can (see {@link NioHttp}).
      */
-    private final ExecutorService senders = Executors.newFixedThreadPool(IN_FLIGHT_MAX);
-    private final List<KeepAliveHttp> connections = new ArrayList<>();
-    private final ThreadLocal<KeepAliveHttp> connection = ThreadLocal.withInitial(this::connect);
+    private final NioHttp load;
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT_MAX);
     private final Random random = new Random(1);
-    private final String base;
-    private final String key;
 
-    private OrdersBenchmark(final String base, final String key) {
-        this.base = base;
-        this.key = key;
+    private OrdersBenchmark(final String base, final String key) throws IOException {
+        this.setup = new KeepAliveHttp(base, key, READ_TIMEOUT_MS);
+        this.load = new NioHttp(base, key, READ_TIMEOUT_MS);
     }
 
     /** Starts the demo, loads items, runs the mix and stops everything; progress goes to {@code out}. */
@@ -186,11 +184,8 @@ public final class OrdersBenchmark {
             // Not interrupted: a consumer interrupted while it closes logs the interruption as an error.
             watching.set(false);
             checker.join(CHECKER_STOP_WAIT_MS);
-            senders.shutdownNow();
-            senders.awaitTermination(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            synchronized (connections) {
-                connections.forEach(KeepAliveHttp::close);
-            }
+            load.close();
+            setup.close();
         }
     }
 
@@ -346,6 +341,7 @@ public final class OrdersBenchmark {
                     }
                 });
             }
+            load.flush();
         }, 0, 1_000_000 / TICKS_PER_SECOND, TimeUnit.MICROSECONDS);
         Thread.sleep(duration.toMillis() + 500);
         ticker.shutdownNow();
@@ -449,27 +445,11 @@ public final class OrdersBenchmark {
         }
     }
 
-    private KeepAliveHttp connect() {
-        final KeepAliveHttp http = new KeepAliveHttp(base, key, READ_TIMEOUT_MS);
-        synchronized (connections) {
-            connections.add(http);
-        }
-        return http;
-    }
-
-    private KeepAliveHttp.Answer send(final String method, final String path, final String body) throws Exception {
-        return connection.get().send(method, path, body);
+    private KeepAliveHttp.Answer send(final String method, final String path, final String body) throws IOException {
+        return setup.send(method, path, body);
     }
 
     private CompletableFuture<KeepAliveHttp.Answer> sendAsync(final String method, final String path, final String body) {
-        final CompletableFuture<KeepAliveHttp.Answer> answer = new CompletableFuture<>();
-        senders.execute(() -> {
-            try {
-                answer.complete(send(method, path, body));
-            } catch (final Exception e) {
-                answer.completeExceptionally(e);
-            }
-        });
-        return answer;
+        return load.send(method, path, body);
     }
 }
