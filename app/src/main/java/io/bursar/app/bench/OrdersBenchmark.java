@@ -49,7 +49,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * request is sent on schedule whether or not earlier ones have been answered), for a fixed time. Reports
  * read latency percentiles and, for every order, the time from sending its POST to its terminal event.
  */
-public final class OrdersBenchmark {
+public final class OrdersBenchmark implements AutoCloseable {
 
     private static final CompilationMXBean COMPILER = ManagementFactory.getCompilationMXBean();
     private static final int CATEGORIES = 4;
@@ -109,8 +109,8 @@ public final class OrdersBenchmark {
 
     /** Starts the demo, loads items, runs the mix and stops everything; progress goes to {@code out}. */
     public static Result run(final Settings settings, final PrintStream out) throws Exception {
-        try (Demo demo = Demo.start(0, settings.overrides())) {
-            final OrdersBenchmark bench = new OrdersBenchmark(demo.url(), demo.adminKey());
+        try (Demo demo = Demo.start(0, settings.overrides());
+             OrdersBenchmark bench = new OrdersBenchmark(demo.url(), demo.adminKey())) {
             bench.loadItems();
             final Topics topics = Topics.create(Map.of("schema.registry.url", demo.registryUrl()), 1);
             return bench.mix(settings, demo.bootstrapServers(), topics, out);
@@ -184,8 +184,6 @@ public final class OrdersBenchmark {
             // Not interrupted: a consumer interrupted while it closes logs the interruption as an error.
             watching.set(false);
             checker.join(CHECKER_STOP_WAIT_MS);
-            load.close();
-            setup.close();
         }
     }
 
@@ -443,6 +441,13 @@ public final class OrdersBenchmark {
         public void close() {
             producer.close(Duration.ofSeconds(10));
         }
+    }
+
+    /** Closes the generator's connections. */
+    @Override
+    public void close() {
+        load.close();
+        setup.close();
     }
 
     private KeepAliveHttp.Answer send(final String method, final String path, final String body) throws IOException {
