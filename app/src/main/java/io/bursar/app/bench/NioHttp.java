@@ -89,6 +89,7 @@ final class NioHttp implements Closeable {
     }
 
     private void run() {
+        Exception failure = new IOException("closed");
         try {
             while (open) {
                 selector.select(SELECT_TIMEOUT_MS);
@@ -102,9 +103,9 @@ final class NioHttp implements Closeable {
                 expireLate();
             }
         } catch (final IOException | RuntimeException e) {
-            failAll(e);
+            failure = e;
         } finally {
-            failAll(new IOException("closed"));
+            failAll(failure);
             try {
                 selector.close();
             } catch (final IOException ignored) {

@@ -3,6 +3,7 @@ package io.bursar.app.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bursar.app.Demo;
+import io.bursar.gateway.KafkaCommandPublisher;
 import io.bursar.schemas.OrderStatuses;
 import io.bursar.schemas.orders.CreateOrder;
 import io.bursar.schemas.orders.Order;
@@ -37,12 +38,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Seed 001's mix against the demo: order status reads and order writes at fixed rates (open loop: a
@@ -122,7 +120,7 @@ public final class OrdersBenchmark implements AutoCloseable {
             for (int i = 0; i < ITEMS_PER_CATEGORY; i++) {
                 final ObjectNode item = json.createObjectNode().put("categoryId", "c" + c).put("name", "item " + i)
                         .put("priceMinor", 100).put("currency", "EUR").put("stock", STOCK);
-                final int status = send("PUT", "/v1/items/" + itemId(c, i), item.toString()).status();
+                final int status = setup.send("PUT", "/v1/items/" + itemId(c, i), item.toString()).status();
                 if (status != 202) {
                     throw new IllegalStateException("PUT item answered " + status);
                 }
@@ -130,10 +128,10 @@ public final class OrdersBenchmark implements AutoCloseable {
         }
         // A BALANCE payment debits the paying partner at once: give each enough for every order.
         for (int p = 0; p < PARTNERS; p++) {
-            send("POST", "/v1/partners/" + partnerId(p) + "/credits", "{\"amountMinor\":1000000000000,\"currency\":\"EUR\"}");
+            setup.send("POST", "/v1/partners/" + partnerId(p) + "/credits", "{\"amountMinor\":1000000000000,\"currency\":\"EUR\"}");
         }
         final Instant deadline = Instant.now().plusSeconds(60);
-        while (send("GET", "/v1/categories/c" + (CATEGORIES - 1) + "/items/" + itemId(CATEGORIES - 1,
+        while (setup.send("GET", "/v1/categories/c" + (CATEGORIES - 1) + "/items/" + itemId(CATEGORIES - 1,
                 ITEMS_PER_CATEGORY - 1), null).status() != 200) {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("items not readable in time");
@@ -328,7 +326,7 @@ public final class OrdersBenchmark implements AutoCloseable {
                     continue;
                 }
                 final long startNanos = System.nanoTime();
-                sendAsync("GET", "/v1/orders/" + orderId, null).whenComplete((response, error) -> {
+                load.send("GET", "/v1/orders/" + orderId, null).whenComplete((response, error) -> {
                     inFlight.release();
                     final int slot = phase.readCount.getAndIncrement();
                     if (slot < phase.readMicros.length()) {
@@ -401,20 +399,16 @@ public final class OrdersBenchmark implements AutoCloseable {
                 .put("partnerId", partnerId).put("holdTtlMs", HOLD_TTL_MS);
         order.putArray("items").addObject().put("itemId", itemId).put("quantity", 1);
         order.putObject("payment").put("method", "BALANCE");
-        return sendAsync("POST", "/v1/orders", order.toString()).thenApply(KeepAliveHttp.Answer::status);
+        return load.send("POST", "/v1/orders", order.toString()).thenApply(KeepAliveHttp.Answer::status);
     }
 
-    /** Puts the CreateOrder command the gateway would publish for such an order straight on its topic. */
+    /** Publishes the CreateOrder command the gateway would make of such an order, with the gateway's publisher. */
     private static final class KafkaOrderWriter implements OrderWriter, AutoCloseable {
-        private final KafkaProducer<String, OrderCommand> producer;
-        private final String topic;
+        private final KafkaCommandPublisher publisher;
 
         KafkaOrderWriter(final String bootstrap, final Topics topics) {
-            this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                    ProducerConfig.LINGER_MS_CONFIG, 2), new StringSerializer(),
-                    topics.orderCommands.valueSerde().serializer());
-            this.topic = topics.orderCommands.name();
+            this.publisher = new KafkaCommandPublisher(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                    topics);
         }
 
         @Override
@@ -426,20 +420,12 @@ public final class OrdersBenchmark implements AutoCloseable {
                     .setProviderId(null).setPlaceOnPayment(true).build();
             final OrderCommand command = OrderCommand.newBuilder().setCommandId(UUID.randomUUID().toString())
                     .setCategoryId(categoryId).setIssuedAt(Instant.now()).setPayload(order).build();
-            final CompletableFuture<Integer> sent = new CompletableFuture<>();
-            producer.send(new ProducerRecord<>(topic, categoryId, command), (metadata, error) -> {
-                if (error == null) {
-                    sent.complete(202);
-                } else {
-                    sent.completeExceptionally(error);
-                }
-            });
-            return sent;
+            return publisher.publish(command).thenApply(published -> 202);
         }
 
         @Override
         public void close() {
-            producer.close(Duration.ofSeconds(10));
+            publisher.close();
         }
     }
 
@@ -448,13 +434,5 @@ public final class OrdersBenchmark implements AutoCloseable {
     public void close() {
         load.close();
         setup.close();
-    }
-
-    private KeepAliveHttp.Answer send(final String method, final String path, final String body) throws IOException {
-        return setup.send(method, path, body);
-    }
-
-    private CompletableFuture<KeepAliveHttp.Answer> sendAsync(final String method, final String path, final String body) {
-        return load.send(method, path, body);
     }
 }
