@@ -19,6 +19,7 @@ import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
+import io.bursar.topology.Misrouting;
 import io.bursar.topology.StreamsSettings;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
 import io.bursar.topology.orders.OrderProcessor;
@@ -26,6 +27,7 @@ import io.bursar.topology.orders.OrderTopology;
 import io.bursar.topology.payments.PartnerBalanceProcessor;
 import io.bursar.topology.payments.PaymentTopology;
 import io.bursar.topology.views.ViewsTopology;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -36,6 +38,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +48,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -70,6 +74,8 @@ public final class BursarNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BursarNode.class);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    /** Records refused for their partition, by topic ({@code bursar_records_misrouted_total} in /metrics). */
+    public static final String MISROUTED_METER = "bursar.records.misrouted";
     private static final Duration STREAMS_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final Topics topics;
@@ -108,11 +114,15 @@ public final class BursarNode implements AutoCloseable {
         final HostInfo self = new HostInfo(gatewayConfig.getString(GatewayConfig.HTTP_HOST),
                 portOrFree(gatewayConfig.getInt(GatewayConfig.HTTP_PORT)));
 
+        // Processors check each record's partition against these counts: they must be the topics' own.
+        checkPartitions(config.kafkaClientConfig(), topics);
+        topics.registerCommandSchemas();
+        final Misrouting misrouting = Misrouting.of(topics);
         final ProviderConnectors providers = config.providers();
         final StreamsBuilder commandsBuilder = new StreamsBuilder();
-        PaymentTopology.build(commandsBuilder, topics, config.paymentTopology());
-        ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers);
-        OrderTopology.build(commandsBuilder, topics, config.orderTopology());
+        PaymentTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting);
+        ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers, misrouting);
+        OrderTopology.build(commandsBuilder, topics, config.orderTopology(), misrouting);
         final KafkaStreams streams = streams(commandsBuilder.build(), config, topics, self, "");
         final StreamsBuilder viewsBuilder = new StreamsBuilder();
         ViewsTopology.build(viewsBuilder, topics);
@@ -140,6 +150,12 @@ public final class BursarNode implements AutoCloseable {
         final List<KafkaStreamsMetrics> streamsMetrics = List.of(new KafkaStreamsMetrics(streams),
                 new KafkaStreamsMetrics(views));
         streamsMetrics.forEach(binder -> binder.bindTo(meters));
+        for (final String topic : misrouting.topics()) {
+            FunctionCounter.builder(MISROUTED_METER, misrouting, refused -> refused.refused(topic))
+                    .description("Records refused because they arrived on a partition their key does not map to")
+                    .tag("topic", topic)
+                    .register(meters);
+        }
         final OwnerRouter router = new OwnerRouter(
                 new PeerForwarder(Duration.ofMillis(config.getLong(BursarConfig.FORWARD_TIMEOUT_MS)), meters),
                 Duration.ofMillis(config.getLong(BursarConfig.REBALANCE_WAIT_MS)));
@@ -258,6 +274,36 @@ public final class BursarNode implements AutoCloseable {
         providers.close();
         streamsMetrics.forEach(KafkaStreamsMetrics::close);
         meters.close();
+    }
+
+    /**
+     * Fails when a topic of the catalog exists with another partition count than the catalog's: records would be
+     * judged against the wrong count, and co-partitioned topics would not line up.
+     */
+    static void checkPartitions(final Map<String, Object> clientConfig, final Topics topics) {
+        try (Admin admin = Admin.create(clientConfig)) {
+            final Set<String> existing = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            final List<String> names = topics.all().stream().map(Topics.Topic::name).filter(existing::contains).toList();
+            final Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
+                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            final List<String> wrong = new ArrayList<>();
+            for (final Topics.Topic<?, ?> topic : topics.all()) {
+                final TopicDescription description = described.get(topic.name());
+                if (description != null && description.partitions().size() != topic.partitions()) {
+                    wrong.add(topic.name() + " has " + description.partitions().size() + " partitions, expected "
+                            + topic.partitions());
+                }
+            }
+            if (!wrong.isEmpty()) {
+                throw new IllegalStateException("Topic partitions differ from " + BursarConfig.TOPIC_PARTITIONS + ": "
+                        + String.join("; ", wrong));
+            }
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe topics", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topics", e);
+        }
     }
 
     static void createMissingTopics(final Map<String, Object> clientConfig, final Topics topics) {

@@ -10,6 +10,7 @@ import io.bursar.gateway.GatewayConfig;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.serdes.EmbeddedSchemaRegistry;
 import java.io.IOException;
@@ -115,7 +116,7 @@ public final class Demo implements AutoCloseable {
                     .setCommandId("demo-opening-credit-" + partner.getKey())
                     .setPartnerId(partner.getKey())
                     .setIssuedAt(Instant.now())
-                    .setPayload(new Credit(new Money(partner.getValue(), "EUR")))
+                    .setPayload(new Credit(CreditKind.CREDIT, new Money(partner.getValue(), "EUR")))
                     .build()));
         }
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);

@@ -9,7 +9,9 @@ import io.bursar.gateway.ApiKeys;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Debit;
+import io.bursar.schemas.payments.DebitKind;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
@@ -177,8 +179,8 @@ class MultiInstanceReadsIT {
                 // Every partner gets a credit first, so every one of them has a balance to read.
                 final String partnerId = "partner-" + (i < PARTNERS ? i : random.nextInt(PARTNERS));
                 final Object payload = i < PARTNERS || random.nextBoolean()
-                        ? new Credit(new Money(1L + random.nextInt(10_000), "EUR"))
-                        : new Debit(new Money(1L + random.nextInt(10_000), "EUR"));
+                        ? new Credit(CreditKind.CREDIT, new Money(1L + random.nextInt(10_000), "EUR"))
+                        : new Debit(DebitKind.DEBIT, new Money(1L + random.nextInt(10_000), "EUR"));
                 producer.send(new ProducerRecord<>(topics.paymentCommands.name(), partnerId,
                         PaymentCommand.newBuilder().setCommandId("multi-" + i).setPartnerId(partnerId)
                                 .setIssuedAt(Instant.now()).setPayload(payload).build()));

@@ -9,14 +9,19 @@ import io.bursar.gateway.ApiKeys;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.CaptureHold;
+import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Debit;
+import io.bursar.schemas.payments.DebitKind;
 import io.bursar.schemas.payments.HoldFunds;
+import io.bursar.schemas.payments.HoldFundsKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.ReleaseHold;
+import io.bursar.schemas.payments.ReleaseHoldKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.payments.PartnerBalanceProcessor;
@@ -221,15 +226,15 @@ class PartnerBalanceExactlyOnceIT {
         final String holdId = "hold-" + random.nextInt(HOLD_IDS_PER_PARTNER);
         final int pick = random.nextInt(100);
         if (pick < 35) {
-            return new Credit(new Money(1L + random.nextInt(2_000), "EUR"));
+            return new Credit(CreditKind.CREDIT, new Money(1L + random.nextInt(2_000), "EUR"));
         } else if (pick < 60) {
-            return new Debit(amount);
+            return new Debit(DebitKind.DEBIT, amount);
         } else if (pick < 75) {
-            return new HoldFunds(holdId, amount, 100L + random.nextInt((int) HOLD_TTL_MS_MAX - 100));
+            return new HoldFunds(HoldFundsKind.HOLD_FUNDS, holdId, amount, 100L + random.nextInt((int) HOLD_TTL_MS_MAX - 100));
         } else if (pick < 90) {
-            return new CaptureHold(holdId, amount);
+            return new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, holdId, amount);
         }
-        return new ReleaseHold(holdId);
+        return new ReleaseHold(ReleaseHoldKind.RELEASE_HOLD, holdId);
     }
 
     /**

@@ -21,6 +21,7 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import java.net.URI;
@@ -215,7 +216,7 @@ class ProviderPaymentsIT {
             requested.put(paymentId, amountMinor);
             sent.add(node.publisher().publish(PaymentCommand.newBuilder()
                     .setCommandId("cmd-" + i).setPartnerId(partnerId).setIssuedAt(Instant.now())
-                    .setPayload(new RequestPayment(paymentId, new Money(amountMinor, "EUR"), PaymentMethod.PROVIDER,
+                    .setPayload(new RequestPayment(RequestPaymentKind.REQUEST_PAYMENT, paymentId, new Money(amountMinor, "EUR"), PaymentMethod.PROVIDER,
                             PROVIDER, null, null))
                     .build()));
         }

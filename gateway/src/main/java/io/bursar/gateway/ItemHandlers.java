@@ -3,6 +3,7 @@ package io.bursar.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.schemas.orders.UpsertItemKind;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.Map;
@@ -55,7 +56,7 @@ final class ItemHandlers {
         }
         body.validate();
         final String commandId = CommandSubmitter.commandId(ctx);
-        commands.submitOrder(commandId, categoryId, new UpsertItem(itemId, name, price, stock, stockDelta));
+        commands.submitOrder(commandId, categoryId, new UpsertItem(UpsertItemKind.UPSERT_ITEM, itemId, name, price, stock, stockDelta));
         ctx.status(HttpStatus.ACCEPTED).json(new ItemAccepted(commandId, itemId, categoryId,
                 Map.of("item", itemPath(categoryId, itemId))));
     }

@@ -3,10 +3,13 @@ package io.bursar.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.queries.RoutedRead;
 import io.bursar.schemas.orders.CancelOrder;
+import io.bursar.schemas.orders.CancelOrderKind;
 import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.CreateOrder;
+import io.bursar.schemas.orders.CreateOrderKind;
 import io.bursar.schemas.orders.OrderView;
 import io.bursar.schemas.orders.PlaceOrder;
+import io.bursar.schemas.orders.PlaceOrderKind;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -81,11 +84,11 @@ final class OrderHandlers {
     }
 
     void cancel(final Context ctx) throws InterruptedException {
-        submitTo(ctx, CancelOrder::new);
+        submitTo(ctx, orderId -> new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId));
     }
 
     void place(final Context ctx) throws InterruptedException {
-        submitTo(ctx, PlaceOrder::new);
+        submitTo(ctx, orderId -> new PlaceOrder(PlaceOrderKind.PLACE_ORDER, orderId));
     }
 
     /** A new order as the request asks for it, before the catalog has placed its lines. */
@@ -94,7 +97,7 @@ final class OrderHandlers {
 
         /** The CreateOrder of one piece of this order. */
         CreateOrder create(final OrderSplit.Piece piece) {
-            return new CreateOrder(piece.orderId(), piece.batch(), piece.batches(), piece.parentOrderId(), customerId,
+            return new CreateOrder(CreateOrderKind.CREATE_ORDER, piece.orderId(), piece.batch(), piece.batches(), piece.parentOrderId(), customerId,
                     partnerId, piece.lines(), holdTtlMs, allowPartial, method, providerId, placeOnPayment);
         }
     }

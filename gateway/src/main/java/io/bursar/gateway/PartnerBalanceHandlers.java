@@ -3,10 +3,15 @@ package io.bursar.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.CaptureHold;
+import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Debit;
+import io.bursar.schemas.payments.DebitKind;
 import io.bursar.schemas.payments.HoldFunds;
+import io.bursar.schemas.payments.HoldFundsKind;
 import io.bursar.schemas.payments.ReleaseHold;
+import io.bursar.schemas.payments.ReleaseHoldKind;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.Map;
@@ -32,14 +37,14 @@ final class PartnerBalanceHandlers {
         final RequestBody body = RequestBody.parse(mapper, ctx.body(), MONEY_FIELDS);
         final Money amount = money(body);
         body.validate();
-        publish(ctx, new Credit(amount));
+        publish(ctx, new Credit(CreditKind.CREDIT, amount));
     }
 
     void debit(final Context ctx) throws Exception {
         final RequestBody body = RequestBody.parse(mapper, ctx.body(), MONEY_FIELDS);
         final Money amount = money(body);
         body.validate();
-        publish(ctx, new Debit(amount));
+        publish(ctx, new Debit(DebitKind.DEBIT, amount));
     }
 
     void hold(final Context ctx) throws Exception {
@@ -48,7 +53,7 @@ final class PartnerBalanceHandlers {
         final Money amount = money(body);
         final long ttlMs = body.durationMs("ttlMs", holdTtlMsMax);
         body.validate();
-        publish(ctx, new HoldFunds(holdId, amount, ttlMs));
+        publish(ctx, new HoldFunds(HoldFundsKind.HOLD_FUNDS, holdId, amount, ttlMs));
     }
 
     void capture(final Context ctx) throws Exception {
@@ -56,13 +61,13 @@ final class PartnerBalanceHandlers {
         final RequestBody body = RequestBody.parse(mapper, ctx.body(), MONEY_FIELDS);
         final Money amount = money(body);
         body.validate();
-        publish(ctx, new CaptureHold(holdId, amount));
+        publish(ctx, new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, holdId, amount));
     }
 
     void release(final Context ctx) throws Exception {
         final String holdId = RequestBody.requireId("holdId", ctx.pathParam("holdId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
-        publish(ctx, new ReleaseHold(holdId));
+        publish(ctx, new ReleaseHold(ReleaseHoldKind.RELEASE_HOLD, holdId));
     }
 
     private static Money money(final RequestBody body) {

@@ -7,7 +7,9 @@ import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RequestPaymentKind;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.List;
@@ -64,7 +66,7 @@ final class PaymentHandlers {
         // Without a paymentId the command's id names the payment: a retry with the same Idempotency-Key
         // asks for the same payment, and gets the original outcome.
         final String id = paymentId == null ? commandId : paymentId;
-        commands.submit(commandId, partnerId, new RequestPayment(id, amount, method, providerId, orderId, null));
+        commands.submit(commandId, partnerId, new RequestPayment(RequestPaymentKind.REQUEST_PAYMENT, id, amount, method, providerId, orderId, null));
         ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, id));
     }
 
@@ -76,7 +78,7 @@ final class PaymentHandlers {
         if (!Caller.of(ctx).mayAccessPartner(partnerId)) {
             throw NotFoundException.payment(paymentId);
         }
-        commands.submit(commandId, partnerId, new RefundPayment(paymentId));
+        commands.submit(commandId, partnerId, new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId));
         ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
     }
 

@@ -12,6 +12,7 @@ import io.bursar.schemas.common.Money;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.schemas.orders.UpsertItemKind;
 import io.javalin.testtools.Response;
 import java.time.Instant;
 import java.util.List;
@@ -40,7 +41,7 @@ class ItemHandlersTest {
             assertThat(fixture.publishedOrders).singleElement().satisfies(command -> {
                 assertThat(command.getCommandId()).isEqualTo("u-1");
                 assertThat(command.getCategoryId()).isEqualTo("books");
-                assertThat(command.getPayload()).isEqualTo(new UpsertItem("dune", "Dune", new Money(900L, "EUR"),
+                assertThat(command.getPayload()).isEqualTo(new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", "Dune", new Money(900L, "EUR"),
                         12L, null));
             });
         });
@@ -58,9 +59,9 @@ class ItemHandlersTest {
             assertThat(client.put(ADMIN_KEY, "/v1/items/dune",
                     "{\"categoryId\":\"books\",\"priceMinor\":1,\"currency\":\"JPY\"}").code()).isEqualTo(202);
             assertThat(fixture.publishedOrders).extracting(OrderCommand::getPayload).containsExactly(
-                    new UpsertItem("dune", null, null, null, -3L), new UpsertItem("dune", null, null, 0L, null),
-                    new UpsertItem("dune", "Dune II", null, null, null),
-                    new UpsertItem("dune", null, new Money(1L, "JPY"), null, null));
+                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, null, null, -3L), new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, null, 0L, null),
+                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", "Dune II", null, null, null),
+                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, new Money(1L, "JPY"), null, null));
         });
     }
 

@@ -13,11 +13,14 @@ import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.Read;
 import io.bursar.schemas.orders.CancelOrder;
+import io.bursar.schemas.orders.CancelOrderKind;
 import io.bursar.schemas.orders.CreateOrder;
+import io.bursar.schemas.orders.CreateOrderKind;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.OrderLine;
 import io.bursar.schemas.orders.OrderStatus;
 import io.bursar.schemas.orders.PlaceOrder;
+import io.bursar.schemas.orders.PlaceOrderKind;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.javalin.testtools.Response;
 import java.time.Duration;
@@ -70,7 +73,7 @@ class OrderHandlersTest {
                 assertThat(command.getCommandId()).isEqualTo("k-1");
                 assertThat(command.getCategoryId()).isEqualTo("books");
                 assertThat(command.getIssuedAt()).isNotNull();
-                assertThat(command.getPayload()).isEqualTo(new CreateOrder("o-1", 0, 1, null, "cust-1", "acme",
+                assertThat(command.getPayload()).isEqualTo(new CreateOrder(CreateOrderKind.CREATE_ORDER, "o-1", 0, 1, null, "cust-1", "acme",
                         List.of(new OrderLine("dune", 2L), new OrderLine("emma", 1L)), 30_000L, true,
                         PaymentMethod.PROVIDER, "stripe", false));
             });
@@ -358,8 +361,8 @@ class OrderHandlersTest {
             assertThat(body.get("links").get("order").asText()).isEqualTo("/v1/orders/o-1");
             assertThat(body.size()).isEqualTo(3);
             assertThat(fixture.publishedOrders).extracting(OrderCommand::getCommandId, OrderCommand::getCategoryId,
-                    OrderCommand::getPayload).containsExactly(tuple("x-1", "books", new CancelOrder("o-1")),
-                    tuple("x-2", "books", new PlaceOrder("o-1")));
+                    OrderCommand::getPayload).containsExactly(tuple("x-1", "books", new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-1")),
+                    tuple("x-2", "books", new PlaceOrder(PlaceOrderKind.PLACE_ORDER, "o-1")));
             // Looked up as the read route, without waiting, with the caller's credentials.
             final OwnerRouter.Request lookup = fixture.readRequests.get(0);
             assertThat(lookup.pathAndQuery()).isEqualTo("/v1/orders/o-1");
@@ -400,7 +403,7 @@ class OrderHandlersTest {
             assertThat(client.post(ACME_KEY, "/v1/orders/o-9/cancel", "").code()).isEqualTo(202);
             assertThat(fixture.publishedOrders).singleElement().satisfies(command -> {
                 assertThat(command.getCategoryId()).isEqualTo("toys");
-                assertThat(command.getPayload()).isEqualTo(new CancelOrder("o-9"));
+                assertThat(command.getPayload()).isEqualTo(new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-9"));
             });
 
             assertThat(client.post(GLOBEX_KEY, "/v1/orders/o-9/cancel", "").code()).isEqualTo(404);

@@ -16,7 +16,9 @@ import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RequestPaymentKind;
 import io.javalin.testtools.Response;
 import java.time.Duration;
 import java.util.List;
@@ -97,7 +99,7 @@ class PaymentHandlersTest {
             // The processor, not the gateway, recognises the retry by its commandId.
             assertThat(fixture.published.subList(0, 2)).extracting(PaymentCommand::getCommandId,
                     PaymentCommand::getPartnerId, PaymentCommand::getPayload).containsOnly(
-                    tuple("key-3", "acme", new RequestPayment("key-3", new Money(1_500L, "EUR"), PaymentMethod.BALANCE,
+                    tuple("key-3", "acme", new RequestPayment(RequestPaymentKind.REQUEST_PAYMENT, "key-3", new Money(1_500L, "EUR"), PaymentMethod.BALANCE,
                             null, null, null)));
             assertThat(((RequestPayment) fixture.published.get(2).getPayload()).getPaymentId())
                     .isEqualTo(fixture.published.get(2).getCommandId());
@@ -243,7 +245,7 @@ class PaymentHandlersTest {
             assertThat(fixture.published).singleElement().satisfies(command -> {
                 assertThat(command.getCommandId()).isEqualTo("r-1");
                 assertThat(command.getPartnerId()).isEqualTo("acme");
-                assertThat(command.getPayload()).isEqualTo(new RefundPayment("pay-1"));
+                assertThat(command.getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
             });
             // The payment was looked up as its read route, without waiting, with the caller's credentials.
             final OwnerRouter.Request lookup = fixture.readRequests.get(fixture.readRequests.size() - 1);
@@ -294,7 +296,7 @@ class PaymentHandlersTest {
             assertThat(client.post(ACME_KEY, "/v1/payments/pay-9/refund", "").code()).isEqualTo(202);
             assertThat(fixture.published).singleElement().satisfies(command -> {
                 assertThat(command.getPartnerId()).isEqualTo("acme");
-                assertThat(command.getPayload()).isEqualTo(new RefundPayment("pay-9"));
+                assertThat(command.getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-9"));
             });
 
             assertThat(client.post(GLOBEX_KEY, "/v1/payments/pay-9/refund", "").code()).isEqualTo(404);

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.apache.avro.Schema;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +89,57 @@ class SchemaHistoryCheckTest {
         assertThat(versions("io.bursar.schemas.payments.PaymentEvent")).isEqualTo(eventVersions + 1);
     }
 
+    @Test
+    void theReleasedCommandsBeforeTheirTagsAreTheConfusableOnesTheBreakDeclares() {
+        final Schema untagged = new Schema.Parser().parse(
+                read(HISTORY.resolve("io.bursar.schemas.payments.PaymentCommand/v3.avsc")));
+
+        assertThat(SchemaHistoryCheck.confusableBranches(untagged))
+                .anyMatch(line -> line.contains("union branch Credit can be confused"))
+                .anyMatch(line -> line.contains("union branch Debit can be confused"))
+                .anyMatch(line -> line.contains("union branch ReleaseHold can be confused"))
+                .noneMatch(line -> line.contains("union branch RequestPayment"));
+        assertThat(SchemaHistoryCheck.confusableBranches(SchemaHistoryCheck.parseSources(SOURCES)
+                .get("io.bursar.schemas.payments.PaymentCommand"))).isEmpty();
+    }
+
+    @Test
+    void aBranchThatLosesItsTagFailsTheBuild() throws IOException {
+        final Path commands = sources.resolve("orders/OrderCommand.avsc");
+        Files.writeString(commands, Files.readString(commands).replace("{\"name\": \"cancelOrder\", \"type\"",
+                "{\"name\": \"cancelOrder\", \"default\": \"CANCEL_ORDER\", \"type\""));
+
+        assertThatThrownBy(() -> SchemaHistoryCheck.main(args()))
+                .hasMessageContaining("io.bursar.schemas.orders.OrderCommand.payload: union branch CancelOrder can be "
+                        + "confused");
+    }
+
+    @Test
+    void anUndeclaredBreakFailsAndADeclaredOneIsCheckedFromItsVersionOn() throws IOException {
+        Files.delete(history.resolve("io.bursar.schemas.payments.PaymentCommand/" + SchemaHistoryCheck.BREAKS_FILE));
+
+        assertThatThrownBy(() -> SchemaHistoryCheck.main(args()))
+                .hasMessageContaining("io.bursar.schemas.payments.PaymentCommand cannot read "
+                        + "io.bursar.schemas.payments.PaymentCommand/v3.avsc")
+                .hasMessageContaining("MISSING_UNION_BRANCH");
+
+        Files.writeString(history.resolve("io.bursar.schemas.payments.PaymentCommand/" + SchemaHistoryCheck.BREAKS_FILE),
+                "v4\n");
+        assertThatThrownBy(() -> SchemaHistoryCheck.main(args())).hasMessageContaining("expected 'v<N> <why>'");
+
+        Files.writeString(history.resolve("io.bursar.schemas.payments.PaymentCommand/" + SchemaHistoryCheck.BREAKS_FILE),
+                "v4 tags on every branch\n");
+        SchemaHistoryCheck.main(args());
+    }
+
+    private static String read(final Path file) {
+        try {
+            return Files.readString(file);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void addFieldToEvent(final String field) throws IOException {
         final Path event = sources.resolve(EVENT);
         final String text = Files.readString(event).replaceAll("\\{\\s*\"name\"\\s*:\\s*\"processedAt\"", LAST_FIELD);
@@ -96,7 +149,7 @@ class SchemaHistoryCheckTest {
 
     private int versions(final String fullName) throws IOException {
         try (Stream<Path> files = Files.list(history.resolve(fullName))) {
-            return (int) files.count();
+            return (int) files.filter(file -> file.toString().endsWith(".avsc")).count();
         }
     }
 

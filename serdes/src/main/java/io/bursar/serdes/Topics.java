@@ -110,6 +110,22 @@ public final class Topics {
                 deadLetters, providerRequests, providerResults, providerDeadLetters, providerOutcomes);
     }
 
+    /**
+     * Registers the value schemas of the command topics when {@code auto.register.schemas} is on, so that a
+     * producer in any language finds them in the registry ({@code <topic>-value}) before any command is written.
+     *
+     * @throws SchemaRegistryException when the registry refuses a schema or cannot be reached
+     */
+    public void registerCommandSchemas() {
+        final AvroSerdeConfig config = new AvroSerdeConfig(serdeConfig);
+        if (!config.autoRegisterSchemas()) {
+            return;
+        }
+        final SchemaRegistryClient client = SchemaRegistryClients.forUrl(config.schemaRegistryUrl());
+        client.register(TopicNameStrategy.subject(paymentCommands.name(), false), PaymentCommand.getClassSchema());
+        client.register(TopicNameStrategy.subject(orderCommands.name(), false), OrderCommand.getClassSchema());
+    }
+
     /** A value serde for a stored-state record, configured like the topic serdes (for state stores). */
     public <T extends SpecificRecord> Serde<T> valueSerde(final Class<T> type) {
         final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);

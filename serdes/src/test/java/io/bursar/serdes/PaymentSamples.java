@@ -4,15 +4,20 @@ package io.bursar.serdes;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.BalanceSnapshot;
 import io.bursar.schemas.payments.CaptureHold;
+import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Debit;
+import io.bursar.schemas.payments.DebitKind;
 import io.bursar.schemas.payments.HoldFunds;
+import io.bursar.schemas.payments.HoldFundsKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
+import io.bursar.schemas.payments.ReleaseHoldKind;
 import java.time.Instant;
 import java.util.List;
 
@@ -27,11 +32,11 @@ final class PaymentSamples {
     /** One command for every branch of the payload union. */
     static List<PaymentCommand> commandOfEveryPayload() {
         return List.of(
-                command("c-credit", Credit.newBuilder().setAmount(eur(10_000)).build()),
-                command("c-debit", Debit.newBuilder().setAmount(eur(2_500)).build()),
-                command("c-hold", HoldFunds.newBuilder().setHoldId("h-1").setAmount(eur(1_000)).setTtlMs(60_000).build()),
-                command("c-capture", CaptureHold.newBuilder().setHoldId("h-1").setAmount(eur(900)).build()),
-                command("c-release", ReleaseHold.newBuilder().setHoldId("h-2").build()));
+                command("c-credit", Credit.newBuilder().setCredit(CreditKind.CREDIT).setAmount(eur(10_000)).build()),
+                command("c-debit", Debit.newBuilder().setDebit(DebitKind.DEBIT).setAmount(eur(2_500)).build()),
+                command("c-hold", HoldFunds.newBuilder().setHoldFunds(HoldFundsKind.HOLD_FUNDS).setHoldId("h-1").setAmount(eur(1_000)).setTtlMs(60_000).build()),
+                command("c-capture", CaptureHold.newBuilder().setCaptureHold(CaptureHoldKind.CAPTURE_HOLD).setHoldId("h-1").setAmount(eur(900)).build()),
+                command("c-release", ReleaseHold.newBuilder().setReleaseHold(ReleaseHoldKind.RELEASE_HOLD).setHoldId("h-2").build()));
     }
 
     static PaymentCommand command(final String commandId, final Object payload) {

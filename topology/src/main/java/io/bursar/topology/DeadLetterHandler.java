@@ -10,6 +10,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,8 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     public static final String TOPIC_CONFIG = "bursar.dead.letter.topic";
 
     public static final String HEADER_ERROR_CLASS = "bursar.error.class";
+    /** Why a record that could be read was refused (for instance WRONG_PARTITION); absent on unreadable records. */
+    public static final String HEADER_ERROR_REASON = "bursar.error.reason";
     public static final String HEADER_ERROR_MESSAGE = "bursar.error.message";
     public static final String HEADER_ORIGIN_TOPIC = "bursar.origin.topic";
     public static final String HEADER_ORIGIN_PARTITION = "bursar.origin.partition";
@@ -57,17 +60,34 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
         LOG.warn("Unreadable record {}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(),
                 topic, exception.toString());
         final Headers headers = new RecordHeaders(record.headers().toArray());
-        final String message = String.valueOf(exception.getMessage());
         headers.add(HEADER_ERROR_CLASS, utf8(exception.getClass().getName()));
-        headers.add(HEADER_ERROR_MESSAGE, utf8(message.length() > MESSAGE_LENGTH_MAX
-                ? message.substring(0, MESSAGE_LENGTH_MAX) : message));
-        headers.add(HEADER_ORIGIN_TOPIC, utf8(record.topic()));
-        headers.add(HEADER_ORIGIN_PARTITION, utf8(Integer.toString(record.partition())));
-        headers.add(HEADER_ORIGIN_OFFSET, utf8(Long.toString(record.offset())));
+        addErrorAndOrigin(headers, String.valueOf(exception.getMessage()), record.topic(), record.partition(),
+                record.offset());
         // A record without a timestamp (-1) must not make the dead letter itself unsendable.
         final Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
         return Response.resume(List.of(new ProducerRecord<>(topic, null, timestamp, record.key(),
                 record.value(), headers)));
+    }
+
+    /**
+     * Headers for a record that was read but refused by its processor, which sends it to the dead-letter topic
+     * itself: its own headers, then the reason code, the message and its origin.
+     */
+    public static Headers refusal(final Headers original, final String reason, final String message,
+                                  final RecordMetadata origin) {
+        final Headers headers = new RecordHeaders(original.toArray());
+        headers.add(HEADER_ERROR_REASON, utf8(reason));
+        addErrorAndOrigin(headers, message, origin.topic(), origin.partition(), origin.offset());
+        return headers;
+    }
+
+    private static void addErrorAndOrigin(final Headers headers, final String message, final String topic,
+                                          final int partition, final long offset) {
+        headers.add(HEADER_ERROR_MESSAGE, utf8(message.length() > MESSAGE_LENGTH_MAX
+                ? message.substring(0, MESSAGE_LENGTH_MAX) : message));
+        headers.add(HEADER_ORIGIN_TOPIC, utf8(topic));
+        headers.add(HEADER_ORIGIN_PARTITION, utf8(Integer.toString(partition)));
+        headers.add(HEADER_ORIGIN_OFFSET, utf8(Long.toString(offset)));
     }
 
     /** True when the cause chain holds a registry error that says nothing about the record itself. */

@@ -13,6 +13,7 @@ import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RequestPaymentKind;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -109,7 +110,7 @@ public final class DispatchBenchmark {
             final String partnerId = "partner-" + (i % PARTNERS);
             sent.add(node.publisher().publish(PaymentCommand.newBuilder()
                     .setCommandId("bench-" + i).setPartnerId(partnerId).setIssuedAt(Instant.now())
-                    .setPayload(new RequestPayment("bench-pay-" + i, new Money(100L + i, "EUR"), PaymentMethod.PROVIDER,
+                    .setPayload(new RequestPayment(RequestPaymentKind.REQUEST_PAYMENT, "bench-pay-" + i, new Money(100L + i, "EUR"), PaymentMethod.PROVIDER,
                             PROVIDER, null, null))
                     .build()));
         }

@@ -6,6 +6,7 @@ import io.bursar.app.Demo;
 import io.bursar.gateway.KafkaCommandPublisher;
 import io.bursar.schemas.OrderStatuses;
 import io.bursar.schemas.orders.CreateOrder;
+import io.bursar.schemas.orders.CreateOrderKind;
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.OrderEvent;
@@ -414,7 +415,7 @@ public final class OrdersBenchmark implements AutoCloseable {
         @Override
         public CompletableFuture<Integer> create(final String orderId, final String categoryId, final String itemId,
                                                  final String partnerId) {
-            final CreateOrder order = CreateOrder.newBuilder().setOrderId(orderId).setBatch(0).setBatches(1)
+            final CreateOrder order = CreateOrder.newBuilder().setCreateOrder(CreateOrderKind.CREATE_ORDER).setOrderId(orderId).setBatch(0).setBatches(1)
                     .setCustomerId("bench").setPartnerId(partnerId).setItems(List.of(new OrderLine(itemId, 1L)))
                     .setHoldTtlMs(HOLD_TTL_MS).setAllowPartial(false).setPaymentMethod(PaymentMethod.BALANCE)
                     .setProviderId(null).setPlaceOnPayment(true).build();

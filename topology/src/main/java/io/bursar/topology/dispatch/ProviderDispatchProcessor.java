@@ -11,6 +11,8 @@ import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.QueuedCall;
 import io.bursar.schemas.dispatch.QueuedCallState;
+import io.bursar.topology.DeadLetterHandler;
+import io.bursar.topology.Misrouting;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,7 +64,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     public static final String OUTCOMES_STORE = "recorded-outcomes";
 
     /** Header of a dead-lettered call: why it failed. */
-    public static final String HEADER_ERROR_REASON = "bursar.error.reason";
+    public static final String HEADER_ERROR_REASON = DeadLetterHandler.HEADER_ERROR_REASON;
     /** Header of a dead-lettered call: how many calls were made, in decimal. */
     public static final String HEADER_ERROR_ATTEMPTS = "bursar.error.attempts";
 
@@ -92,6 +94,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     /** The lane a punctuation starts with, rotated so no provider always goes first when work runs short. */
     private int firstLane;
     /** A one-off punctuation before the next regular one, when a waiting call may start in between; or null. */
+    private final Misrouting misrouting;
     private Cancellable wakeUp;
     private long wakeUpAtMs = Long.MAX_VALUE;
 
@@ -99,12 +102,14 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
      * @param connectors the connector of a provider id, or null when the provider is not configured
      * @param limits     the rate and burst of a configured provider
      * @param jitterMs   given a ceiling in ms, a delay in [0, ceiling]
+     * @param misrouting refuses calls that arrived on a partition other than their provider's
      */
     public ProviderDispatchProcessor(final ProviderDispatchConfig config,
                                      final Function<String, ProviderConnector> connectors,
                                      final Function<String, ProviderLimits> limits,
-                                     final LongUnaryOperator jitterMs) {
+                                     final LongUnaryOperator jitterMs, final Misrouting misrouting) {
         this.config = Objects.requireNonNull(config, "config");
+        this.misrouting = Objects.requireNonNull(misrouting, "misrouting");
         this.connectors = Objects.requireNonNull(connectors, "connectors");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.jitterMs = Objects.requireNonNull(jitterMs, "jitterMs");
@@ -143,7 +148,10 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             LOG.warn("Ignoring a null provider call for key {}", record.key());
             return;
         }
-        final Optional<String> invalid = invalidity(record.key(), call);
+        // On another partition, the call would be paced by a second bucket and break the provider's limit.
+        final String misrouted = misrouting.check(context, record.key());
+        final Optional<String> invalid = misrouted != null
+                ? Optional.of(Misrouting.WRONG_PARTITION + ": " + misrouted) : invalidity(record.key(), call);
         if (invalid.isPresent()) {
             finish(call, ProviderCallOutcome.FAILED, 0, Optional.empty(), ProviderResult.NO_HTTP_STATUS,
                     invalid.get(), nowMs);

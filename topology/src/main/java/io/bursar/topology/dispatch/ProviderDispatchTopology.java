@@ -7,6 +7,7 @@ import io.bursar.schemas.dispatch.ProviderCall;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.QueuedCall;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Misrouting;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -44,10 +45,16 @@ public final class ProviderDispatchTopology {
     /** Builds the topology with the registry's connectors and limits and full jitter. */
     public static void build(final StreamsBuilder builder, final Topics topics, final ProviderDispatchConfig config,
                              final ProviderConnectors registry) {
+        build(builder, topics, config, registry, Misrouting.of(topics));
+    }
+
+    /** Builds the topology with the registry's connectors and limits and full jitter, counting refused calls in {@code misrouting}. */
+    public static void build(final StreamsBuilder builder, final Topics topics, final ProviderDispatchConfig config,
+                             final ProviderConnectors registry, final Misrouting misrouting) {
         build(builder, topics, config,
                 providerId -> registry.contains(providerId) ? registry.connector(providerId) : null,
                 providerId -> ProviderLimits.of(registry.config(providerId)),
-                FULL_JITTER);
+                FULL_JITTER, misrouting);
     }
 
     /**
@@ -60,6 +67,14 @@ public final class ProviderDispatchTopology {
     public static void build(final StreamsBuilder builder, final Topics topics, final ProviderDispatchConfig config,
                              final Function<String, ProviderConnector> connectors,
                              final Function<String, ProviderLimits> limits, final LongUnaryOperator jitterMs) {
+        build(builder, topics, config, connectors, limits, jitterMs, Misrouting.of(topics));
+    }
+
+    /** As above, counting refused calls in {@code misrouting}. */
+    public static void build(final StreamsBuilder builder, final Topics topics, final ProviderDispatchConfig config,
+                             final Function<String, ProviderConnector> connectors,
+                             final Function<String, ProviderLimits> limits, final LongUnaryOperator jitterMs,
+                             final Misrouting misrouting) {
         Objects.requireNonNull(connectors, "connectors");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(jitterMs, "jitterMs");
@@ -84,7 +99,7 @@ public final class ProviderDispatchTopology {
         builder.stream(topics.providerRequests.name(),
                         Consumed.with(topics.providerRequests.keySerde(), topics.providerRequests.valueSerde())
                                 .withName(topics.providerRequests.name() + "-source"))
-                .process(() -> new ProviderDispatchProcessor(config, connectors, limits, jitterMs),
+                .process(() -> new ProviderDispatchProcessor(config, connectors, limits, jitterMs, misrouting),
                         Named.as("dispatch-processor"),
                         ProviderDispatchProcessor.QUEUE_STORE, ProviderDispatchProcessor.SCHEDULE_STORE,
                         ProviderDispatchProcessor.IN_FLIGHT_STORE)

@@ -20,7 +20,9 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.topology.DeadlineIndex;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -179,7 +181,7 @@ final class OrderFlow {
         out.payment(PaymentCommand.newBuilder()
                 .setCommandId(PAY_COMMAND_PREFIX + batchId).setPartnerId(create.getPartnerId())
                 .setIssuedAt(Instant.ofEpochMilli(nowMs))
-                .setPayload(RequestPayment.newBuilder()
+                .setPayload(RequestPayment.newBuilder().setRequestPayment(RequestPaymentKind.REQUEST_PAYMENT)
                         .setPaymentId(batchId).setAmount(new Money(amountMinor, currency))
                         .setMethod(create.getPaymentMethod()).setProviderId(create.getProviderId())
                         .setOrderId(create.getOrderId()).setCategoryId(categoryId)
@@ -560,7 +562,7 @@ final class OrderFlow {
         order.setRefundRequested(true);
         out.payment(PaymentCommand.newBuilder()
                 .setCommandId(REFUND_COMMAND_PREFIX + order.getPaymentId()).setPartnerId(order.getPartnerId())
-                .setIssuedAt(Instant.ofEpochMilli(nowMs)).setPayload(new RefundPayment(order.getPaymentId()))
+                .setIssuedAt(Instant.ofEpochMilli(nowMs)).setPayload(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, order.getPaymentId()))
                 .build());
     }
 

@@ -13,7 +13,9 @@ import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.topology.CommandFingerprint;
+import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.DeadlineIndex;
+import io.bursar.topology.Misrouting;
 import io.bursar.topology.payments.PaymentTopology;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -42,9 +44,13 @@ import org.slf4j.LoggerFactory;
  * deadline index and a bounded amount of work per punctuation. {@code process()} does no I/O other
  * than its own state stores, and answers bad commands with a rejection instead of throwing.
  *
+ * <p>A record that arrived on a partition its key does not map to is refused before any store is read
+ * ({@link Misrouting}): a command gets a WRONG_PARTITION rejection, a payment outcome goes back out
+ * unchanged, with the reason in its headers, for the dead-letter topic.
+ *
  * <p>Out go {@link OrderEvent}s (keyed by orderId when about an order, else by categoryId),
  * {@link io.bursar.schemas.payments.PaymentCommand}s (RequestPayment and RefundPayment, keyed by
- * partnerId) and {@link CatalogEntry}s (keyed by itemId).
+ * partnerId), {@link CatalogEntry}s (keyed by itemId) and refused {@link PaymentEvent}s.
  */
 public final class OrderProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
@@ -68,14 +74,16 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
     private static final Logger LOG = LoggerFactory.getLogger(OrderProcessor.class);
 
     private final OrderTopologyConfig config;
+    private final Misrouting misrouting;
     private ProcessorContext<String, SpecificRecord> context;
     private Inventory inventory;
     private OrderFlow flow;
     private KeyValueStore<String, ProcessedOrderCommand> results;
     private DeadlineIndex resultDeadlines;
 
-    public OrderProcessor(final OrderTopologyConfig config) {
+    public OrderProcessor(final OrderTopologyConfig config, final Misrouting misrouting) {
         this.config = Objects.requireNonNull(config, "config");
+        this.misrouting = Objects.requireNonNull(misrouting, "misrouting");
     }
 
     /** Key of an item in {@link #ITEMS_STORE}. */
@@ -99,10 +107,24 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
     public void process(final Record<String, SpecificRecord> record) {
         final long nowMs = context.currentSystemTimeMs();
         final Outbox out = new Outbox();
+        // Before any store is read: on this partition the category's state is a second, wrong copy.
+        final String misrouted = misrouting.check(context, record.key());
         if (record.value() instanceof OrderCommand command) {
-            process(record.key(), command, nowMs, out);
+            if (misrouted != null) {
+                // Not remembered: the same command sent to the category's partition is applied there.
+                final OrderEvent rejected = reject(command, OrderRejectionReason.WRONG_PARTITION, nowMs);
+                rejected.setDetail(misrouted);
+                out.event(rejected);
+            } else {
+                process(record.key(), command, nowMs, out);
+            }
         } else if (record.value() instanceof PaymentEvent outcome) {
-            if (PaymentTopology.settlesAnOrder(outcome)) {
+            if (misrouted != null) {
+                // Only partners write here; no client waits on this record. Keep it for repair.
+                LOG.warn("Payment outcome of command {} refused: {}", outcome.getCommandId(), misrouted);
+                context.forward(record.withHeaders(DeadLetterHandler.refusal(record.headers(),
+                        Misrouting.WRONG_PARTITION, misrouted, context.recordMetadata().orElseThrow())));
+            } else if (PaymentTopology.settlesAnOrder(outcome)) {
                 flow.onPayment(outcome, nowMs, out);
             } else {
                 // Partners write only settlements here; anything else has nothing for an order to act on.

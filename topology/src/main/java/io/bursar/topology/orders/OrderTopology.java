@@ -6,7 +6,9 @@ import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.payments.PaymentCommand;
+import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Misrouting;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -38,6 +40,12 @@ public final class OrderTopology {
     }
 
     public static void build(final StreamsBuilder builder, final Topics topics, final OrderTopologyConfig config) {
+        build(builder, topics, config, Misrouting.of(topics));
+    }
+
+    /** Builds the topology, counting the records it refuses for their partition in {@code misrouting}. */
+    public static void build(final StreamsBuilder builder, final Topics topics, final OrderTopologyConfig config,
+                             final Misrouting misrouting) {
         store(builder, OrderProcessor.ITEMS_STORE, topics.valueSerde(Item.class));
         store(builder, OrderProcessor.ORDERS_STORE, topics.valueSerde(Order.class));
         store(builder, OrderProcessor.HOLD_DEADLINES_STORE, Serdes.String());
@@ -63,7 +71,7 @@ public final class OrderTopology {
                 .mapValues(event -> (SpecificRecord) event, Named.as("settlements-as-records"));
 
         commands.merge(settlements, Named.as("category-inputs"))
-                .process(() -> new OrderProcessor(config), Named.as("category-processor"),
+                .process(() -> new OrderProcessor(config, misrouting), Named.as("category-processor"),
                         OrderProcessor.ITEMS_STORE, OrderProcessor.ORDERS_STORE, OrderProcessor.HOLD_DEADLINES_STORE,
                         OrderProcessor.RESULTS_STORE, OrderProcessor.RESULT_DEADLINES_STORE)
                 .split(Named.as("category-out-"))
@@ -82,6 +90,10 @@ public final class OrderTopology {
                         .to(topics.itemCatalog.name(),
                                 Produced.with(topics.itemCatalog.keySerde(), topics.itemCatalog.valueSerde())
                                         .withName(topics.itemCatalog.name() + "-sink")), "catalog"))
+                .branch((key, value) -> value instanceof PaymentEvent, Branched.withConsumer(refused -> refused
+                        .mapValues(value -> (PaymentEvent) value, Named.as("category-out-as-refused-outcomes"))
+                        .to(topics.deadLetters.name(), Misrouting.toDeadLetters(topics.orderPaymentOutcomes,
+                                "category-" + topics.deadLetters.name() + "-sink")), "refused"))
                 .noDefaultBranch();
     }
 

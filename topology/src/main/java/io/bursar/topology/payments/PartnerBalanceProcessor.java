@@ -21,9 +21,12 @@ import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.topology.CommandFingerprint;
+import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.DeadlineIndex;
+import io.bursar.topology.Misrouting;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -45,8 +48,13 @@ import org.slf4j.LoggerFactory;
  * and forgets commandIds older than the retention, each through a deadline index and a bounded amount
  * of work per punctuation. {@code process()} does no I/O other than its own state stores.
  *
- * <p>Out go {@link PaymentEvent}s (keyed by paymentId when about a payment, else by partnerId) and
- * {@link io.bursar.schemas.dispatch.ProviderCall}s for the dispatcher (keyed by providerId).
+ * <p>A record that arrived on a partition its key does not map to is refused before any store is read
+ * ({@link Misrouting}): a command gets a WRONG_PARTITION rejection, a provider result goes back out
+ * unchanged, with the reason in its headers, for the dead-letter topic.
+ *
+ * <p>Out go {@link PaymentEvent}s (keyed by paymentId when about a payment, else by partnerId),
+ * {@link io.bursar.schemas.dispatch.ProviderCall}s for the dispatcher (keyed by providerId) and refused
+ * {@link ProviderCallResult}s.
  */
 public final class PartnerBalanceProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
@@ -72,6 +80,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     private static final Logger LOG = LoggerFactory.getLogger(PartnerBalanceProcessor.class);
 
     private final PaymentTopologyConfig config;
+    private final Misrouting misrouting;
     private ProcessorContext<String, SpecificRecord> context;
     private BalanceBook book;
     private PaymentFlow payments;
@@ -80,8 +89,9 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     private DeadlineIndex holdDeadlines;
     private DeadlineIndex resultDeadlines;
 
-    public PartnerBalanceProcessor(final PaymentTopologyConfig config) {
-        this.config = config;
+    public PartnerBalanceProcessor(final PaymentTopologyConfig config, final Misrouting misrouting) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.misrouting = Objects.requireNonNull(misrouting, "misrouting");
     }
 
     @Override
@@ -99,9 +109,22 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     @Override
     public void process(final Record<String, SpecificRecord> record) {
         final long nowMs = context.currentSystemTimeMs();
+        // Before any store is read: on this partition the key's state is a second, wrong copy.
+        final String misrouted = misrouting.check(context, record.key());
         if (record.value() instanceof PaymentCommand command) {
+            if (misrouted != null) {
+                emit(misrouted(command, misrouted, nowMs), nowMs);
+                return;
+            }
             process(record.key(), command, nowMs);
         } else if (record.value() instanceof ProviderCallResult result) {
+            if (misrouted != null) {
+                // Only the dispatcher writes here; no client waits on this record. Keep it for repair.
+                LOG.warn("Provider result {} refused: {}", result.getIdempotencyKey(), misrouted);
+                context.forward(record.withHeaders(DeadLetterHandler.refusal(record.headers(),
+                        Misrouting.WRONG_PARTITION, misrouted, context.recordMetadata().orElseThrow())));
+                return;
+            }
             final PaymentFlow.Decision decision = payments.onProviderResult(result, nowMs);
             if (decision != null) {
                 emit(decision, nowMs);
@@ -144,6 +167,19 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
 
     private void emit(final PaymentEvent event, final long nowMs) {
         context.forward(new Record<>(PaymentEvents.keyOf(event), event, nowMs));
+    }
+
+    /**
+     * The answer to a command that arrived on a partition its partner does not belong to: rejected, with no
+     * balance (this partition's copy of the partner is not the partner's), and not remembered, so the same
+     * command sent to the right partition is applied there.
+     */
+    private static PaymentEvent misrouted(final PaymentCommand command, final String detail, final long nowMs) {
+        final PaymentEvent event = event(command.getCommandId(), command.getPartnerId(), typeOf(command),
+                Outcome.REJECTED, RejectionReason.WRONG_PARTITION, amountOf(command.getPayload()),
+                holdIdOf(command.getPayload()), null, nowMs);
+        event.setDetail(detail);
+        return event;
     }
 
     private PaymentEvent replay(final PaymentCommand command, final ProcessedCommand earlier,

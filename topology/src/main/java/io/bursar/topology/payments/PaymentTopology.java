@@ -1,6 +1,7 @@
 package io.bursar.topology.payments;
 
 import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
@@ -8,6 +9,7 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Misrouting;
 import java.util.EnumSet;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -38,6 +40,12 @@ public final class PaymentTopology {
     }
 
     public static void build(final StreamsBuilder builder, final Topics topics, final PaymentTopologyConfig config) {
+        build(builder, topics, config, Misrouting.of(topics));
+    }
+
+    /** Builds the topology, counting the records it refuses for their partition in {@code misrouting}. */
+    public static void build(final StreamsBuilder builder, final Topics topics, final PaymentTopologyConfig config,
+                             final Misrouting misrouting) {
         store(builder, PartnerBalanceProcessor.BALANCES_STORE, topics.valueSerde(PartnerBalance.class));
         store(builder, PartnerBalanceProcessor.HOLDS_STORE, topics.valueSerde(FundsHold.class));
         store(builder, PartnerBalanceProcessor.HOLD_DEADLINES_STORE, Serdes.String());
@@ -55,7 +63,7 @@ public final class PaymentTopology {
                 .mapValues(result -> (SpecificRecord) result, Named.as("answers-as-records"));
 
         commands.merge(providerAnswers, Named.as("partner-inputs"))
-                .process(() -> new PartnerBalanceProcessor(config), Named.as("partner-balance-processor"),
+                .process(() -> new PartnerBalanceProcessor(config, misrouting), Named.as("partner-balance-processor"),
                         PartnerBalanceProcessor.BALANCES_STORE, PartnerBalanceProcessor.HOLDS_STORE,
                         PartnerBalanceProcessor.HOLD_DEADLINES_STORE, PartnerBalanceProcessor.RESULTS_STORE,
                         PartnerBalanceProcessor.RESULT_DEADLINES_STORE, PartnerBalanceProcessor.PAYMENTS_STORE)
@@ -68,6 +76,10 @@ public final class PaymentTopology {
                         .to(topics.providerRequests.name(),
                                 Produced.with(topics.providerRequests.keySerde(), topics.providerRequests.valueSerde())
                                         .withName(topics.providerRequests.name() + "-sink")), "calls"))
+                .branch((key, value) -> value instanceof ProviderCallResult, Branched.withConsumer(refused -> refused
+                        .mapValues(value -> (ProviderCallResult) value, Named.as("out-as-refused-results"))
+                        .to(topics.deadLetters.name(), Misrouting.toDeadLetters(topics.providerResults,
+                                "partner-" + topics.deadLetters.name() + "-sink")), "refused"))
                 .noDefaultBranch();
     }
 

@@ -12,6 +12,7 @@ import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.QueuedCall;
 import io.bursar.schemas.dispatch.QueuedCallState;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Misrouting;
 import io.bursar.topology.testing.ScriptedConnector;
 import io.bursar.topology.testing.TestDrivers;
 import java.time.Instant;
@@ -94,7 +95,7 @@ class ProviderDispatchRestartTest {
     private static ProviderDispatchProcessor processor(final ProviderConnector acme) {
         return new ProviderDispatchProcessor(new ProviderDispatchConfig(Map.of()),
                 providerId -> PROVIDER.equals(providerId) ? acme : null, providerId -> new ProviderLimits(2, 2),
-                ceilingMs -> 0L);
+                ceilingMs -> 0L, Misrouting.of(TestDrivers.topics(1)));
     }
 
     private MockProcessorContext<String, SpecificRecord> context(final KeyValueStore<String, QueuedCall> queue,

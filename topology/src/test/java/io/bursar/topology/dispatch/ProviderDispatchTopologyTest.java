@@ -16,6 +16,7 @@ import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.QueuedCall;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Misrouting;
 import io.bursar.topology.testing.ScriptedConnector;
 import io.bursar.topology.testing.TestDrivers;
 import io.bursar.topology.testing.WallClock;
@@ -358,7 +359,7 @@ class ProviderDispatchTopologyTest {
     @Test
     void backoffCeilingNeverOverflows() {
         final ProviderDispatchProcessor processor = new ProviderDispatchProcessor(config(50, 16, 8),
-                providerId -> null, providerId -> UNLIMITED, JITTER_MAX);
+                providerId -> null, providerId -> UNLIMITED, JITTER_MAX, Misrouting.of(TestDrivers.topics(1)));
 
         assertThat(processor.backoffCeilingMs(0)).isEqualTo(200);
         assertThat(processor.backoffCeilingMs(7)).isEqualTo(1_000);
@@ -372,7 +373,7 @@ class ProviderDispatchTopologyTest {
 
     private void start(final Path dir, final ProviderDispatchConfig config, final ProviderConnector acme,
                        final ProviderLimits limits, final LongUnaryOperator jitter, final long stepMs) {
-        final Topics topics = TestDrivers.topics(4);
+        final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         ProviderDispatchTopology.build(builder, topics, config,
                 providerId -> PROVIDER.equals(providerId) ? acme : null, providerId -> limits, jitter);

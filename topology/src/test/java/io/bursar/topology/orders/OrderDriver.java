@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.orders.CancelOrder;
+import io.bursar.schemas.orders.CancelOrderKind;
 import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.CreateOrder;
+import io.bursar.schemas.orders.CreateOrderKind;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderLine;
 import io.bursar.schemas.orders.PlaceOrder;
+import io.bursar.schemas.orders.PlaceOrderKind;
 import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.schemas.orders.UpsertItemKind;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
@@ -63,7 +67,7 @@ final class OrderDriver implements AutoCloseable {
 
     private OrderDriver(final Path stateDir, final Map<String, Object> settings,
                         final BiConsumer<StreamsBuilder, Topics> alsoBuild) {
-        topics = TestDrivers.topics(4);
+        topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         OrderTopology.build(builder, topics, new OrderTopologyConfig(settings));
         alsoBuild.accept(builder, topics);
@@ -134,12 +138,12 @@ final class OrderDriver implements AutoCloseable {
     }
 
     static UpsertItem newItem(final String itemId, final Money price, final long stock) {
-        return UpsertItem.newBuilder().setItemId(itemId).setName("Item " + itemId).setPrice(price).setStockSet(stock)
+        return UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId(itemId).setName("Item " + itemId).setPrice(price).setStockSet(stock)
                 .build();
     }
 
     static CreateOrder.Builder order(final String orderId, final OrderLine... lines) {
-        return CreateOrder.newBuilder().setOrderId(orderId).setBatch(0).setBatches(1).setCustomerId("customer-1")
+        return CreateOrder.newBuilder().setCreateOrder(CreateOrderKind.CREATE_ORDER).setOrderId(orderId).setBatch(0).setBatches(1).setCustomerId("customer-1")
                 .setPartnerId("shop").setItems(List.of(lines)).setHoldTtlMs(10_000L).setAllowPartial(false)
                 .setPaymentMethod(PaymentMethod.BALANCE).setProviderId(null).setPlaceOnPayment(true);
     }
@@ -149,11 +153,11 @@ final class OrderDriver implements AutoCloseable {
     }
 
     static PlaceOrder place(final String orderId) {
-        return new PlaceOrder(orderId);
+        return new PlaceOrder(PlaceOrderKind.PLACE_ORDER, orderId);
     }
 
     static CancelOrder cancel(final String orderId) {
-        return new CancelOrder(orderId);
+        return new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId);
     }
 
     static Money eur(final long minor) {

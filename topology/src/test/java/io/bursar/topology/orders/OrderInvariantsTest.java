@@ -15,6 +15,7 @@ import io.bursar.schemas.orders.OrderLine;
 import io.bursar.schemas.orders.OrderLineState;
 import io.bursar.schemas.orders.OrderStatus;
 import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.schemas.orders.UpsertItemKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentStatus;
@@ -169,7 +170,7 @@ class OrderInvariantsTest {
     }
 
     private void restock(final int step) {
-        final UpsertItem.Builder upsert = UpsertItem.newBuilder().setItemId(itemId(random.nextInt(ITEMS)));
+        final UpsertItem.Builder upsert = UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId(itemId(random.nextInt(ITEMS)));
         if (random.nextBoolean()) {
             upsert.setStockDelta((long) random.nextInt(12) - 3);
         } else {

@@ -21,6 +21,7 @@ import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -554,7 +555,7 @@ class OrderSagaTopologyTest {
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).key()).isEqualTo("shop");
         assertThat(sent.get(0).value().getCommandId()).isEqualTo("refund:" + paymentId);
-        assertThat(sent.get(0).value().getPayload()).isEqualTo(new RefundPayment(paymentId));
+        assertThat(sent.get(0).value().getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId));
     }
 
     private void assertStock(final String itemId, final long available, final long held, final long sold) {

@@ -20,6 +20,7 @@ import io.bursar.schemas.orders.OrderRejectionReason;
 import io.bursar.schemas.orders.OrderStatus;
 import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.schemas.orders.UpsertItemKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentMethod;
@@ -103,16 +104,16 @@ class OrderTopologyTest {
 
     @Test
     void aNewItemNeedsANameAPriceAndAStock() {
-        assertThat(upsert("u1", UpsertItem.newBuilder().setItemId("x").setPrice(eur(1)).setStockSet(1L).build()))
+        assertThat(upsert("u1", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("x").setPrice(eur(1)).setStockSet(1L).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_COMMAND);
-        assertThat(upsert("u2", UpsertItem.newBuilder().setItemId("x").setName("X").setStockSet(1L).build()))
+        assertThat(upsert("u2", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("x").setName("X").setStockSet(1L).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_PRICE);
         assertThat(upsert("u3", newItem("x", eur(0), 1))).isEqualTo(OrderRejectionReason.INVALID_PRICE);
         assertThat(upsert("u4", newItem("x", new Money(100L, "EURO"), 1))).isEqualTo(OrderRejectionReason.INVALID_PRICE);
-        assertThat(upsert("u5", UpsertItem.newBuilder().setItemId("x").setName("X").setPrice(eur(1)).build()))
+        assertThat(upsert("u5", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("x").setName("X").setPrice(eur(1)).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_STOCK);
         assertThat(upsert("u6", newItem("x", eur(1), -1))).isEqualTo(OrderRejectionReason.INVALID_STOCK);
-        assertThat(upsert("u7", UpsertItem.newBuilder().setItemId("x").setName("X").setPrice(eur(1))
+        assertThat(upsert("u7", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("x").setName("X").setPrice(eur(1))
                 .setStockDelta(5L).build())).isEqualTo(OrderRejectionReason.INVALID_STOCK);
         assertThat(upsert("u8", UpsertItem.newBuilder(newItem("x", eur(1), 1)).setStockDelta(1L).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_STOCK);
@@ -126,17 +127,17 @@ class OrderTopologyTest {
     void stockIsSetOrChangedByADeltaAndNeverGoesNegative() {
         orders.addItem(TOYS, "ball", 250, 10);
 
-        assertThat(upsert("u2", UpsertItem.newBuilder().setItemId("ball").setStockSet(4L).build())).isNull();
+        assertThat(upsert("u2", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setStockSet(4L).build())).isNull();
         assertThat(orders.item(TOYS, "ball").getAvailable()).isEqualTo(4);
-        assertThat(upsert("u3", UpsertItem.newBuilder().setItemId("ball").setStockDelta(3L).build())).isNull();
+        assertThat(upsert("u3", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setStockDelta(3L).build())).isNull();
         assertThat(orders.item(TOYS, "ball").getAvailable()).isEqualTo(7);
-        assertThat(upsert("u4", UpsertItem.newBuilder().setItemId("ball").setStockDelta(-8L).build()))
+        assertThat(upsert("u4", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setStockDelta(-8L).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_STOCK);
-        assertThat(upsert("u5", UpsertItem.newBuilder().setItemId("ball").setStockDelta(Long.MAX_VALUE).build()))
+        assertThat(upsert("u5", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setStockDelta(Long.MAX_VALUE).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_STOCK);
-        assertThat(upsert("u6", UpsertItem.newBuilder().setItemId("ball").setStockSet(-1L).build()))
+        assertThat(upsert("u6", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setStockSet(-1L).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_STOCK);
-        assertThat(upsert("u7", UpsertItem.newBuilder().setItemId("ball").setStockSet(1L).setStockDelta(1L).build()))
+        assertThat(upsert("u7", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setStockSet(1L).setStockDelta(1L).build()))
                 .isEqualTo(OrderRejectionReason.INVALID_STOCK);
         final Item item = orders.item(TOYS, "ball");
         assertThat(item.getAvailable()).isEqualTo(7);
@@ -149,11 +150,11 @@ class OrderTopologyTest {
     void aNewNameOrPriceIsListedAgain() {
         orders.addItem(TOYS, "ball", 250, 10);
 
-        assertThat(upsert("u2", UpsertItem.newBuilder().setItemId("ball").setPrice(eur(300)).build())).isNull();
+        assertThat(upsert("u2", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setPrice(eur(300)).build())).isNull();
         assertThat(orders.catalogOut.readValue().getPrice()).isEqualTo(eur(300));
-        assertThat(upsert("u3", UpsertItem.newBuilder().setItemId("ball").setName("Red ball").build())).isNull();
+        assertThat(upsert("u3", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setName("Red ball").build())).isNull();
         assertThat(orders.catalogOut.readValue().getName()).isEqualTo("Red ball");
-        assertThat(upsert("u4", UpsertItem.newBuilder().setItemId("ball").setName("Red ball").build())).isNull();
+        assertThat(upsert("u4", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setName("Red ball").build())).isNull();
         assertThat(orders.catalogOut.isEmpty()).isTrue();
         assertThat(orders.item(TOYS, "ball").getAvailable()).isEqualTo(10);
     }
@@ -163,7 +164,7 @@ class OrderTopologyTest {
         orders.addItem(TOYS, "ball", 250, 10);
         orders.result("o1", TOYS, order("o1", line("ball", 3)).build());
 
-        assertThat(upsert("u2", UpsertItem.newBuilder().setItemId("ball").setStockSet(0L).build())).isNull();
+        assertThat(upsert("u2", UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("ball").setStockSet(0L).build())).isNull();
 
         final Item item = orders.item(TOYS, "ball");
         assertThat(item.getAvailable()).isZero();

@@ -13,6 +13,7 @@ import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderEventType;
 import io.bursar.schemas.orders.OrderStatus;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
@@ -65,7 +66,7 @@ class OrdersWithPaymentsTopologyTest {
         paymentEvents = TestDrivers.output(orders.driver, orders.topics.paymentEvents);
         orders.addItem(TOYS, "ball", 250, 10);
         partnerCommands.pipeInput(SHOP, PaymentCommand.newBuilder().setCommandId("credit-1").setPartnerId(SHOP)
-                .setIssuedAt(START).setPayload(new Credit(eur(10_000))).build());
+                .setIssuedAt(START).setPayload(new Credit(CreditKind.CREDIT, eur(10_000))).build());
         paymentEvents.readValuesToList();
     }
 
@@ -136,7 +137,7 @@ class OrdersWithPaymentsTopologyTest {
 
     @Test
     void itBuildsBesideEveryOtherTopologyOfTheCommandsApplication() {
-        final Topics topics = TestDrivers.topics(4);
+        final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
         ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(Map.of()), providerId -> null,

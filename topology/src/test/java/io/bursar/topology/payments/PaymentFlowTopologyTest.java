@@ -11,10 +11,14 @@ import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.ProviderOperation;
 import io.bursar.schemas.payments.BalanceSnapshot;
 import io.bursar.schemas.payments.CaptureHold;
+import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.CurrencyAccount;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Debit;
+import io.bursar.schemas.payments.DebitKind;
 import io.bursar.schemas.payments.HoldFunds;
+import io.bursar.schemas.payments.HoldFundsKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
@@ -24,8 +28,10 @@ import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
@@ -78,7 +84,7 @@ class PaymentFlowTopologyTest {
 
     @BeforeEach
     void start() {
-        final Topics topics = TestDrivers.topics(4);
+        final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
         driver = new TopologyTestDriver(builder.build(),
@@ -98,7 +104,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aBalancePaymentSucceedsAtOnceAndDebitsThePartner() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
         final TestRecord<String, PaymentEvent> record = sendRecord("c1", "p1", balancePayment("pay-1", 300));
 
@@ -127,7 +133,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aBalancePaymentAboveTheAvailableBalanceFailsAndKeepsItsId() {
-        send("c0", "p1", new Credit(eur(100)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
         final TestRecord<String, PaymentEvent> record = sendRecord("c1", "p1", balancePayment("pay-1", 101));
 
@@ -141,7 +147,7 @@ class PaymentFlowTopologyTest {
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
         assertThat(calls.isEmpty()).isTrue();
         // A declined payment's id stays taken, even once the money is there.
-        send("c2", "p1", new Credit(eur(1_000)));
+        send("c2", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         assertThat(send("c3", "p1", balancePayment("pay-1", 101)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_ALREADY_EXISTS);
         assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_100);
@@ -149,7 +155,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aBalancePaymentInAnotherCurrencyUsesOnlyThatAccount() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
         final PaymentEvent event = send("c1", "p1", payment("pay-1", money(10, "USD"), PaymentMethod.BALANCE, null));
 
@@ -213,7 +219,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aSucceededChargeCreditsThePartnerAndKeepsTheProviderReference() {
-        send("c0", "p1", new Credit(eur(100)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         final ProviderCall call = requestProviderPayment("c1", "p1", "pay-1", 1_250);
         answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null);
 
@@ -250,7 +256,7 @@ class PaymentFlowTopologyTest {
     @ParameterizedTest
     @EnumSource(value = ProviderCallOutcome.class, names = {"FAILED", "DEAD_LETTERED"})
     void aFailedChargeEndsThePaymentWithItsReasonAndMovesNoMoney(final ProviderCallOutcome outcome) {
-        send("c0", "p1", new Credit(eur(100)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         final ProviderCall call = requestProviderPayment("c1", "p1", "pay-1", 1_250);
         answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null);
 
@@ -361,7 +367,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aRepeatedBalancePaymentDebitsOnce() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "p1", balancePayment("pay-1", 300));
 
         final PaymentEvent again = send("c1", "p1", balancePayment("pay-1", 300));
@@ -374,9 +380,9 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aRepeatedRequestShowsARefundThatHappenedSince() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "p1", balancePayment("pay-1", 300));
-        send("r1", "p1", new RefundPayment("pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
 
         final PaymentEvent again = send("c1", "p1", balancePayment("pay-1", 300));
 
@@ -388,7 +394,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void theSameCommandIdWithAnotherPayloadIsAConflictWithoutEffect() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         requestProviderPayment("c1", "p1", "pay-1", 1_250);
 
         final PaymentEvent otherAmount = send("c1", "p1", providerPayment("pay-1", 1_251));
@@ -463,7 +469,7 @@ class PaymentFlowTopologyTest {
     @MethodSource("invalidRequests")
     void anInvalidRequestIsRejectedWithItsReasonAndLeavesNoTrace(final String name, final RequestPayment request,
                                                                  final RejectionReason reason) {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
         final TestRecord<String, PaymentEvent> record = sendRecord("c1", "p1", request);
 
@@ -509,8 +515,8 @@ class PaymentFlowTopologyTest {
         succeededProviderPayment("c1", "p1", "x", 100);
         succeededProviderPayment("c2", "p1", "x:y", 100);
 
-        send("y:z", "p1", new RefundPayment("x"));
-        send("z", "p1", new RefundPayment("x:y"));
+        send("y:z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x"));
+        send("z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x:y"));
         final List<ProviderCall> refunds = calls.readValuesToList();
 
         assertThat(refunds).extracting(ProviderCall::getIdempotencyKey)
@@ -527,10 +533,10 @@ class PaymentFlowTopologyTest {
     @Test
     void aPartnerIdHoldingTheStoreKeySeparatorCannotReachAnotherPartnersPayments() {
         // Stores key a payment "partnerId/paymentId": partner "a/b"'s payment "c" would be partner "a"'s "b/c".
-        send("c0", "a", new Credit(eur(1_000)));
+        send("c0", "a", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "a", balancePayment("b/c", 300));
 
-        final PaymentEvent refund = send("r1", "a/b", new RefundPayment("c"));
+        final PaymentEvent refund = send("r1", "a/b", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "c"));
         final PaymentEvent request = send("c2", "a/b", providerPayment("c", 50));
 
         assertThat(refund.getOutcome()).isEqualTo(Outcome.REJECTED);
@@ -543,17 +549,17 @@ class PaymentFlowTopologyTest {
         assertThat(calls.isEmpty()).isTrue();
         // Nor do its command ids take the place of another partner's: partner "a"'s command "b/r1" is new.
         send("c3", "a", balancePayment("b/d", 1));
-        final PaymentEvent own = send("b/r1", "a", new RefundPayment("b/c"));
+        final PaymentEvent own = send("b/r1", "a", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "b/c"));
         assertThat(own.getDuplicate()).isFalse();
         assertThat(own.getOutcome()).isEqualTo(Outcome.ACCEPTED);
     }
 
     @Test
     void aPartnerIdHoldingTheStoreKeySeparatorCannotReachAnotherPartnersHolds() {
-        send("c0", "a", new Credit(eur(1_000)));
-        send("c1", "a", new HoldFunds("b/h", eur(300), 60_000L));
+        send("c0", "a", new Credit(CreditKind.CREDIT, eur(1_000)));
+        send("c1", "a", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "b/h", eur(300), 60_000L));
 
-        final PaymentEvent capture = send("c2", "a/b", new CaptureHold("h", eur(300)));
+        final PaymentEvent capture = send("c2", "a/b", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h", eur(300)));
 
         assertThat(capture.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(account("a", "EUR")).isEqualTo(new CurrencyAccount(700L, 300L));
@@ -561,7 +567,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aChargeThatSucceedsButCannotBeCreditedKeepsTheProvidersReference() {
-        send("c0", "p1", new Credit(eur(Long.MAX_VALUE - 10)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(Long.MAX_VALUE - 10)));
         final ProviderCall call = requestProviderPayment("c1", "p1", "pay-1", 11);
 
         final List<TestRecord<String, PaymentEvent>> out = answer(call, ProviderCallOutcome.SUCCEEDED, 1, "ref-1", null);
@@ -578,10 +584,10 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aBalancePaymentIsRefundedAtOnce() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "p1", balancePayment("pay-1", 300));
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment("pay-1"));
+        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
 
         assertThat(record.key()).isEqualTo("pay-1");
         final PaymentEvent event = record.value();
@@ -595,17 +601,17 @@ class PaymentFlowTopologyTest {
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
         assertThat(calls.isEmpty()).isTrue();
         // Once is all: a second refund finds nothing to refund.
-        assertThat(send("r2", "p1", new RefundPayment("pay-1")).getReason())
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
         assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
     }
 
     @Test
     void aProviderRefundHoldsTheAmountAndAsksTheProvider() {
-        send("c0", "p1", new Credit(eur(100)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment("pay-1"));
+        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
 
         assertThat(record.key()).isEqualTo("pay-1");
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.ACCEPTED);
@@ -625,8 +631,8 @@ class PaymentFlowTopologyTest {
         assertThat(sent.get(0).value().getPaymentId()).isEqualTo("pay-1");
         assertThat(sent.get(0).value().getProviderId()).isEqualTo(PROVIDER);
         // Held money cannot be spent while the provider refunds.
-        assertThat(send("c2", "p1", new Debit(eur(101))).getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
-        assertThat(send("r2", "p1", new RefundPayment("pay-1")).getReason())
+        assertThat(send("c2", "p1", new Debit(DebitKind.DEBIT, eur(101))).getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
         assertThat(calls.isEmpty()).isTrue();
     }
@@ -634,10 +640,10 @@ class PaymentFlowTopologyTest {
     @Test
     void aRepeatedRefundCommandMakesNoSecondCallAndHoldsOnce() {
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment("pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
         assertThat(calls.readRecordsToList()).hasSize(1);
 
-        final PaymentEvent again = send("r1", "p1", new RefundPayment("pay-1"));
+        final PaymentEvent again = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
 
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getOutcome()).isEqualTo(Outcome.ACCEPTED);
@@ -648,9 +654,9 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aSucceededRefundTakesTheHeldAmountOut() {
-        send("c0", "p1", new Credit(eur(100)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment("pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
         final ProviderCall refund = calls.readValue();
         // The refund's SUBMITTED report changes nothing: it stays REFUND_PENDING.
         assertThat(answer(refund, ProviderCallOutcome.SUBMITTED, 1, null, null)).isEmpty();
@@ -673,16 +679,16 @@ class PaymentFlowTopologyTest {
         assertThat(answer(refund, ProviderCallOutcome.SUCCEEDED, 2, "rf-1", null)).isEmpty();
         assertThat(answer(refund, ProviderCallOutcome.FAILED, 2, null, "late")).isEmpty();
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
-        assertThat(send("r2", "p1", new RefundPayment("pay-1")).getReason())
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
     }
 
     @ParameterizedTest
     @EnumSource(value = ProviderCallOutcome.class, names = {"FAILED", "DEAD_LETTERED"})
     void aFailedRefundGivesTheHeldAmountBackAndTheRefundMayBeAskedAgain(final ProviderCallOutcome outcome) {
-        send("c0", "p1", new Credit(eur(100)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment("pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
         final ProviderCall firstRefund = calls.readValue();
 
         final List<TestRecord<String, PaymentEvent>> out = answer(firstRefund, outcome, 1, null, "refund refused");
@@ -694,7 +700,7 @@ class PaymentFlowTopologyTest {
         assertThat(failed.getBalanceAfter().getHeldMinor()).isZero();
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        final PaymentEvent again = send("r2", "p1", new RefundPayment("pay-1"));
+        final PaymentEvent again = send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
 
         assertThat(again.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(again.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
@@ -716,12 +722,12 @@ class PaymentFlowTopologyTest {
 
     @Test
     void aRefundOfAnUnknownPaymentIsRejected() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "p1", balancePayment("pay-1", 300));
 
-        final PaymentEvent event = send("r1", "p1", new RefundPayment("nope"));
+        final PaymentEvent event = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "nope"));
         // Payments are the partner's own: another partner cannot refund them.
-        final PaymentEvent elsewhere = send("r2", "p2", new RefundPayment("pay-1"));
+        final PaymentEvent elsewhere = send("r2", "p2", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
 
         for (final PaymentEvent rejected : List.of(event, elsewhere)) {
             assertThat(rejected.getOutcome()).isEqualTo(Outcome.REJECTED);
@@ -736,7 +742,7 @@ class PaymentFlowTopologyTest {
 
     @Test
     void onlyASucceededOrRefundFailedPaymentIsRefundable() {
-        send("c0", "p1", new Credit(eur(10_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(10_000)));
         requestProviderPayment("q", "p1", "queued", 100);
         final ProviderCall submittedCall = requestProviderPayment("s", "p1", "submitted", 100);
         answer(submittedCall, ProviderCallOutcome.SUBMITTED, 1, null, null);
@@ -746,16 +752,16 @@ class PaymentFlowTopologyTest {
         answer(deadCall, ProviderCallOutcome.DEAD_LETTERED, 8, null, "HTTP 503");
         send("bf", "p1", balancePayment("balance-failed", 1_000_000));
         send("br", "p1", balancePayment("balance-refunded", 100));
-        send("br-r", "p1", new RefundPayment("balance-refunded"));
+        send("br-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "balance-refunded"));
         succeededProviderPayment("pr", "p1", "pending", 100);
-        send("pr-r", "p1", new RefundPayment("pending"));
+        send("pr-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pending"));
         calls.readRecordsToList();
         final Map<String, Payment> before = all(payments());
         final PartnerBalance balance = balances().get("p1");
 
         for (final String paymentId : List.of("queued", "submitted", "failed", "dead", "balance-failed",
                 "balance-refunded", "pending")) {
-            final PaymentEvent event = send("refund-" + paymentId, "p1", new RefundPayment(paymentId));
+            final PaymentEvent event = send("refund-" + paymentId, "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId));
             assertThat(event.getOutcome()).as(paymentId).isEqualTo(Outcome.REJECTED);
             assertThat(event.getReason()).as(paymentId).isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
             assertThat(event.getAmount()).as(paymentId).isNotNull();
@@ -769,10 +775,10 @@ class PaymentFlowTopologyTest {
     @Test
     void aProviderRefundAboveTheAvailableBalanceIsRejectedAndChangesNothing() {
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("c2", "p1", new Debit(eur(1_000)));
+        send("c2", "p1", new Debit(DebitKind.DEBIT, eur(1_000)));
         final Payment before = stored("p1", "pay-1");
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment("pay-1"));
+        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
 
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(record.value().getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
@@ -781,8 +787,8 @@ class PaymentFlowTopologyTest {
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(250L, 0L));
         assertThat(calls.isEmpty()).isTrue();
         // With the money back the same payment is refundable, under a new command.
-        send("c3", "p1", new Credit(eur(1_000)));
-        assertThat(send("r2", "p1", new RefundPayment("pay-1")).getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        send("c3", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(calls.readValue().getIdempotencyKey()).isEqualTo("refund:p1:pay-1:r2");
     }
 
@@ -850,17 +856,17 @@ class PaymentFlowTopologyTest {
                     // A client retrying an earlier command: mostly the same payload, sometimes another one.
                     final PaymentCommand earlier = sentCommands.get(random.nextInt(sentCommands.size()));
                     command = random.nextInt(4) == 0
-                            ? command(earlier.getCommandId(), earlier.getPartnerId(), new Credit(amount))
+                            ? command(earlier.getCommandId(), earlier.getPartnerId(), new Credit(CreditKind.CREDIT, amount))
                             : PaymentCommand.newBuilder(earlier).build();
                 } else {
                     final Object payload = switch (op) {
-                        case 0, 1 -> new Credit(money(amount.getAmountMinor() * 2, amount.getCurrency()));
-                        case 2 -> new Debit(amount);
+                        case 0, 1 -> new Credit(CreditKind.CREDIT, money(amount.getAmountMinor() * 2, amount.getCurrency()));
+                        case 2 -> new Debit(DebitKind.DEBIT, amount);
                         case 3, 4 -> payment(random.nextInt(20) == 0 ? knownPaymentId(paymentKeys, partnerId, random)
                                 : "pay-" + nextPayment++, amount, PaymentMethod.BALANCE, null);
                         case 5, 6 -> payment("pay-" + nextPayment++, amount, PaymentMethod.PROVIDER,
                                 random.nextBoolean() ? PROVIDER : "beta");
-                        default -> new RefundPayment(knownPaymentId(paymentKeys, partnerId, random));
+                        default -> new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, knownPaymentId(paymentKeys, partnerId, random));
                     };
                     command = command("c" + step, partnerId, payload);
                     sentCommands.add(command);
@@ -1081,7 +1087,7 @@ class PaymentFlowTopologyTest {
 
     private static RequestPayment payment(final String paymentId, final Money amount, final PaymentMethod method,
                                           final String providerId) {
-        return RequestPayment.newBuilder().setPaymentId(paymentId).setAmount(amount).setMethod(method)
+        return RequestPayment.newBuilder().setRequestPayment(RequestPaymentKind.REQUEST_PAYMENT).setPaymentId(paymentId).setAmount(amount).setMethod(method)
                 .setProviderId(providerId).setOrderId(null).build();
     }
 

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.CaptureHold;
+import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Debit;
+import io.bursar.schemas.payments.DebitKind;
 import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.HoldFunds;
+import io.bursar.schemas.payments.HoldFundsKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.PaymentCommand;
@@ -18,6 +22,7 @@ import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
+import io.bursar.schemas.payments.ReleaseHoldKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.testing.TestDrivers;
@@ -59,7 +64,7 @@ class PaymentTopologyTest {
 
     @BeforeEach
     void start() {
-        topics = TestDrivers.topics(4);
+        topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of(
                 PaymentTopologyConfig.IDEMPOTENCY_RETENTION_MS, RETENTION_MS,
@@ -80,7 +85,7 @@ class PaymentTopologyTest {
 
     @Test
     void creditIsAcceptedAndShowsTheBalanceAfter() {
-        final PaymentEvent event = send("c1", "p1", new Credit(eur(1_000)));
+        final PaymentEvent event = send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
         assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(event.getType()).isEqualTo(PaymentEventType.CREDIT);
@@ -91,9 +96,9 @@ class PaymentTopologyTest {
 
     @Test
     void debitWithinAvailableIsAccepted() {
-        send("c1", "p1", new Credit(eur(1_000)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
-        final PaymentEvent event = send("c2", "p1", new Debit(eur(400)));
+        final PaymentEvent event = send("c2", "p1", new Debit(DebitKind.DEBIT, eur(400)));
 
         assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(event.getBalanceAfter().getAvailableMinor()).isEqualTo(600);
@@ -102,9 +107,9 @@ class PaymentTopologyTest {
 
     @Test
     void debitAboveAvailableIsRejectedWithoutEffect() {
-        send("c1", "p1", new Credit(eur(100)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
-        final PaymentEvent event = send("c2", "p1", new Debit(eur(101)));
+        final PaymentEvent event = send("c2", "p1", new Debit(DebitKind.DEBIT, eur(101)));
 
         assertThat(event.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(event.getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
@@ -114,9 +119,9 @@ class PaymentTopologyTest {
 
     @Test
     void currenciesAreSeparateAccounts() {
-        send("c1", "p1", new Credit(eur(100)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
-        final PaymentEvent event = send("c2", "p1", new Debit(money(50, "USD")));
+        final PaymentEvent event = send("c2", "p1", new Debit(DebitKind.DEBIT, money(50, "USD")));
 
         assertThat(event.getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
         assertThat(available("p1", "EUR")).isEqualTo(100);
@@ -124,10 +129,10 @@ class PaymentTopologyTest {
 
     @Test
     void repeatedCommandYieldsTheOriginalOutcomeAndNoSecondEffect() {
-        send("c1", "p1", new Credit(eur(100)));
-        final PaymentEvent first = send("c2", "p1", new Debit(eur(70)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        final PaymentEvent first = send("c2", "p1", new Debit(DebitKind.DEBIT, eur(70)));
 
-        final PaymentEvent again = send("c2", "p1", new Debit(eur(70)));
+        final PaymentEvent again = send("c2", "p1", new Debit(DebitKind.DEBIT, eur(70)));
 
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getOutcome()).isEqualTo(first.getOutcome());
@@ -138,10 +143,10 @@ class PaymentTopologyTest {
 
     @Test
     void repeatedRejectionStaysRejectedEvenWhenItWouldNowSucceed() {
-        final PaymentEvent first = send("c1", "p1", new Debit(eur(70)));
-        send("c2", "p1", new Credit(eur(100)));
+        final PaymentEvent first = send("c1", "p1", new Debit(DebitKind.DEBIT, eur(70)));
+        send("c2", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
-        final PaymentEvent again = send("c1", "p1", new Debit(eur(70)));
+        final PaymentEvent again = send("c1", "p1", new Debit(DebitKind.DEBIT, eur(70)));
 
         assertThat(first.getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
         assertThat(again.getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
@@ -151,9 +156,9 @@ class PaymentTopologyTest {
 
     @Test
     void sameCommandIdWithAnotherPayloadIsAConflictWithoutEffect() {
-        send("c1", "p1", new Credit(eur(100)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
-        final PaymentEvent conflict = send("c1", "p1", new Credit(eur(999)));
+        final PaymentEvent conflict = send("c1", "p1", new Credit(CreditKind.CREDIT, eur(999)));
 
         assertThat(conflict.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(conflict.getReason()).isEqualTo(RejectionReason.IDEMPOTENCY_CONFLICT);
@@ -163,8 +168,8 @@ class PaymentTopologyTest {
 
     @Test
     void issuedAtDoesNotMakeARetryAConflict() {
-        send("c1", "p1", new Credit(eur(100)));
-        commands.pipeInput("p1", command("c1", "p1", new Credit(eur(100)), START.plusSeconds(30)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        commands.pipeInput("p1", command("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)), START.plusSeconds(30)));
 
         assertThat(events.readValue().getDuplicate()).isTrue();
         assertThat(available("p1", "EUR")).isEqualTo(100);
@@ -173,7 +178,7 @@ class PaymentTopologyTest {
     @Test
     void commandIdsAreForgottenAfterTheRetentionWithBoundedWorkPerPunctuation() {
         for (int i = 0; i < 3; i++) {
-            send("c" + i, "p1", new Credit(eur(10)));
+            send("c" + i, "p1", new Credit(CreditKind.CREDIT, eur(10)));
         }
         final KeyValueStore<String, ProcessedCommand> results = driver.getKeyValueStore(PartnerBalanceProcessor.RESULTS_STORE);
         assertThat(count(results)).isEqualTo(3);
@@ -183,16 +188,16 @@ class PaymentTopologyTest {
         driver.advanceWallClockTime(Duration.ofSeconds(1));
         assertThat(count(results)).isZero();
 
-        final PaymentEvent again = send("c0", "p1", new Credit(eur(10)));
+        final PaymentEvent again = send("c0", "p1", new Credit(CreditKind.CREDIT, eur(10)));
         assertThat(again.getDuplicate()).isFalse();
         assertThat(available("p1", "EUR")).isEqualTo(40);
     }
 
     @Test
     void holdMovesFundsFromAvailableToHeld() {
-        send("c1", "p1", new Credit(eur(1_000)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
-        final PaymentEvent event = send("c2", "p1", new HoldFunds("h1", eur(300), 10_000L));
+        final PaymentEvent event = send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 10_000L));
 
         assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(event.getHoldId()).isEqualTo("h1");
@@ -204,9 +209,9 @@ class PaymentTopologyTest {
 
     @Test
     void holdAboveAvailableIsRejected() {
-        send("c1", "p1", new Credit(eur(100)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
-        final PaymentEvent event = send("c2", "p1", new HoldFunds("h1", eur(101), 10_000L));
+        final PaymentEvent event = send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(101), 10_000L));
 
         assertThat(event.getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
         assertThat(holds().get("p1/h1")).isNull();
@@ -214,10 +219,10 @@ class PaymentTopologyTest {
 
     @Test
     void holdIdInUseIsRejected() {
-        send("c1", "p1", new Credit(eur(100)));
-        send("c2", "p1", new HoldFunds("h1", eur(10), 10_000L));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(10), 10_000L));
 
-        final PaymentEvent event = send("c3", "p1", new HoldFunds("h1", eur(10), 10_000L));
+        final PaymentEvent event = send("c3", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(10), 10_000L));
 
         assertThat(event.getReason()).isEqualTo(RejectionReason.HOLD_ALREADY_EXISTS);
         assertThat(available("p1", "EUR")).isEqualTo(90);
@@ -225,19 +230,19 @@ class PaymentTopologyTest {
 
     @Test
     void holdTtlOutsideTheLimitsIsRejected() {
-        send("c1", "p1", new Credit(eur(100)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
-        assertThat(send("c2", "p1", new HoldFunds("h1", eur(10), 0L)).getReason()).isEqualTo(RejectionReason.INVALID_HOLD_TTL);
-        assertThat(send("c3", "p1", new HoldFunds("h2", eur(10), Long.MAX_VALUE)).getReason())
+        assertThat(send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(10), 0L)).getReason()).isEqualTo(RejectionReason.INVALID_HOLD_TTL);
+        assertThat(send("c3", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h2", eur(10), Long.MAX_VALUE)).getReason())
                 .isEqualTo(RejectionReason.INVALID_HOLD_TTL);
     }
 
     @Test
     void captureTakesTheAmountAndReleasesTheRest() {
-        send("c1", "p1", new Credit(eur(1_000)));
-        send("c2", "p1", new HoldFunds("h1", eur(300), 10_000L));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 10_000L));
 
-        final PaymentEvent event = send("c3", "p1", new CaptureHold("h1", eur(200)));
+        final PaymentEvent event = send("c3", "p1", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h1", eur(200)));
 
         assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(event.getAmount().getAmountMinor()).isEqualTo(200);
@@ -249,10 +254,10 @@ class PaymentTopologyTest {
 
     @Test
     void captureMoreThanHeldIsRejectedAndTheHoldStays() {
-        send("c1", "p1", new Credit(eur(1_000)));
-        send("c2", "p1", new HoldFunds("h1", eur(300), 10_000L));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 10_000L));
 
-        final PaymentEvent event = send("c3", "p1", new CaptureHold("h1", eur(301)));
+        final PaymentEvent event = send("c3", "p1", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h1", eur(301)));
 
         assertThat(event.getReason()).isEqualTo(RejectionReason.CAPTURE_EXCEEDS_HOLD);
         assertThat(holds().get("p1/h1")).isNotNull();
@@ -261,38 +266,38 @@ class PaymentTopologyTest {
 
     @Test
     void captureInAnotherCurrencyIsRejected() {
-        send("c1", "p1", new Credit(eur(1_000)));
-        send("c2", "p1", new HoldFunds("h1", eur(300), 10_000L));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 10_000L));
 
-        assertThat(send("c3", "p1", new CaptureHold("h1", money(100, "USD"))).getReason())
+        assertThat(send("c3", "p1", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h1", money(100, "USD"))).getReason())
                 .isEqualTo(RejectionReason.CURRENCY_MISMATCH);
     }
 
     @Test
     void releaseReturnsTheWholeHold() {
-        send("c1", "p1", new Credit(eur(1_000)));
-        send("c2", "p1", new HoldFunds("h1", eur(300), 10_000L));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 10_000L));
 
-        final PaymentEvent event = send("c3", "p1", new ReleaseHold("h1"));
+        final PaymentEvent event = send("c3", "p1", new ReleaseHold(ReleaseHoldKind.RELEASE_HOLD, "h1"));
 
         assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(event.getAmount().getAmountMinor()).isEqualTo(300);
         assertThat(available("p1", "EUR")).isEqualTo(1_000);
-        assertThat(send("c4", "p1", new ReleaseHold("h1")).getReason()).isEqualTo(RejectionReason.HOLD_NOT_FOUND);
+        assertThat(send("c4", "p1", new ReleaseHold(ReleaseHoldKind.RELEASE_HOLD, "h1")).getReason()).isEqualTo(RejectionReason.HOLD_NOT_FOUND);
     }
 
     @Test
     void unknownHoldIsRejected() {
-        assertThat(send("c1", "p1", new CaptureHold("nope", eur(1))).getReason()).isEqualTo(RejectionReason.HOLD_NOT_FOUND);
+        assertThat(send("c1", "p1", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "nope", eur(1))).getReason()).isEqualTo(RejectionReason.HOLD_NOT_FOUND);
     }
 
     @Test
     void expiredHoldsAreReleasedByTheWallClockPunctuatorInBoundedBatches() {
-        send("c0", "p1", new Credit(eur(1_000)));
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         for (int i = 1; i <= 3; i++) {
-            send("h" + i, "p1", new HoldFunds("hold-" + i, eur(100), 5_000L));
+            send("h" + i, "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "hold-" + i, eur(100), 5_000L));
         }
-        send("late", "p1", new HoldFunds("hold-late", eur(100), 60_000L));
+        send("late", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "hold-late", eur(100), 60_000L));
         assertThat(available("p1", "EUR")).isEqualTo(600);
 
         driver.advanceWallClockTime(Duration.ofMillis(4_000));
@@ -314,13 +319,13 @@ class PaymentTopologyTest {
 
     @Test
     void captureAfterTheDeadlineIsRejectedEvenBeforeThePunctuatorRan() {
-        send("c1", "p1", new Credit(eur(1_000)));
-        send("c2", "p1", new HoldFunds("h1", eur(300), 500L));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 500L));
         // Records carry no wall-clock time: move the driver's clock without reaching a punctuation.
         driver.advanceWallClockTime(Duration.ofMillis(600));
         events.readValuesToList();
 
-        final PaymentEvent capture = send("c3", "p1", new CaptureHold("h1", eur(300)));
+        final PaymentEvent capture = send("c3", "p1", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h1", eur(300)));
 
         assertThat(capture.getReason()).isEqualTo(RejectionReason.HOLD_EXPIRED);
         driver.advanceWallClockTime(Duration.ofMillis(400));
@@ -330,23 +335,23 @@ class PaymentTopologyTest {
 
     @Test
     void invalidAmountsAndCurrenciesAreRejected() {
-        assertThat(send("c1", "p1", new Credit(eur(0))).getReason()).isEqualTo(RejectionReason.INVALID_AMOUNT);
-        assertThat(send("c2", "p1", new Credit(eur(-5))).getReason()).isEqualTo(RejectionReason.INVALID_AMOUNT);
-        assertThat(send("c3", "p1", new Credit(money(5, "XYZ1"))).getReason()).isEqualTo(RejectionReason.INVALID_CURRENCY);
+        assertThat(send("c1", "p1", new Credit(CreditKind.CREDIT, eur(0))).getReason()).isEqualTo(RejectionReason.INVALID_AMOUNT);
+        assertThat(send("c2", "p1", new Credit(CreditKind.CREDIT, eur(-5))).getReason()).isEqualTo(RejectionReason.INVALID_AMOUNT);
+        assertThat(send("c3", "p1", new Credit(CreditKind.CREDIT, money(5, "XYZ1"))).getReason()).isEqualTo(RejectionReason.INVALID_CURRENCY);
         assertThat(balances().get("p1")).isNull();
     }
 
     @Test
     void creditThatWouldOverflowIsRejected() {
-        send("c1", "p1", new Credit(eur(Long.MAX_VALUE - 10)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(Long.MAX_VALUE - 10)));
 
-        assertThat(send("c2", "p1", new Credit(eur(11))).getReason()).isEqualTo(RejectionReason.BALANCE_OVERFLOW);
+        assertThat(send("c2", "p1", new Credit(CreditKind.CREDIT, eur(11))).getReason()).isEqualTo(RejectionReason.BALANCE_OVERFLOW);
         assertThat(available("p1", "EUR")).isEqualTo(Long.MAX_VALUE - 10);
     }
 
     @Test
     void commandKeyedByAnotherPartnerIsRejected() {
-        commands.pipeInput("p2", command("c1", "p1", new Credit(eur(10)), START));
+        commands.pipeInput("p2", command("c1", "p1", new Credit(CreditKind.CREDIT, eur(10)), START));
 
         final TestRecord<String, PaymentEvent> event = events.readRecord();
         assertThat(event.value().getReason()).isEqualTo(RejectionReason.PARTNER_KEY_MISMATCH);
@@ -356,8 +361,8 @@ class PaymentTopologyTest {
 
     @Test
     void blankCommandIdIsRejectedAndNotRemembered() {
-        assertThat(send(" ", "p1", new Credit(eur(10))).getReason()).isEqualTo(RejectionReason.INVALID_COMMAND);
-        assertThat(send(" ", "p1", new Credit(eur(10))).getDuplicate()).isFalse();
+        assertThat(send(" ", "p1", new Credit(CreditKind.CREDIT, eur(10))).getReason()).isEqualTo(RejectionReason.INVALID_COMMAND);
+        assertThat(send(" ", "p1", new Credit(CreditKind.CREDIT, eur(10))).getDuplicate()).isFalse();
         assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
     }
 
@@ -367,7 +372,7 @@ class PaymentTopologyTest {
         rawCommands.pipeInput(new StringSerializer().serialize("", "p1"), garbage);
 
         // The stream thread goes on: the next command is decided as usual.
-        assertThat(send("c1", "p1", new Credit(eur(10))).getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(send("c1", "p1", new Credit(CreditKind.CREDIT, eur(10))).getOutcome()).isEqualTo(Outcome.ACCEPTED);
 
         final TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
         assertThat(dead.value()).isEqualTo(garbage);
@@ -391,11 +396,11 @@ class PaymentTopologyTest {
             final int op = random.nextInt(5);
             final String holdId = "h" + random.nextInt(20);
             final Object payload = switch (op) {
-                case 0 -> new Credit(eur(amount));
-                case 1 -> new Debit(eur(amount));
-                case 2 -> new HoldFunds(holdId, eur(amount), 1_000L + random.nextInt(5_000));
-                case 3 -> new CaptureHold(holdId, eur(amount));
-                default -> new ReleaseHold(holdId);
+                case 0 -> new Credit(CreditKind.CREDIT, eur(amount));
+                case 1 -> new Debit(DebitKind.DEBIT, eur(amount));
+                case 2 -> new HoldFunds(HoldFundsKind.HOLD_FUNDS, holdId, eur(amount), 1_000L + random.nextInt(5_000));
+                case 3 -> new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, holdId, eur(amount));
+                default -> new ReleaseHold(ReleaseHoldKind.RELEASE_HOLD, holdId);
             };
             final PaymentEvent event = send("c" + i, "p1", payload);
             if (event.getOutcome() == Outcome.ACCEPTED) {

@@ -16,6 +16,7 @@ import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.ProviderOperation;
 import io.bursar.schemas.payments.CurrencyAccount;
 import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
@@ -24,7 +25,9 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.dispatch.ProviderDispatchProcessor;
@@ -259,12 +262,12 @@ class PaymentsEndToEndTopologyTest {
                     : ProviderResult.success(request.idempotencyKey(), 201, Optional.of("rf-2"));
         }, () -> clock.nowMs());
         start(acme, new ProviderLimits(2, 2));
-        commands.pipeInput("p1", command("c0", "p1", new Credit(new Money(100L, "EUR"))), clock.nowMs());
+        commands.pipeInput("p1", command("c0", "p1", new Credit(CreditKind.CREDIT, new Money(100L, "EUR"))), clock.nowMs());
         commands.pipeInput("p1", command("c1", "p1", providerPayment("pay-1", 1_250)), clock.nowMs());
         clock.advanceUntil(() -> status("p1", "pay-1") == PaymentStatus.SUCCEEDED, 100);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r1", "p1", new RefundPayment("pay-1")), clock.nowMs());
+        commands.pipeInput("p1", command("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")), clock.nowMs());
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUND_PENDING);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(100L, 1_250L));
         clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
@@ -273,7 +276,7 @@ class PaymentsEndToEndTopologyTest {
         assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("charge disputed");
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r2", "p1", new RefundPayment("pay-1")), clock.nowMs());
+        commands.pipeInput("p1", command("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")), clock.nowMs());
         clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUNDED);
@@ -326,7 +329,7 @@ class PaymentsEndToEndTopologyTest {
     }
 
     private void start(final ScriptedConnector acme, final ProviderLimits limits) {
-        final Topics topics = TestDrivers.topics(4);
+        final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
         PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
         // Full jitter, drawn from a seeded generator so a failure replays the same way.
@@ -382,7 +385,7 @@ class PaymentsEndToEndTopologyTest {
     }
 
     private static RequestPayment providerPayment(final String paymentId, final long amountMinor) {
-        return RequestPayment.newBuilder().setPaymentId(paymentId).setAmount(new Money(amountMinor, "EUR"))
+        return RequestPayment.newBuilder().setRequestPayment(RequestPaymentKind.REQUEST_PAYMENT).setPaymentId(paymentId).setAmount(new Money(amountMinor, "EUR"))
                 .setMethod(PaymentMethod.PROVIDER).setProviderId(PROVIDER).setOrderId(null).build();
     }
 
