@@ -2,7 +2,9 @@ package io.bursar.app;
 
 import io.bursar.app.bench.DispatchBenchmark;
 import io.bursar.app.bench.OrdersBenchmark;
+import io.bursar.app.bench.PaymentsBenchmark;
 import io.bursar.app.bench.RateUsage;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -12,17 +14,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bursar bench dispatch} (how much of a provider's rate a backlog uses, never above it) and
- * {@code bursar bench orders} (seed 001's mix of order reads and writes).
+ * {@code bursar bench dispatch} (how much of a provider's rate a backlog uses, never above it),
+ * {@code bursar bench orders} (seed 001's mix of order reads and writes) and {@code bursar bench payments}
+ * (what a balance command costs beside Kafka's own transactional pipe).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on an embedded broker; results are printed, one line per run.",
-        subcommands = {BenchCommand.Dispatch.class, BenchCommand.Orders.class})
+        subcommands = {BenchCommand.Dispatch.class, BenchCommand.Orders.class, BenchCommand.Payments.class})
 final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("Usage: bursar bench dispatch|orders --help");
+        System.out.println("Usage: bursar bench dispatch|orders|payments --help");
     }
 
     @Command(name = "dispatch", mixinStandardHelpOptions = true,
@@ -99,6 +102,69 @@ final class BenchCommand implements Runnable {
                     result.terminalPerSecond());
             System.out.printf("requests not sent because too many were open (shed): %,d%n", result.shed());
             return result.readErrors() == 0 && result.writeErrors() == 0 && result.shed() == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "payments", mixinStandardHelpOptions = true,
+            description = "Balance commands beside Kafka's own transactional pipe: the ceiling, the partner pipeline, "
+                    + "latency at a fixed rate, records and CPU per command, and a chart.")
+    static final class Payments implements Callable<Integer> {
+
+        @Option(names = "--commands", defaultValue = "200000",
+                description = "Commands in the ceiling and pipeline phases (default ${DEFAULT-VALUE}).")
+        private int commands;
+
+        @Option(names = "--partners", defaultValue = "1000", description = "Partners (default ${DEFAULT-VALUE}).")
+        private int partners;
+
+        @Option(names = "--zipf", defaultValue = "0",
+                description = "Zipf exponent of the partners' popularity; 0 is uniform, 1 a few hot partners "
+                        + "(default ${DEFAULT-VALUE}).")
+        private double zipf;
+
+        @Option(names = "--rate", defaultValue = "10000",
+                description = "Commands per second offered in the latency phase; 0 skips it (default ${DEFAULT-VALUE}).")
+        private int rate;
+
+        @Option(names = "--latency-seconds", defaultValue = "20",
+                description = "Length of the latency phase (default ${DEFAULT-VALUE}).")
+        private int latencySeconds;
+
+        @Option(names = "--bootstrap", description = "An external Kafka cluster instead of the embedded broker.")
+        private String bootstrap;
+
+        @Option(names = "--registry", description = "The external cluster's schema registry URL (with --bootstrap).")
+        private String registry;
+
+        @Option(names = "--out", defaultValue = "target/bench-payments",
+                description = "Where the charts are written (default ${DEFAULT-VALUE}).")
+        private Path outDir;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A configuration key set on the node (repeatable).")
+        private Map<String, String> overrides = new HashMap<>();
+
+        @Override
+        public Integer call() throws Exception {
+            final PaymentsBenchmark.Result result = PaymentsBenchmark.run(new PaymentsBenchmark.Settings(commands,
+                    partners, zipf, rate, latencySeconds, bootstrap, registry, outDir, overrides), System.out);
+            System.out.printf("%n== bursar bench payments: %,d commands, %,d partners, zipf %.2f ==%n", commands,
+                    partners, zipf);
+            System.out.printf("ceiling (transactional copy): %,.0f records/s%n", result.ceilingPerSecond());
+            System.out.printf("partner pipeline: %,.0f commands/s = %.3f x the ceiling%n", result.pipelinePerSecond(),
+                    result.ratio());
+            if (rate > 0) {
+                System.out.printf("latency at %,d/s offered: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%,d results)%n",
+                        rate, result.latencyP50Ms(), result.latencyP99Ms(), result.latencyP999Ms(),
+                        result.latencyResults());
+            }
+            System.out.printf("records written per command: %.2f%n", result.recordsPerCommand());
+            result.recordsPerCommandByTopic().forEach((topic, perCommand) ->
+                    System.out.printf("  %-60s %.3f%n", topic, perCommand));
+            System.out.println("CPU seconds per 1,000 commands:");
+            result.cpuSecondsPer1000().forEach((group, seconds) -> System.out.printf("  %-28s %.3f%n", group, seconds));
+            result.charts().forEach(chart -> System.out.println("chart: " + chart.toAbsolutePath()));
+            return 0;
         }
     }
 }

@@ -131,6 +131,11 @@ public final class Demo implements AutoCloseable {
         }
     }
 
+    /** The running instance (both Streams applications, the publisher, the gateway). */
+    public BursarNode node() {
+        return node;
+    }
+
     /** The gateway's base URL. */
     public String url() {
         return node.gateway().url();

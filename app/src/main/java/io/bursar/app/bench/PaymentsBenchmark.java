@@ -1,0 +1,563 @@
+package io.bursar.app.bench;
+
+import io.bursar.app.BursarConfig;
+import io.bursar.app.BursarNode;
+import io.bursar.app.Demo;
+import io.bursar.schemas.payments.PaymentCommand;
+import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.serdes.Topics;
+import java.io.Closeable;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code bursar bench payments}: what one balance command costs beside what the same broker can move.
+ * In one run, on one broker: (1) the ceiling, a transactional consume → produce copy of records the size of
+ * the commands, made with kafka-clients alone; (2) the partner pipeline on the same number of commands of a
+ * realistic mix; (3) command → result latency at a fixed offered rate, free of coordinated omission. Phases
+ * (1) and (2) are timed the same way: input written first, then from the first record taken to the last
+ * result committed. Also reported: records written per command on every topic, CPU seconds per 1,000
+ * commands by thread group, and a chart of each phase per second.
+ */
+public final class PaymentsBenchmark {
+
+    private static final String RAW_IN = "bench-raw-in";
+    private static final String RAW_OUT = "bench-raw-out";
+    private static final long RAW_COMMIT_MS = 100;
+    private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(10);
+    private static final int PROGRESS_WIDTH = 30;
+    /** Throughput is charted in steps this long, as a rate per second. */
+    private static final long STEP_NANOS = 200_000_000L;
+    private static final double STEPS_PER_SECOND = 1e9 / STEP_NANOS;
+
+    /**
+     * @param commands        commands in the ceiling and pipeline phases
+     * @param partners        partners the mix spreads over
+     * @param zipfExponent    0 for uniform partners; above 0, a few hot ones
+     * @param rate            offered commands per second in the latency phase (0 skips it)
+     * @param latencySeconds  how long the latency phase offers them
+     * @param bootstrap       an external cluster, or null for the embedded broker and registry
+     * @param registry        the external cluster's schema registry (with bootstrap)
+     * @param outDir          where the charts go
+     * @param overrides       configuration keys set on the node
+     */
+    public record Settings(int commands, int partners, double zipfExponent, int rate, int latencySeconds,
+                           String bootstrap, String registry, Path outDir, Map<String, String> overrides) {
+        public Settings {
+            overrides = Map.copyOf(overrides);
+            if (commands < 1_000 || partners < 1 || rate < 0 || latencySeconds < 1) {
+                throw new IllegalArgumentException("commands >= 1000, partners >= 1, rate >= 0, latency seconds >= 1");
+            }
+            if (bootstrap != null && registry == null) {
+                throw new IllegalArgumentException("--registry is needed with --bootstrap");
+            }
+        }
+    }
+
+    /** What one run measured; rates are per second. */
+    public record Result(double ceilingPerSecond, double pipelinePerSecond, double latencyP50Ms, double latencyP99Ms,
+                         double latencyP999Ms, long latencyResults, double recordsPerCommand,
+                         Map<String, Double> recordsPerCommandByTopic, Map<String, Double> cpuSecondsPer1000,
+                         List<Path> charts) {
+
+        public double ratio() {
+            return pipelinePerSecond / ceilingPerSecond;
+        }
+    }
+
+    private PaymentsBenchmark() {
+    }
+
+    public static Result run(final Settings settings, final PrintStream out) throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        try (Environment environment = Environment.start(settings)) {
+            final Map<String, Object> client = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, environment.bootstrap());
+            final Topics topics = environment.node().topics();
+            final String runId = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+            final PaymentMix mix = new PaymentMix(runId, settings.partners(), settings.zipfExponent(), 42L);
+
+            out.printf("Opening %,d partners...%n", settings.partners());
+            final List<PaymentCommand> openings = new ArrayList<>();
+            for (int i = 0; i < settings.partners(); i++) {
+                openings.add(mix.opening(i));
+            }
+            final Map<TopicPartition, Long> afterOpenings = send(client, topics, openings);
+            awaitResults(client, topics, openings.size(), afterOpenings, out, "opening");
+
+            final List<PaymentCommand> commands = new ArrayList<>(settings.commands());
+            long bytes = 0;
+            final var serializer = topics.paymentCommands.valueSerde().serializer();
+            for (int i = 0; i < settings.commands(); i++) {
+                final PaymentCommand command = mix.next(i);
+                commands.add(command);
+                bytes += serializer.serialize(topics.paymentCommands.name(), command).length;
+            }
+            final int recordBytes = (int) (bytes / commands.size());
+
+            out.printf("%n[1/3] Ceiling: transactional copy of %,d records of %d bytes (kafka-clients alone)%n",
+                    settings.commands(), recordBytes);
+            final Phase ceiling = rawCopy(client, settings.commands(), recordBytes, out);
+            out.printf("%nceiling: %,d records in %.2f s = %,.0f records/s%n", settings.commands(), ceiling.seconds(),
+                    settings.commands() / ceiling.seconds());
+
+            out.printf("%n[2/3] Pipeline: %,d commands over %,d partners (zipf %.2f), written while processing is paused%n",
+                    settings.commands(), settings.partners(), settings.zipfExponent());
+            environment.node().streams().pause();
+            final Map<TopicPartition, Long> eventsFrom = send(client, topics, commands);
+            final Map<String, Long> offsetsBefore = endOffsets(client);
+            final ThreadCpu cpuBefore = ThreadCpu.snapshot();
+            environment.node().streams().resume();
+            final Phase pipeline = awaitResults(client, topics, commands.size(), eventsFrom, out, "pipeline");
+            final Map<String, Double> cpu = ThreadCpu.snapshot().secondsSince(cpuBefore);
+            Thread.sleep(2_000); // the views application follows the events; its writes count too
+            final Map<String, Long> offsetsAfter = endOffsets(client);
+            final Map<String, Double> perTopic = new TreeMap<>();
+            double perCommand = 0;
+            for (final Map.Entry<String, Long> topic : offsetsAfter.entrySet()) {
+                final long written = topic.getValue() - offsetsBefore.getOrDefault(topic.getKey(), 0L);
+                if (written > 0 && !topic.getKey().equals(topics.paymentCommands.name())) {
+                    perTopic.put(topic.getKey(), written / (double) commands.size());
+                    perCommand += written / (double) commands.size();
+                }
+            }
+            final Map<String, Double> cpuPer1000 = new LinkedHashMap<>();
+            cpu.forEach((group, seconds) -> cpuPer1000.put(group, seconds * 1_000 / commands.size()));
+            out.printf("%npipeline: %,d commands in %.2f s = %,.0f commands/s, %.3f x the ceiling%n", commands.size(),
+                    pipeline.seconds(), commands.size() / pipeline.seconds(),
+                    (commands.size() / pipeline.seconds()) / (settings.commands() / ceiling.seconds()));
+
+            Histogram latency = null;
+            List<double[]> latencySeries = List.of();
+            if (settings.rate() > 0) {
+                out.printf("%n[3/3] Latency: %,d commands/s offered for %d s%n", settings.rate(), settings.latencySeconds());
+                final LatencyRun run = latency(client, topics, mix, settings.rate(), settings.latencySeconds(), out);
+                latency = run.histogram();
+                latencySeries = run.perSecond();
+            }
+
+            final List<Path> charts = charts(settings.outDir(), ceiling, pipeline, latencySeries);
+            return new Result(settings.commands() / ceiling.seconds(), commands.size() / pipeline.seconds(),
+                    latency == null ? 0 : latency.getValueAtPercentile(50) / 1_000.0,
+                    latency == null ? 0 : latency.getValueAtPercentile(99) / 1_000.0,
+                    latency == null ? 0 : latency.getValueAtPercentile(99.9) / 1_000.0,
+                    latency == null ? 0 : latency.getTotalCount(), perCommand, perTopic, cpuPer1000, charts);
+        }
+    }
+
+    /** One timed phase: its length and its rate of results (per second) in each step of {@link #STEP_NANOS}. */
+    record Phase(double seconds, List<Double> perSecond) {
+    }
+
+    private record LatencyRun(Histogram histogram, List<double[]> perSecond) {
+    }
+
+    /** Writes the commands and returns the end offsets of payment-events from before any of their results. */
+    private static Map<TopicPartition, Long> send(final Map<String, Object> client, final Topics topics,
+                                                  final List<PaymentCommand> commands) throws Exception {
+        final Map<TopicPartition, Long> eventsFrom = endOffsetsOf(client, topics.paymentEvents.name());
+        try (KafkaProducer<String, PaymentCommand> producer = new KafkaProducer<>(producerConfig(client, "bench-producer"),
+                new StringSerializer(), topics.paymentCommands.valueSerde().serializer())) {
+            final Failures failures = new Failures();
+            for (final PaymentCommand command : commands) {
+                producer.send(new ProducerRecord<>(topics.paymentCommands.name(), command.getPartnerId(), command),
+                        failures);
+            }
+            producer.flush();
+            failures.check(topics.paymentCommands.name());
+        }
+        return eventsFrom;
+    }
+
+    /**
+     * Reads payment-events (read_committed) from {@code eventsFrom} until {@code expected} first results arrived;
+     * the phase runs from this call (right after a paused pipeline resumes) to the last result.
+     */
+    private static Phase awaitResults(final Map<String, Object> client, final Topics topics, final int expected,
+                                      final Map<TopicPartition, Long> eventsFrom, final PrintStream out,
+                                      final String label) throws Exception {
+        final long startNanos = System.nanoTime();
+        final List<Double> perSecond = new ArrayList<>();
+        long lastNanos = startNanos;
+        long seen = 0;
+        long secondStart = startNanos;
+        long inSecond = 0;
+        try (KafkaConsumer<String, PaymentEvent> consumer = resultsConsumer(client, topics)) {
+            assignFrom(consumer, eventsFrom);
+            final long deadline = startNanos + PHASE_TIMEOUT.toNanos();
+            while (seen < expected) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(label + ": only " + seen + " of " + expected + " results in "
+                            + PHASE_TIMEOUT);
+                }
+                final ConsumerRecords<String, PaymentEvent> records = consumer.poll(Duration.ofMillis(100));
+                final long now = System.nanoTime();
+                for (final ConsumerRecord<String, PaymentEvent> record : records) {
+                    if (record.value() != null && !record.value().getDuplicate()) {
+                        seen++;
+                        inSecond++;
+                        lastNanos = now;
+                    }
+                }
+                while (now - secondStart >= STEP_NANOS) {
+                    perSecond.add(inSecond * STEPS_PER_SECOND);
+                    inSecond = 0;
+                    secondStart += STEP_NANOS;
+                    progress(out, label, seen, expected, rate(perSecond.get(perSecond.size() - 1)));
+                }
+            }
+        }
+        perSecond.add(inSecond * STEPS_PER_SECOND);
+        progress(out, label, seen, expected, rate(inSecond * STEPS_PER_SECOND));
+        return new Phase((lastNanos - startNanos) / 1e9, perSecond);
+    }
+
+    /** The ceiling: records of the commands' size copied in transactions, measured like the pipeline. */
+    private static Phase rawCopy(final Map<String, Object> client, final int count, final int recordBytes,
+                                 final PrintStream out) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            final Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            final List<NewTopic> missing = new ArrayList<>();
+            for (final String name : List.of(RAW_IN, RAW_OUT)) {
+                if (!existing.contains(name)) {
+                    missing.add(new NewTopic(name, 4, (short) -1));
+                }
+            }
+            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+        }
+        // A partition's leader may refuse writes for a moment after the topic is created.
+        Thread.sleep(2_000);
+        final byte[] value = new byte[recordBytes];
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(client, "bench-producer"),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            final Failures failures = new Failures();
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(RAW_IN, ("bench-partner-" + (i % 1_000)).getBytes(), value), failures);
+            }
+            producer.flush();
+            failures.check(RAW_IN);
+        }
+        final Map<String, Object> consumerConfig = new HashMap<>(client);
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-raw-" + UUID.randomUUID());
+        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-raw-consumer");
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase());
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        final Map<String, Object> producerConfig = producerConfig(client, "bench-raw-producer");
+        producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-raw-" + UUID.randomUUID());
+        final List<Double> perSecond = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
+                     new ByteArraySerializer())) {
+            producer.initTransactions();
+            consumer.subscribe(List.of(RAW_IN));
+            producer.beginTransaction();
+            final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            long copied = 0;
+            long committed = 0;
+            long startNanos = 0;
+            long lastCommitNanos = System.nanoTime();
+            long secondStart = 0;
+            long committedAtSecondStart = 0;
+            long endNanos = 0;
+            final long deadline = System.nanoTime() + PHASE_TIMEOUT.toNanos();
+            while (committed < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("ceiling: only " + committed + " of " + count + " copied");
+                }
+                final ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(10));
+                if (startNanos == 0 && !records.isEmpty()) {
+                    startNanos = System.nanoTime();
+                    secondStart = startNanos;
+                }
+                for (final ConsumerRecord<byte[], byte[]> record : records) {
+                    producer.send(new ProducerRecord<>(RAW_OUT, record.key(), record.value()));
+                    offsets.put(new TopicPartition(record.topic(), record.partition()),
+                            new OffsetAndMetadata(record.offset() + 1));
+                    copied++;
+                }
+                final long now = System.nanoTime();
+                if (copied > committed && (now - lastCommitNanos >= RAW_COMMIT_MS * 1_000_000 || copied == count)) {
+                    producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                    producer.commitTransaction();
+                    producer.beginTransaction();
+                    committed = copied;
+                    lastCommitNanos = System.nanoTime();
+                    endNanos = lastCommitNanos;
+                }
+                while (startNanos != 0 && now - secondStart >= STEP_NANOS) {
+                    perSecond.add((committed - committedAtSecondStart) * STEPS_PER_SECOND);
+                    committedAtSecondStart = committed;
+                    secondStart += STEP_NANOS;
+                    progress(out, "ceiling", committed, count, rate(perSecond.get(perSecond.size() - 1)));
+                }
+            }
+            producer.abortTransaction();
+            perSecond.add((committed - committedAtSecondStart) * STEPS_PER_SECOND);
+            progress(out, "ceiling", committed, count, rate((committed - committedAtSecondStart) * STEPS_PER_SECOND));
+            return new Phase((endNanos - startNanos) / 1e9, perSecond);
+        }
+    }
+
+    /** Offers {@code rate} commands a second for {@code seconds}; latency from each one's scheduled send time. */
+    private static LatencyRun latency(final Map<String, Object> client, final Topics topics, final PaymentMix mix,
+                                      final int rate, final int seconds, final PrintStream out) throws Exception {
+        final int total = rate * seconds;
+        final String prefix = "lat-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        final List<PaymentCommand> commands = new ArrayList<>(total);
+        for (int i = 0; i < total; i++) {
+            final PaymentCommand command = mix.next(i);
+            command.setCommandId(prefix + i);
+            commands.add(command);
+        }
+        final Map<TopicPartition, Long> eventsFrom = endOffsetsOf(client, topics.paymentEvents.name());
+        final Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+        final List<Histogram> bySecond = new ArrayList<>();
+        final AtomicLongArray scheduledNanos = new AtomicLongArray(total);
+        final AtomicLong received = new AtomicLong();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final long startNanos = System.nanoTime() + 200_000_000L;
+        final Thread sender = new Thread(() -> {
+            try (KafkaProducer<String, PaymentCommand> producer = new KafkaProducer<>(
+                    producerConfig(client, "bench-latency-producer"), new StringSerializer(),
+                    topics.paymentCommands.valueSerde().serializer())) {
+                for (int i = 0; i < total && !stop.get(); i++) {
+                    final long due = startNanos + i * 1_000_000_000L / rate;
+                    scheduledNanos.set(i, due);
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        if (wait > 200_000) {
+                            TimeUnit.NANOSECONDS.sleep(wait - 100_000);
+                        } else {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    final PaymentCommand command = commands.get(i);
+                    producer.send(new ProducerRecord<>(topics.paymentCommands.name(), command.getPartnerId(), command));
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-latency-sender");
+        sender.start();
+        try (KafkaConsumer<String, PaymentEvent> consumer = resultsConsumer(client, topics)) {
+            assignFrom(consumer, eventsFrom);
+            final long deadline = startNanos + TimeUnit.SECONDS.toNanos(seconds) + PHASE_TIMEOUT.toNanos();
+            long nextProgress = startNanos + 1_000_000_000L;
+            while (received.get() < total && System.nanoTime() < deadline) {
+                final ConsumerRecords<String, PaymentEvent> records = consumer.poll(Duration.ofMillis(20));
+                final long now = System.nanoTime();
+                for (final ConsumerRecord<String, PaymentEvent> record : records) {
+                    final PaymentEvent event = record.value();
+                    if (event == null || event.getDuplicate() || !event.getCommandId().startsWith(prefix)) {
+                        continue;
+                    }
+                    final int index = Integer.parseInt(event.getCommandId().substring(prefix.length()));
+                    final long micros = Math.max(0, (now - scheduledNanos.get(index)) / 1_000);
+                    histogram.recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
+                    final int second = (int) Math.max(0, (scheduledNanos.get(index) - startNanos) / 1_000_000_000L);
+                    while (bySecond.size() <= second) {
+                        bySecond.add(new Histogram(TimeUnit.MINUTES.toMicros(5), 3));
+                    }
+                    bySecond.get(second).recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
+                    received.incrementAndGet();
+                }
+                if (now >= nextProgress) {
+                    nextProgress += 1_000_000_000L;
+                    progress(out, "latency", received.get(), total,
+                            String.format("p99 so far %.1f ms", histogram.getValueAtPercentile(99) / 1_000.0));
+                }
+            }
+        } finally {
+            stop.set(true);
+            sender.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        progress(out, "latency", received.get(), total,
+                            String.format("p99 so far %.1f ms", histogram.getValueAtPercentile(99) / 1_000.0));
+        out.printf("%nlatency at %,d/s offered: %,d results, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms%n",
+                rate, histogram.getTotalCount(), histogram.getValueAtPercentile(50) / 1_000.0,
+                histogram.getValueAtPercentile(99) / 1_000.0, histogram.getValueAtPercentile(99.9) / 1_000.0,
+                histogram.getMaxValue() / 1_000.0);
+        if (received.get() < total) {
+            throw new IllegalStateException("latency: only " + received.get() + " of " + total + " results");
+        }
+        final List<double[]> perSecond = new ArrayList<>();
+        for (final Histogram second : bySecond) {
+            perSecond.add(new double[] {second.getValueAtPercentile(50) / 1_000.0,
+                    second.getValueAtPercentile(99) / 1_000.0});
+        }
+        return new LatencyRun(histogram, perSecond);
+    }
+
+    private static List<Path> charts(final Path outDir, final Phase ceiling, final Phase pipeline,
+                                     final List<double[]> latency) throws Exception {
+        Files.createDirectories(outDir);
+        final List<Path> charts = new ArrayList<>();
+        final Map<String, List<Double>> throughput = new LinkedHashMap<>();
+        throughput.put("ceiling (transactional copy, kafka-clients)", ceiling.perSecond());
+        throughput.put("partner pipeline (single commands)", pipeline.perSecond());
+        charts.add(BenchChart.write(outDir.resolve("payments-throughput.png"),
+                "bursar bench payments: results committed per second", "records or commands per second",
+                1 / STEPS_PER_SECOND, throughput));
+        if (!latency.isEmpty()) {
+            final Map<String, List<Double>> series = new LinkedHashMap<>();
+            series.put("p50", latency.stream().map(p -> p[0]).toList());
+            series.put("p99", latency.stream().map(p -> p[1]).toList());
+            charts.add(BenchChart.write(outDir.resolve("payments-latency.png"),
+                    "bursar bench payments: command -> result latency per second of sending", "ms", 1, series));
+        }
+        return charts;
+    }
+
+    private static void progress(final PrintStream out, final String label, final long done, final long total,
+                                 final String now) {
+        final int filled = (int) (PROGRESS_WIDTH * Math.min(1.0, done / (double) total));
+        out.printf("\r%-9s [%s%s] %3d%%  %,d/%,d  %s   ", label, "#".repeat(filled),
+                ".".repeat(PROGRESS_WIDTH - filled), (int) (100 * done / total), done, total, now);
+        out.flush();
+    }
+
+    private static String rate(final double perSecond) {
+        return String.format("now %,.0f/s", perSecond);
+    }
+
+    /** Counts failed sends, so that a phase never runs on less input than it reports. */
+    private static final class Failures implements Callback {
+        private final AtomicLong failed = new AtomicLong();
+        private volatile Exception first;
+
+        @Override
+        public void onCompletion(final RecordMetadata metadata, final Exception exception) {
+            if (exception != null && failed.getAndIncrement() == 0) {
+                first = exception;
+            }
+        }
+
+        void check(final String topic) {
+            if (failed.get() > 0) {
+                throw new IllegalStateException(failed.get() + " records could not be written to " + topic, first);
+            }
+        }
+    }
+
+    private static Map<String, Object> producerConfig(final Map<String, Object> client, final String clientId) {
+        final Map<String, Object> config = new HashMap<>(client);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        return config;
+    }
+
+    private static KafkaConsumer<String, PaymentEvent> resultsConsumer(final Map<String, Object> client,
+                                                                       final Topics topics) {
+        final Map<String, Object> config = new HashMap<>(client);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-results");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString().toLowerCase());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        return new KafkaConsumer<>(config, new StringDeserializer(), topics.paymentEvents.valueSerde().deserializer());
+    }
+
+    private static void assignFrom(final KafkaConsumer<?, ?> consumer, final Map<TopicPartition, Long> offsets) {
+        consumer.assign(offsets.keySet());
+        offsets.forEach(consumer::seek);
+    }
+
+    private static Map<TopicPartition, Long> endOffsetsOf(final Map<String, Object> client, final String topic)
+            throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
+                    .forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            final Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(request).all().get(30, TimeUnit.SECONDS)
+                    .forEach((partition, info) -> ends.put(partition, info.offset()));
+            return ends;
+        }
+    }
+
+    /** The end offset sum of every topic on the cluster, internal ones (changelogs, repartitions) included. */
+    private static Map<String, Long> endOffsets(final Map<String, Object> client) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            final Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(false)).names()
+                    .get(30, TimeUnit.SECONDS);
+            final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, description) ->
+                    description.partitions().forEach(p -> request.put(new TopicPartition(name, p.partition()),
+                            OffsetSpec.latest())));
+            final Map<String, Long> sums = new TreeMap<>();
+            admin.listOffsets(request).all().get(30, TimeUnit.SECONDS)
+                    .forEach((partition, info) -> sums.merge(partition.topic(), info.offset(), Long::sum));
+            return sums;
+        }
+    }
+
+    /** The demo (embedded broker, registry, one node) or one node against an external cluster. */
+    private record Environment(Demo demo, BursarNode external, String bootstrap) implements Closeable {
+
+        static Environment start(final Settings settings) throws Exception {
+            if (settings.bootstrap() == null) {
+                final Demo demo = Demo.start(0, settings.overrides());
+                return new Environment(demo, null, demo.bootstrapServers());
+            }
+            final Map<String, String> config = new HashMap<>(settings.overrides());
+            config.put(BursarConfig.BOOTSTRAP_SERVERS, settings.bootstrap());
+            config.put(BursarConfig.SCHEMA_REGISTRY_URL, settings.registry());
+            config.putIfAbsent(BursarConfig.APPLICATION_ID, "bursar-bench");
+            config.putIfAbsent(BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-bench-state").toString());
+            final BursarNode node = BursarNode.start(new BursarConfig(config));
+            node.awaitRunning(Duration.ofMinutes(2));
+            return new Environment(null, node, settings.bootstrap());
+        }
+
+        BursarNode node() {
+            return demo != null ? demo.node() : external;
+        }
+
+        @Override
+        public void close() {
+            if (demo != null) {
+                demo.close();
+            } else {
+                external.close();
+            }
+        }
+    }
+}
