@@ -122,6 +122,16 @@ final class BenchCommand implements Runnable {
                         + "(default ${DEFAULT-VALUE}).")
         private double zipf;
 
+        @Option(names = "--batch-size", defaultValue = "1000",
+                description = "Operations per ApplyBatch in the batched phase, which applies ten times --commands "
+                        + "operations; 0 skips it (default ${DEFAULT-VALUE}).")
+        private int batchSize;
+
+        @Option(names = "--warmup-rounds", defaultValue = "1",
+                description = "Rounds of the ceiling, floor, pipeline and batched phases run first and not measured, "
+                        + "while the JIT compiles (default ${DEFAULT-VALUE}).")
+        private int warmUpRounds;
+
         @Option(names = "--rate", defaultValue = "10000",
                 description = "Commands per second offered in the latency phase; 0 skips it (default ${DEFAULT-VALUE}).")
         private int rate;
@@ -147,12 +157,18 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             final PaymentsBenchmark.Result result = PaymentsBenchmark.run(new PaymentsBenchmark.Settings(commands,
-                    partners, zipf, rate, latencySeconds, bootstrap, registry, outDir, overrides), System.out);
+                    partners, zipf, batchSize, warmUpRounds, rate, latencySeconds, bootstrap, registry, outDir, overrides), System.out);
             System.out.printf("%n== bursar bench payments: %,d commands, %,d partners, zipf %.2f ==%n", commands,
                     partners, zipf);
             System.out.printf("ceiling (transactional copy): %,.0f records/s%n", result.ceilingPerSecond());
-            System.out.printf("partner pipeline: %,.0f commands/s = %.3f x the ceiling%n", result.pipelinePerSecond(),
-                    result.ratio());
+            System.out.printf("Kafka Streams floor (trivial exactly-once processor): %,.0f records/s = %.3f x the "
+                    + "ceiling%n", result.streamsFloorPerSecond(), result.streamsFloorPerSecond() / result.ceilingPerSecond());
+            System.out.printf("partner pipeline: %,.0f commands/s = %.3f x the ceiling, %.3f x the Streams floor%n",
+                    result.pipelinePerSecond(), result.ratio(), result.pipelinePerSecond() / result.streamsFloorPerSecond());
+            if (batchSize > 0) {
+                System.out.printf("batched (ApplyBatch of %d): %,.0f operations/s (%,.0f commands/s)%n", batchSize,
+                        result.batchedOperationsPerSecond(), result.batchedCommandsPerSecond());
+            }
             if (rate > 0) {
                 System.out.printf("latency at %,d/s offered: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms (%,d results)%n",
                         rate, result.latencyP50Ms(), result.latencyP99Ms(), result.latencyP999Ms(),
@@ -162,7 +178,12 @@ final class BenchCommand implements Runnable {
             result.recordsPerCommandByTopic().forEach((topic, perCommand) ->
                     System.out.printf("  %-60s %.3f%n", topic, perCommand));
             System.out.println("CPU seconds per 1,000 commands:");
-            result.cpuSecondsPer1000().forEach((group, seconds) -> System.out.printf("  %-28s %.3f%n", group, seconds));
+            result.cpuSecondsPer1000().forEach((group, seconds) -> System.out.printf("  %-36s %.3f%n", group, seconds));
+            if (batchSize > 0) {
+                System.out.println("CPU seconds per 1,000,000 batched operations:");
+                result.batchedCpuSecondsPerMillionOperations().forEach((group, seconds) ->
+                        System.out.printf("  %-36s %.2f%n", group, seconds));
+            }
             result.charts().forEach(chart -> System.out.println("chart: " + chart.toAbsolutePath()));
             return 0;
         }

@@ -163,6 +163,7 @@ public final class Gateway implements AutoCloseable {
         config.routes.post("/v1/partners/{partnerId}/holds", partners::hold);
         config.routes.post("/v1/partners/{partnerId}/holds/{holdId}/capture", partners::capture);
         config.routes.post("/v1/partners/{partnerId}/holds/{holdId}/release", partners::release);
+        config.routes.post("/v1/partners/{partnerId}/batches", partners::batch);
         config.routes.get("/v1/partners/{partnerId}/balance", reads::balance);
         config.routes.get("/v1/commands/{commandId}", reads::command);
         // Payments are keyed by paymentId, not by partner: handlers check the partner once they know it.

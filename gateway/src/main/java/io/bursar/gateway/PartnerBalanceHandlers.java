@@ -2,6 +2,10 @@ package io.bursar.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.payments.ApplyBatch;
+import io.bursar.schemas.payments.ApplyBatchKind;
+import io.bursar.schemas.payments.BalanceOperation;
+import io.bursar.schemas.payments.BalanceOperationType;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.Credit;
@@ -14,6 +18,9 @@ import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.ReleaseHoldKind;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,6 +29,14 @@ final class PartnerBalanceHandlers {
 
     private static final Set<String> MONEY_FIELDS = Set.of("amountMinor", "currency");
     private static final Set<String> HOLD_FIELDS = Set.of("holdId", "amountMinor", "currency", "ttlMs");
+    private static final Set<String> BATCH_FIELDS = Set.of("atomic", "operations");
+    private static final Set<String> OPERATION_FIELDS = Set.of("type", "holdId", "amountMinor", "currency", "ttlMs");
+    /**
+     * Most operations one request may carry: the largest {@code payments.batch.operations.max} allows. The
+     * processor rejects a batch above its configured limit BATCH_TOO_LARGE; {@code http.max.request.bytes}
+     * bounds a request first.
+     */
+    static final int BATCH_OPERATIONS_MAX = 10_000;
 
     private final ObjectMapper mapper;
     private final CommandSubmitter commands;
@@ -68,6 +83,42 @@ final class PartnerBalanceHandlers {
         final String holdId = RequestBody.requireId("holdId", ctx.pathParam("holdId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
         publish(ctx, new ReleaseHold(ReleaseHoldKind.RELEASE_HOLD, holdId));
+    }
+
+    /**
+     * Many operations in one command: {@code {"atomic": false, "operations": [{"type": "CREDIT", "amountMinor":
+     * 100, "currency": "EUR"}, ...]}}, each operation with the fields of the route of the same name.
+     */
+    void batch(final Context ctx) throws Exception {
+        final RequestBody body = RequestBody.parse(mapper, ctx.body(), BATCH_FIELDS);
+        final boolean atomic = body.flag("atomic", false);
+        final List<BalanceOperation> operations = new ArrayList<>();
+        for (final RequestBody entry : body.objects("operations", OPERATION_FIELDS, BATCH_OPERATIONS_MAX)) {
+            operations.add(operation(entry));
+        }
+        body.validate();
+        publish(ctx, new ApplyBatch(ApplyBatchKind.APPLY_BATCH, atomic, operations));
+    }
+
+    private BalanceOperation operation(final RequestBody entry) {
+        final BalanceOperationType type = entry.oneOf("type", EnumSet.allOf(BalanceOperationType.class));
+        if (type == null) {
+            return null;
+        }
+        final boolean moves = type != BalanceOperationType.RELEASE_HOLD;
+        final boolean namesHold = type == BalanceOperationType.HOLD_FUNDS || type == BalanceOperationType.CAPTURE_HOLD
+                || type == BalanceOperationType.RELEASE_HOLD;
+        final Money amount = moves ? money(entry) : null;
+        final String holdId = namesHold ? entry.id("holdId") : null;
+        final Long ttlMs = type == BalanceOperationType.HOLD_FUNDS ? entry.durationMs("ttlMs", holdTtlMsMax) : null;
+        for (final String field : List.of("amountMinor", "currency", "holdId", "ttlMs")) {
+            final boolean used = field.equals("holdId") ? namesHold : field.equals("ttlMs")
+                    ? type == BalanceOperationType.HOLD_FUNDS : moves;
+            if (!used && entry.has(field)) {
+                entry.unexpected(field, "not used by " + type);
+            }
+        }
+        return new BalanceOperation(type, amount, holdId, ttlMs);
     }
 
     private static Money money(final RequestBody body) {

@@ -293,6 +293,11 @@ final class RequestBody {
         return node.textValue();
     }
 
+    /** Reports {@code field}, which the request may name but not here, for {@code why}. */
+    void unexpected(final String field, final String why) {
+        invalid(field, why);
+    }
+
     private long missing(final String field) {
         return invalid(field, "required");
     }

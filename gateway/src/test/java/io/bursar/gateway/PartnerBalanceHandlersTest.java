@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.bursar.queries.Read;
+import io.bursar.schemas.common.Money;
+import io.bursar.schemas.payments.ApplyBatch;
+import io.bursar.schemas.payments.BalanceOperation;
+import io.bursar.schemas.payments.BalanceOperationType;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.Credit;
 import io.bursar.schemas.payments.CurrencyAccount;
@@ -65,6 +69,45 @@ class PartnerBalanceHandlersTest {
 
             assertThat(fixture.published).<Object>extracting(c -> c.getPayload().getClass())
                     .containsExactly(HoldFunds.class, CaptureHold.class, ReleaseHold.class);
+        });
+    }
+
+    @Test
+    void aBatchIsPublishedAsOneApplyBatchInOrder() {
+        fixture.run(client -> {
+            final Response response = client.post(ACME_KEY, "/v1/partners/acme/batches", "{\"atomic\":true,"
+                    + "\"operations\":[{\"type\":\"CREDIT\",\"amountMinor\":100,\"currency\":\"EUR\"},"
+                    + "{\"type\":\"HOLD_FUNDS\",\"holdId\":\"h-1\",\"amountMinor\":40,\"currency\":\"EUR\",\"ttlMs\":1000},"
+                    + "{\"type\":\"RELEASE_HOLD\",\"holdId\":\"h-1\"}]}", idempotencyKey("batch-1"));
+
+            assertThat(response.code()).isEqualTo(202);
+            assertThat(fixture.published).singleElement().satisfies(command -> {
+                assertThat(command.getCommandId()).isEqualTo("batch-1");
+                final ApplyBatch batch = (ApplyBatch) command.getPayload();
+                assertThat(batch.getAtomic()).isTrue();
+                assertThat(batch.getOperations()).containsExactly(
+                        new BalanceOperation(BalanceOperationType.CREDIT, new Money(100L, "EUR"), null, null),
+                        new BalanceOperation(BalanceOperationType.HOLD_FUNDS, new Money(40L, "EUR"), "h-1", 1000L),
+                        new BalanceOperation(BalanceOperationType.RELEASE_HOLD, null, "h-1", null));
+            });
+        });
+    }
+
+    @Test
+    void everyBadOperationOfABatchIsReportedByItsPlaceAndNothingIsPublished() {
+        fixture.run(client -> {
+            final Response response = client.post(ADMIN_KEY, "/v1/partners/acme/batches", "{\"operations\":["
+                    + "{\"type\":\"CREDIT\",\"currency\":\"EUR\"},"
+                    + "{\"type\":\"TRANSFER\",\"amountMinor\":1,\"currency\":\"EUR\"},"
+                    + "{\"type\":\"RELEASE_HOLD\",\"holdId\":\"h\",\"amountMinor\":5},"
+                    + "{\"type\":\"DEBIT\",\"amountMinor\":1,\"currency\":\"EUR\",\"ttlMs\":5}]}");
+
+            assertThat(response.code()).isEqualTo(400);
+            assertThat(client.fields(response)).containsOnlyKeys("operations[0].amountMinor", "operations[1].type",
+                    "operations[2].amountMinor", "operations[3].ttlMs");
+            assertThat(client.post(ADMIN_KEY, "/v1/partners/acme/batches", "{\"operations\":[]}").code())
+                    .isEqualTo(400);
+            assertThat(fixture.published).isEmpty();
         });
     }
 

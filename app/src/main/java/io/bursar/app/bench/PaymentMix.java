@@ -1,6 +1,10 @@
 package io.bursar.app.bench;
 
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.payments.ApplyBatch;
+import io.bursar.schemas.payments.ApplyBatchKind;
+import io.bursar.schemas.payments.BalanceOperation;
+import io.bursar.schemas.payments.BalanceOperationType;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.Credit;
@@ -17,8 +21,10 @@ import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RequestPaymentKind;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -101,6 +107,41 @@ final class PaymentMix {
                     money(1 + random.nextInt(5_000)), PaymentMethod.BALANCE, null, null, null);
         }
         return command(commandId, partnerId, payload);
+    }
+
+    /**
+     * Batch number {@code sequence}: {@code size} operations of one partner in the proportions of the mix
+     * (BALANCE payments become debits, which is what they do to the balance); its commandId is
+     * {@code <runId>-batch-<sequence>}.
+     */
+    PaymentCommand nextBatch(final long sequence, final int size) {
+        final int partner = drawPartner();
+        final Deque<String> holds = openHolds[partner];
+        final List<BalanceOperation> operations = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            final int roll = random.nextInt(100);
+            if (roll < 30) {
+                operations.add(operation(BalanceOperationType.CREDIT, 1 + random.nextInt(10_000), null, null));
+            } else if (roll < 75 && holds.size() < OPEN_HOLDS_MAX && roll >= 60) {
+                final String holdId = "bh-" + sequence + "-" + i;
+                holds.addLast(holdId);
+                operations.add(operation(BalanceOperationType.HOLD_FUNDS, 1_000 + random.nextInt(1_000), holdId,
+                        HOLD_TTL_MS));
+            } else if (roll >= 75 && roll < 82 && !holds.isEmpty()) {
+                operations.add(operation(BalanceOperationType.CAPTURE_HOLD, 500, holds.pollFirst(), null));
+            } else if (roll >= 82 && roll < 89 && !holds.isEmpty()) {
+                operations.add(new BalanceOperation(BalanceOperationType.RELEASE_HOLD, null, holds.pollFirst(), null));
+            } else {
+                operations.add(operation(BalanceOperationType.DEBIT, 1 + random.nextInt(10_000), null, null));
+            }
+        }
+        return command(runId + "-batch-" + sequence, partnerId(partner),
+                new ApplyBatch(ApplyBatchKind.APPLY_BATCH, false, operations));
+    }
+
+    private static BalanceOperation operation(final BalanceOperationType type, final long minor, final String holdId,
+                                              final Long ttlMs) {
+        return new BalanceOperation(type, money(minor), holdId, ttlMs);
     }
 
     private int drawPartner() {

@@ -6,6 +6,7 @@ import io.bursar.app.Demo;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.StreamsSettings;
 import java.io.Closeable;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -43,24 +44,36 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * {@code bursar bench payments}: what one balance command costs beside what the same broker can move.
  * In one run, on one broker: (1) the ceiling, a transactional consume → produce copy of records the size of
  * the commands, made with kafka-clients alone; (2) the partner pipeline on the same number of commands of a
- * realistic mix; (3) command → result latency at a fixed offered rate, free of coordinated omission. Phases
- * (1) and (2) are timed the same way: input written first, then from the first record taken to the last
+ * realistic mix; (3) the same operations in ApplyBatch commands; (4) command → result latency at a fixed
+ * offered rate, free of coordinated omission. Phases (1) to (3) are timed the same way: input written first, then from the first record taken to the last
  * result committed. Also reported: records written per command on every topic, CPU seconds per 1,000
  * commands by thread group, and a chart of each phase per second.
  */
 public final class PaymentsBenchmark {
 
-    private static final String RAW_IN = "bench-raw-in";
-    private static final String RAW_OUT = "bench-raw-out";
     private static final long RAW_COMMIT_MS = 100;
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(10);
     private static final int PROGRESS_WIDTH = 30;
+    /** The batched phase applies this many times the single-command phase's count of operations. */
+    private static final int BATCHED_OPERATIONS_FACTOR = 10;
     /** Throughput is charted in steps this long, as a rate per second. */
     private static final long STEP_NANOS = 200_000_000L;
     private static final double STEPS_PER_SECOND = 1e9 / STEP_NANOS;
@@ -69,6 +82,8 @@ public final class PaymentsBenchmark {
      * @param commands        commands in the ceiling and pipeline phases
      * @param partners        partners the mix spreads over
      * @param zipfExponent    0 for uniform partners; above 0, a few hot ones
+     * @param batchSize       operations per ApplyBatch in the batched phase (0 skips it)
+     * @param warmUpRounds    rounds of phases 1 to 4 run first, unmeasured, while the JIT compiles
      * @param rate            offered commands per second in the latency phase (0 skips it)
      * @param latencySeconds  how long the latency phase offers them
      * @param bootstrap       an external cluster, or null for the embedded broker and registry
@@ -76,11 +91,12 @@ public final class PaymentsBenchmark {
      * @param outDir          where the charts go
      * @param overrides       configuration keys set on the node
      */
-    public record Settings(int commands, int partners, double zipfExponent, int rate, int latencySeconds,
-                           String bootstrap, String registry, Path outDir, Map<String, String> overrides) {
+    public record Settings(int commands, int partners, double zipfExponent, int batchSize, int warmUpRounds,
+                           int rate, int latencySeconds, String bootstrap, String registry, Path outDir,
+                           Map<String, String> overrides) {
         public Settings {
             overrides = Map.copyOf(overrides);
-            if (commands < 1_000 || partners < 1 || rate < 0 || latencySeconds < 1) {
+            if (commands < 1_000 || partners < 1 || batchSize < 0 || warmUpRounds < 0 || rate < 0 || latencySeconds < 1) {
                 throw new IllegalArgumentException("commands >= 1000, partners >= 1, rate >= 0, latency seconds >= 1");
             }
             if (bootstrap != null && registry == null) {
@@ -90,10 +106,11 @@ public final class PaymentsBenchmark {
     }
 
     /** What one run measured; rates are per second. */
-    public record Result(double ceilingPerSecond, double pipelinePerSecond, double latencyP50Ms, double latencyP99Ms,
+    public record Result(double ceilingPerSecond, double streamsFloorPerSecond, double pipelinePerSecond, double batchedOperationsPerSecond,
+                         double batchedCommandsPerSecond, double latencyP50Ms, double latencyP99Ms,
                          double latencyP999Ms, long latencyResults, double recordsPerCommand,
                          Map<String, Double> recordsPerCommandByTopic, Map<String, Double> cpuSecondsPer1000,
-                         List<Path> charts) {
+                         Map<String, Double> batchedCpuSecondsPerMillionOperations, List<Path> charts) {
 
         public double ratio() {
             return pipelinePerSecond / ceilingPerSecond;
@@ -119,64 +136,124 @@ public final class PaymentsBenchmark {
             final Map<TopicPartition, Long> afterOpenings = send(client, topics, openings);
             awaitResults(client, topics, openings.size(), afterOpenings, out, "opening");
 
-            final List<PaymentCommand> commands = new ArrayList<>(settings.commands());
-            long bytes = 0;
-            final var serializer = topics.paymentCommands.valueSerde().serializer();
-            for (int i = 0; i < settings.commands(); i++) {
-                final PaymentCommand command = mix.next(i);
-                commands.add(command);
-                bytes += serializer.serialize(topics.paymentCommands.name(), command).length;
+            Round round = null;
+            for (int number = 0; number <= settings.warmUpRounds(); number++) {
+                final boolean measured = number == settings.warmUpRounds();
+                out.printf("%n== %s ==%n", measured ? "measured round" : "warm-up round " + (number + 1)
+                        + " of " + settings.warmUpRounds() + " (not measured: the JIT compiles meanwhile)");
+                round = round(number, settings, environment, client, mix, out);
             }
-            final int recordBytes = (int) (bytes / commands.size());
-
-            out.printf("%n[1/3] Ceiling: transactional copy of %,d records of %d bytes (kafka-clients alone)%n",
-                    settings.commands(), recordBytes);
-            final Phase ceiling = rawCopy(client, settings.commands(), recordBytes, out);
-            out.printf("%nceiling: %,d records in %.2f s = %,.0f records/s%n", settings.commands(), ceiling.seconds(),
-                    settings.commands() / ceiling.seconds());
-
-            out.printf("%n[2/3] Pipeline: %,d commands over %,d partners (zipf %.2f), written while processing is paused%n",
-                    settings.commands(), settings.partners(), settings.zipfExponent());
-            environment.node().streams().pause();
-            final Map<TopicPartition, Long> eventsFrom = send(client, topics, commands);
-            final Map<String, Long> offsetsBefore = endOffsets(client);
-            final ThreadCpu cpuBefore = ThreadCpu.snapshot();
-            environment.node().streams().resume();
-            final Phase pipeline = awaitResults(client, topics, commands.size(), eventsFrom, out, "pipeline");
-            final Map<String, Double> cpu = ThreadCpu.snapshot().secondsSince(cpuBefore);
-            Thread.sleep(2_000); // the views application follows the events; its writes count too
-            final Map<String, Long> offsetsAfter = endOffsets(client);
-            final Map<String, Double> perTopic = new TreeMap<>();
-            double perCommand = 0;
-            for (final Map.Entry<String, Long> topic : offsetsAfter.entrySet()) {
-                final long written = topic.getValue() - offsetsBefore.getOrDefault(topic.getKey(), 0L);
-                if (written > 0 && !topic.getKey().equals(topics.paymentCommands.name())) {
-                    perTopic.put(topic.getKey(), written / (double) commands.size());
-                    perCommand += written / (double) commands.size();
-                }
-            }
-            final Map<String, Double> cpuPer1000 = new LinkedHashMap<>();
-            cpu.forEach((group, seconds) -> cpuPer1000.put(group, seconds * 1_000 / commands.size()));
-            out.printf("%npipeline: %,d commands in %.2f s = %,.0f commands/s, %.3f x the ceiling%n", commands.size(),
-                    pipeline.seconds(), commands.size() / pipeline.seconds(),
-                    (commands.size() / pipeline.seconds()) / (settings.commands() / ceiling.seconds()));
 
             Histogram latency = null;
             List<double[]> latencySeries = List.of();
             if (settings.rate() > 0) {
-                out.printf("%n[3/3] Latency: %,d commands/s offered for %d s%n", settings.rate(), settings.latencySeconds());
+                out.printf("%n[5/5] Latency: %,d commands/s offered for %d s%n", settings.rate(), settings.latencySeconds());
                 final LatencyRun run = latency(client, topics, mix, settings.rate(), settings.latencySeconds(), out);
                 latency = run.histogram();
                 latencySeries = run.perSecond();
             }
 
-            final List<Path> charts = charts(settings.outDir(), ceiling, pipeline, latencySeries);
-            return new Result(settings.commands() / ceiling.seconds(), commands.size() / pipeline.seconds(),
+            final List<Path> charts = charts(settings.outDir(), round.ceiling(), round.floor(), round.pipeline(),
+                    round.batched(), settings.batchSize(), latencySeries);
+            final int batches = round.batches();
+            return new Result(settings.commands() / round.ceiling().seconds(),
+                    settings.commands() / round.floor().seconds(), settings.commands() / round.pipeline().seconds(),
+                    round.batched() == null ? 0 : batches * (double) settings.batchSize() / round.batched().seconds(),
+                    round.batched() == null ? 0 : batches / round.batched().seconds(),
                     latency == null ? 0 : latency.getValueAtPercentile(50) / 1_000.0,
                     latency == null ? 0 : latency.getValueAtPercentile(99) / 1_000.0,
                     latency == null ? 0 : latency.getValueAtPercentile(99.9) / 1_000.0,
-                    latency == null ? 0 : latency.getTotalCount(), perCommand, perTopic, cpuPer1000, charts);
+                    latency == null ? 0 : latency.getTotalCount(), round.recordsPerCommand(),
+                    round.recordsPerCommandByTopic(), round.cpuPer1000(), round.batchedCpuPerMillion(), charts);
         }
+    }
+
+    /** The phases of one round, with what the pipeline phase wrote and used. */
+    private record Round(Phase ceiling, Phase floor, Phase pipeline, Phase batched, int batches,
+                         double recordsPerCommand, Map<String, Double> recordsPerCommandByTopic,
+                         Map<String, Double> cpuPer1000, Map<String, Double> batchedCpuPerMillion) {
+    }
+
+    private static Round round(final int number, final Settings settings, final Environment environment,
+                               final Map<String, Object> client, final PaymentMix mix, final PrintStream out)
+            throws Exception {
+        final Topics topics = environment.node().topics();
+        final List<PaymentCommand> commands = new ArrayList<>(settings.commands());
+        long bytes = 0;
+        final var serializer = topics.paymentCommands.valueSerde().serializer();
+        final long firstSequence = (long) number * settings.commands();
+        for (int i = 0; i < settings.commands(); i++) {
+            final PaymentCommand command = mix.next(firstSequence + i);
+            commands.add(command);
+            bytes += serializer.serialize(topics.paymentCommands.name(), command).length;
+        }
+        final int recordBytes = (int) (bytes / commands.size());
+        final String rawIn = "bench-raw-in-" + number;
+
+        out.printf("%n[1/5] Ceiling: transactional copy of %,d records of %d bytes (kafka-clients alone)%n",
+                settings.commands(), recordBytes);
+        final Phase ceiling = rawCopy(client, rawIn, "bench-raw-out-" + number, settings.commands(), recordBytes, out);
+        out.printf("%nceiling: %,d records in %.2f s = %,.0f records/s%n", settings.commands(), ceiling.seconds(),
+                settings.commands() / ceiling.seconds());
+
+        out.printf("%n[2/5] Streams floor: the same records through a trivial exactly-once Kafka Streams "
+                + "processor (one RocksDB read-modify-write per record)%n");
+        final Phase floor = streamsFloor(client, topics, rawIn, "bench-floor-out-" + number, settings.commands(), out);
+        out.printf("%nstreams floor: %,d records in %.2f s = %,.0f records/s%n", settings.commands(), floor.seconds(),
+                settings.commands() / floor.seconds());
+
+        out.printf("%n[3/5] Pipeline: %,d commands over %,d partners (zipf %.2f), written while processing is paused%n",
+                settings.commands(), settings.partners(), settings.zipfExponent());
+        environment.node().streams().pause();
+        final Map<TopicPartition, Long> eventsFrom = send(client, topics, commands);
+        final Map<String, Long> offsetsBefore = endOffsets(client);
+        final ThreadCpu cpuBefore = ThreadCpu.snapshot();
+        environment.node().streams().resume();
+        final Phase pipeline = awaitResults(client, topics, commands.size(), eventsFrom, out, "pipeline");
+        final Map<String, Double> cpu = ThreadCpu.snapshot().secondsSince(cpuBefore);
+        Thread.sleep(2_000); // the views application follows the events; its writes count too
+        final Map<String, Long> offsetsAfter = endOffsets(client);
+        final Map<String, Double> perTopic = new TreeMap<>();
+        double perCommand = 0;
+        for (final Map.Entry<String, Long> topic : offsetsAfter.entrySet()) {
+            final long written = topic.getValue() - offsetsBefore.getOrDefault(topic.getKey(), 0L);
+            if (written > 0 && !topic.getKey().equals(topics.paymentCommands.name())
+                    && !topic.getKey().startsWith("bench-")) {
+                perTopic.put(topic.getKey(), written / (double) commands.size());
+                perCommand += written / (double) commands.size();
+            }
+        }
+        final Map<String, Double> cpuPer1000 = new LinkedHashMap<>();
+        cpu.forEach((group, seconds) -> cpuPer1000.put(group, seconds * 1_000 / commands.size()));
+        out.printf("%npipeline: %,d commands in %.2f s = %,.0f commands/s, %.3f x the ceiling%n", commands.size(),
+                pipeline.seconds(), commands.size() / pipeline.seconds(),
+                (commands.size() / pipeline.seconds()) / (settings.commands() / ceiling.seconds()));
+
+        Phase batched = null;
+        int batches = 0;
+        final Map<String, Double> batchedCpuPerMillion = new LinkedHashMap<>();
+        if (settings.batchSize() > 0) {
+            // Ten times the single commands' operations: long enough to time at a batch's speed.
+            batches = Math.max(1, BATCHED_OPERATIONS_FACTOR * settings.commands() / settings.batchSize());
+            out.printf("%n[4/5] Batched: %,d ApplyBatch commands of %d operations (%,d operations), written while "
+                    + "processing is paused%n", batches, settings.batchSize(), batches * settings.batchSize());
+            final List<PaymentCommand> batchCommands = new ArrayList<>(batches);
+            for (int i = 0; i < batches; i++) {
+                batchCommands.add(mix.nextBatch((long) number * batches + i, settings.batchSize()));
+            }
+            environment.node().streams().pause();
+            final Map<TopicPartition, Long> batchesFrom = send(client, topics, batchCommands);
+            final ThreadCpu batchCpuBefore = ThreadCpu.snapshot();
+            environment.node().streams().resume();
+            batched = awaitResults(client, topics, batches, batchesFrom, out, "batched");
+            final long operations = (long) batches * settings.batchSize();
+            ThreadCpu.snapshot().secondsSince(batchCpuBefore).forEach((group, seconds) ->
+                    batchedCpuPerMillion.put(group, seconds * 1_000_000 / operations));
+            out.printf("%nbatched: %,d operations in %.2f s = %,.0f operations/s (%,.0f commands/s)%n",
+                    operations, batched.seconds(), operations / batched.seconds(), batches / batched.seconds());
+        }
+        return new Round(ceiling, floor, pipeline, batched, batches, perCommand, perTopic, cpuPer1000,
+                batchedCpuPerMillion);
     }
 
     /** One timed phase: its length and its rate of results (per second) in each step of {@link #STEP_NANOS}. */
@@ -247,12 +324,12 @@ public final class PaymentsBenchmark {
     }
 
     /** The ceiling: records of the commands' size copied in transactions, measured like the pipeline. */
-    private static Phase rawCopy(final Map<String, Object> client, final int count, final int recordBytes,
-                                 final PrintStream out) throws Exception {
+    private static Phase rawCopy(final Map<String, Object> client, final String rawIn, final String rawOut,
+                                 final int count, final int recordBytes, final PrintStream out) throws Exception {
         try (Admin admin = Admin.create(client)) {
             final Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             final List<NewTopic> missing = new ArrayList<>();
-            for (final String name : List.of(RAW_IN, RAW_OUT)) {
+            for (final String name : List.of(rawIn, rawOut)) {
                 if (!existing.contains(name)) {
                     missing.add(new NewTopic(name, 4, (short) -1));
                 }
@@ -266,10 +343,10 @@ public final class PaymentsBenchmark {
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             final Failures failures = new Failures();
             for (int i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(RAW_IN, ("bench-partner-" + (i % 1_000)).getBytes(), value), failures);
+                producer.send(new ProducerRecord<>(rawIn, ("bench-partner-" + (i % 1_000)).getBytes(), value), failures);
             }
             producer.flush();
-            failures.check(RAW_IN);
+            failures.check(rawIn);
         }
         final Map<String, Object> consumerConfig = new HashMap<>(client);
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-raw-" + UUID.randomUUID());
@@ -285,7 +362,7 @@ public final class PaymentsBenchmark {
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
                      new ByteArraySerializer())) {
             producer.initTransactions();
-            consumer.subscribe(List.of(RAW_IN));
+            consumer.subscribe(List.of(rawIn));
             producer.beginTransaction();
             final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             long copied = 0;
@@ -306,7 +383,7 @@ public final class PaymentsBenchmark {
                     secondStart = startNanos;
                 }
                 for (final ConsumerRecord<byte[], byte[]> record : records) {
-                    producer.send(new ProducerRecord<>(RAW_OUT, record.key(), record.value()));
+                    producer.send(new ProducerRecord<>(rawOut, record.key(), record.value()));
                     offsets.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
                     copied++;
@@ -331,6 +408,86 @@ public final class PaymentsBenchmark {
             perSecond.add((committed - committedAtSecondStart) * STEPS_PER_SECOND);
             progress(out, "ceiling", committed, count, rate((committed - committedAtSecondStart) * STEPS_PER_SECOND));
             return new Phase((endNanos - startNanos) / 1e9, perSecond);
+        }
+    }
+
+    /**
+     * The framework's floor: the ceiling's input records through a Kafka Streams application with Bursar's
+     * settings (exactly-once v2) and one processor that reads, updates and writes a RocksDB counter per key and
+     * forwards the record; timed from its start to the last output committed.
+     */
+    private static Phase streamsFloor(final Map<String, Object> client, final Topics topics, final String input,
+                                      final String output, final int count, final PrintStream out) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(output)) {
+                admin.createTopics(List.of(new NewTopic(output, 4, (short) -1))).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+        final Map<TopicPartition, Long> outputFrom = endOffsetsOf(client, output);
+        final StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("bench-floor-counts"),
+                Serdes.Bytes(), Serdes.Long()));
+        builder.stream(input, Consumed.with(Serdes.Bytes(), Serdes.ByteArray()))
+                .process(() -> new Processor<Bytes, byte[], Bytes, byte[]>() {
+                    private ProcessorContext<Bytes, byte[]> context;
+                    private KeyValueStore<Bytes, Long> counts;
+
+                    @Override
+                    public void init(final ProcessorContext<Bytes, byte[]> context) {
+                        this.context = context;
+                        this.counts = context.getStateStore("bench-floor-counts");
+                    }
+
+                    @Override
+                    public void process(final Record<Bytes, byte[]> record) {
+                        final Long seen = counts.get(record.key());
+                        counts.put(record.key(), seen == null ? 1 : seen + 1);
+                        context.forward(record);
+                    }
+                }, "bench-floor-counts")
+                .to(output, Produced.with(Serdes.Bytes(), Serdes.ByteArray()));
+        final Map<String, Object> props = new HashMap<>(client);
+        props.putAll(StreamsSettings.required(topics));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-floor-" + UUID.randomUUID());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-floor").toString());
+        final List<Double> perSecond = new ArrayList<>();
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), new StreamsConfig(props));
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, client.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG),
+                     ConsumerConfig.CLIENT_ID_CONFIG, "bench-floor-results",
+                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000), new ByteArrayDeserializer(),
+                     new ByteArrayDeserializer())) {
+            assignFrom(consumer, outputFrom);
+            streams.start();
+            final long startNanos = System.nanoTime();
+            final long deadline = startNanos + PHASE_TIMEOUT.toNanos();
+            long seen = 0;
+            long inStep = 0;
+            long stepStart = startNanos;
+            long lastNanos = startNanos;
+            while (seen < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("streams floor: only " + seen + " of " + count);
+                }
+                final int polled = consumer.poll(Duration.ofMillis(50)).count();
+                final long now = System.nanoTime();
+                if (polled > 0) {
+                    seen += polled;
+                    inStep += polled;
+                    lastNanos = now;
+                }
+                while (now - stepStart >= STEP_NANOS) {
+                    perSecond.add(inStep * STEPS_PER_SECOND);
+                    inStep = 0;
+                    stepStart += STEP_NANOS;
+                    progress(out, "floor", seen, count, rate(perSecond.get(perSecond.size() - 1)));
+                }
+            }
+            perSecond.add(inStep * STEPS_PER_SECOND);
+            progress(out, "floor", seen, count, rate(inStep * STEPS_PER_SECOND));
+            streams.close(Duration.ofSeconds(30));
+            return new Phase((lastNanos - startNanos) / 1e9, perSecond);
         }
     }
 
@@ -424,13 +581,19 @@ public final class PaymentsBenchmark {
         return new LatencyRun(histogram, perSecond);
     }
 
-    private static List<Path> charts(final Path outDir, final Phase ceiling, final Phase pipeline,
-                                     final List<double[]> latency) throws Exception {
+    private static List<Path> charts(final Path outDir, final Phase ceiling, final Phase floor, final Phase pipeline,
+                                     final Phase batched,
+                                     final int batchSize, final List<double[]> latency) throws Exception {
         Files.createDirectories(outDir);
         final List<Path> charts = new ArrayList<>();
         final Map<String, List<Double>> throughput = new LinkedHashMap<>();
         throughput.put("ceiling (transactional copy, kafka-clients)", ceiling.perSecond());
+        throughput.put("Kafka Streams floor (trivial exactly-once processor, RocksDB)", floor.perSecond());
         throughput.put("partner pipeline (single commands)", pipeline.perSecond());
+        if (batched != null) {
+            throughput.put("partner pipeline (ApplyBatch of " + batchSize + ", operations)",
+                    batched.perSecond().stream().map(rate -> rate * batchSize).toList());
+        }
         charts.add(BenchChart.write(outDir.resolve("payments-throughput.png"),
                 "bursar bench payments: results committed per second", "records or commands per second",
                 1 / STEPS_PER_SECOND, throughput));

@@ -2,6 +2,10 @@ package io.bursar.topology.payments;
 
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.dispatch.ProviderCallResult;
+import io.bursar.schemas.payments.ApplyBatch;
+import io.bursar.schemas.payments.BalanceOperation;
+import io.bursar.schemas.payments.BalanceOperationType;
+import io.bursar.schemas.payments.BatchResult;
 import io.bursar.schemas.payments.BalanceSnapshot;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.Credit;
@@ -9,6 +13,7 @@ import io.bursar.schemas.payments.CurrencyAccount;
 import io.bursar.schemas.payments.Debit;
 import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.HoldFunds;
+import io.bursar.schemas.payments.OperationResult;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
@@ -26,6 +31,8 @@ import io.bursar.topology.DeadlineIndex;
 import io.bursar.topology.Misrouting;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -221,136 +228,108 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
 
     private PaymentEvent decideBalance(final PaymentCommand command, final PaymentEventType type,
                                        final Object payload, final long nowMs) {
+        if (payload instanceof ApplyBatch batch) {
+            return batch(command, batch, nowMs);
+        }
+        final BalanceOperations work = operations(command.getPartnerId(), nowMs);
+        final BalanceOperations.Result result;
+        final String holdId;
         if (payload instanceof Credit credit) {
-            return credit(command, credit.getAmount(), nowMs);
+            result = work.credit(credit.getAmount());
+            holdId = null;
         } else if (payload instanceof Debit debit) {
-            return debit(command, debit.getAmount(), nowMs);
+            result = work.debit(debit.getAmount());
+            holdId = null;
         } else if (payload instanceof HoldFunds hold) {
-            return hold(command, hold, nowMs);
+            result = work.hold(hold.getHoldId(), hold.getAmount(), hold.getTtlMs(), command.getCommandId());
+            holdId = hold.getHoldId();
         } else if (payload instanceof CaptureHold capture) {
-            return capture(command, capture, nowMs);
+            result = work.capture(capture.getHoldId(), capture.getAmount());
+            holdId = capture.getHoldId();
         } else if (payload instanceof ReleaseHold release) {
-            return release(command, release, nowMs);
+            result = work.release(release.getHoldId());
+            holdId = release.getHoldId();
+        } else {
+            return reject(command, type, RejectionReason.INVALID_COMMAND, nowMs);
         }
-        return reject(command, type, RejectionReason.INVALID_COMMAND, nowMs);
+        if (!result.applied()) {
+            return reject(command, type, result.reason(), nowMs);
+        }
+        work.commit();
+        final String currency = result.amount().getCurrency();
+        return event(command.getCommandId(), command.getPartnerId(), type, Outcome.ACCEPTED, null, result.amount(),
+                holdId, work.snapshot(currency), nowMs);
     }
 
-    private PaymentEvent credit(final PaymentCommand command, final Money amount, final long nowMs) {
-        final RejectionReason invalid = invalidMoney(amount);
-        if (invalid != null) {
-            return reject(command, PaymentEventType.CREDIT, invalid, nowMs);
+    /**
+     * Applies a batch's operations in order on one working copy of the partner, written once. Atomic: the first
+     * rejection rejects the batch with its reason, the operations before it are undone (NOT_APPLIED) and those
+     * after it are not tried. Otherwise each is applied or rejected on its own, and the batch is ACCEPTED.
+     */
+    private PaymentEvent batch(final PaymentCommand command, final ApplyBatch batch, final long nowMs) {
+        final List<BalanceOperation> operations = batch.getOperations();
+        if (operations.isEmpty()) {
+            return reject(command, PaymentEventType.APPLY_BATCH, RejectionReason.INVALID_COMMAND, nowMs);
         }
-        final PartnerBalance balance = book.balanceOf(command.getPartnerId(), nowMs);
-        final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
-        if (BalanceBook.wouldOverflow(account, amount.getAmountMinor())) {
-            return reject(command, PaymentEventType.CREDIT, RejectionReason.BALANCE_OVERFLOW, nowMs);
+        if (operations.size() > config.batchOperationsMax()) {
+            return reject(command, PaymentEventType.APPLY_BATCH, RejectionReason.BATCH_TOO_LARGE, nowMs);
         }
-        account.setAvailableMinor(account.getAvailableMinor() + amount.getAmountMinor());
-        book.save(balance, nowMs);
-        return accept(command, PaymentEventType.CREDIT, amount, null, amount.getCurrency(), account, nowMs);
+        final BalanceOperations work = operations(command.getPartnerId(), nowMs);
+        final List<OperationResult> results = new ArrayList<>(operations.size());
+        int applied = 0;
+        RejectionReason failed = null;
+        for (final BalanceOperation operation : operations) {
+            final BalanceOperations.Result result = apply(work, operation, command.getCommandId());
+            results.add(new OperationResult(result.applied() ? Outcome.ACCEPTED : Outcome.REJECTED, result.reason()));
+            if (result.applied()) {
+                applied++;
+            } else if (batch.getAtomic()) {
+                failed = result.reason();
+                break;
+            }
+        }
+        final PaymentEvent event;
+        if (failed != null) {
+            for (int i = 0; i < operations.size(); i++) {
+                if (i >= results.size()) {
+                    results.add(new OperationResult(Outcome.REJECTED, RejectionReason.NOT_APPLIED));
+                } else if (results.get(i).getOutcome() == Outcome.ACCEPTED) {
+                    results.set(i, new OperationResult(Outcome.REJECTED, RejectionReason.NOT_APPLIED));
+                }
+            }
+            event = event(command.getCommandId(), command.getPartnerId(), PaymentEventType.APPLY_BATCH,
+                    Outcome.REJECTED, failed, null, null, null, nowMs);
+            event.setBatch(new BatchResult(results, 0, operations(command.getPartnerId(), nowMs).snapshots()));
+        } else {
+            work.commit();
+            event = event(command.getCommandId(), command.getPartnerId(), PaymentEventType.APPLY_BATCH,
+                    Outcome.ACCEPTED, null, null, null, null, nowMs);
+            event.setBatch(new BatchResult(results, applied, work.snapshots()));
+        }
+        return event;
     }
 
-    private PaymentEvent debit(final PaymentCommand command, final Money amount, final long nowMs) {
-        final RejectionReason invalid = invalidMoney(amount);
-        if (invalid != null) {
-            return reject(command, PaymentEventType.DEBIT, invalid, nowMs);
+    private static BalanceOperations.Result apply(final BalanceOperations work, final BalanceOperation operation,
+                                                  final String commandId) {
+        final BalanceOperationType type = operation.getType();
+        final boolean needsAmount = type != BalanceOperationType.RELEASE_HOLD;
+        final boolean needsHold = type == BalanceOperationType.HOLD_FUNDS || type == BalanceOperationType.CAPTURE_HOLD
+                || type == BalanceOperationType.RELEASE_HOLD;
+        if (type == null || needsAmount && operation.getAmount() == null || needsHold && operation.getHoldId() == null
+                || type == BalanceOperationType.HOLD_FUNDS && operation.getTtlMs() == null) {
+            return BalanceOperations.Result.rejected(RejectionReason.INVALID_COMMAND);
         }
-        final PartnerBalance balance = book.balanceOf(command.getPartnerId(), nowMs);
-        final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
-        if (account.getAvailableMinor() < amount.getAmountMinor()) {
-            return reject(command, PaymentEventType.DEBIT, RejectionReason.INSUFFICIENT_FUNDS, nowMs);
-        }
-        account.setAvailableMinor(account.getAvailableMinor() - amount.getAmountMinor());
-        book.save(balance, nowMs);
-        return accept(command, PaymentEventType.DEBIT, amount, null, amount.getCurrency(), account, nowMs);
+        return switch (type) {
+            case CREDIT -> work.credit(operation.getAmount());
+            case DEBIT -> work.debit(operation.getAmount());
+            case HOLD_FUNDS -> work.hold(operation.getHoldId(), operation.getAmount(), operation.getTtlMs(), commandId);
+            case CAPTURE_HOLD -> work.capture(operation.getHoldId(), operation.getAmount());
+            case RELEASE_HOLD -> work.release(operation.getHoldId());
+        };
     }
 
-    private PaymentEvent hold(final PaymentCommand command, final HoldFunds hold, final long nowMs) {
-        final PaymentEventType type = PaymentEventType.HOLD_FUNDS;
-        final RejectionReason invalid = hold.getHoldId().isBlank() ? RejectionReason.INVALID_COMMAND
-                : invalidMoney(hold.getAmount());
-        if (invalid != null) {
-            return reject(command, type, invalid, nowMs);
-        }
-        if (hold.getTtlMs() <= 0 || hold.getTtlMs() > config.holdTtlMsMax()) {
-            return reject(command, type, RejectionReason.INVALID_HOLD_TTL, nowMs);
-        }
-        final String holdKey = holdKey(command.getPartnerId(), hold.getHoldId());
-        if (holds.get(holdKey) != null) {
-            return reject(command, type, RejectionReason.HOLD_ALREADY_EXISTS, nowMs);
-        }
-        final Money amount = hold.getAmount();
-        final PartnerBalance balance = book.balanceOf(command.getPartnerId(), nowMs);
-        final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
-        if (account.getAvailableMinor() < amount.getAmountMinor()) {
-            return reject(command, type, RejectionReason.INSUFFICIENT_FUNDS, nowMs);
-        }
-        account.setAvailableMinor(account.getAvailableMinor() - amount.getAmountMinor());
-        account.setHeldMinor(account.getHeldMinor() + amount.getAmountMinor());
-        book.save(balance, nowMs);
-        final long expiresAtMs = nowMs + hold.getTtlMs();
-        holds.put(holdKey, new FundsHold(hold.getHoldId(), command.getPartnerId(), command.getCommandId(),
-                amount, Instant.ofEpochMilli(nowMs), Instant.ofEpochMilli(expiresAtMs)));
-        holdDeadlines.add(expiresAtMs, holdKey);
-        return accept(command, type, amount, hold.getHoldId(), amount.getCurrency(), account, nowMs);
-    }
-
-    private PaymentEvent capture(final PaymentCommand command, final CaptureHold capture, final long nowMs) {
-        final PaymentEventType type = PaymentEventType.CAPTURE_HOLD;
-        final Money amount = capture.getAmount();
-        final RejectionReason invalid = invalidMoney(amount);
-        if (invalid != null) {
-            return reject(command, type, invalid, nowMs);
-        }
-        final String holdKey = holdKey(command.getPartnerId(), capture.getHoldId());
-        final FundsHold hold = holds.get(holdKey);
-        final RejectionReason unusable = unusableHold(hold, nowMs);
-        if (unusable != null) {
-            return reject(command, type, unusable, nowMs);
-        }
-        if (!hold.getAmount().getCurrency().equals(amount.getCurrency())) {
-            return reject(command, type, RejectionReason.CURRENCY_MISMATCH, nowMs);
-        }
-        if (amount.getAmountMinor() > hold.getAmount().getAmountMinor()) {
-            return reject(command, type, RejectionReason.CAPTURE_EXCEEDS_HOLD, nowMs);
-        }
-        final CurrencyAccount account = endHold(hold, holdKey, hold.getAmount().getAmountMinor() - amount.getAmountMinor(), nowMs);
-        return accept(command, type, amount, capture.getHoldId(), amount.getCurrency(), account, nowMs);
-    }
-
-    private PaymentEvent release(final PaymentCommand command, final ReleaseHold release, final long nowMs) {
-        final PaymentEventType type = PaymentEventType.RELEASE_HOLD;
-        final String holdKey = holdKey(command.getPartnerId(), release.getHoldId());
-        final FundsHold hold = holds.get(holdKey);
-        final RejectionReason unusable = unusableHold(hold, nowMs);
-        if (unusable != null) {
-            return reject(command, type, unusable, nowMs);
-        }
-        final CurrencyAccount account = endHold(hold, holdKey, hold.getAmount().getAmountMinor(), nowMs);
-        return accept(command, type, hold.getAmount(), release.getHoldId(), hold.getAmount().getCurrency(), account, nowMs);
-    }
-
-    /** A hold past its deadline belongs to the punctuator, which releases it, whatever arrives first. */
-    private static RejectionReason unusableHold(final FundsHold hold, final long nowMs) {
-        if (hold == null) {
-            return RejectionReason.HOLD_NOT_FOUND;
-        }
-        return hold.getExpiresAt().toEpochMilli() <= nowMs ? RejectionReason.HOLD_EXPIRED : null;
-    }
-
-    /** Removes the hold from held, returns {@code releasedMinor} of it to available; the rest leaves the balance. */
-    private CurrencyAccount endHold(final FundsHold hold, final String holdKey, final long releasedMinor, final long nowMs) {
-        final PartnerBalance balance = book.balanceOf(hold.getPartnerId(), nowMs);
-        final CurrencyAccount account = BalanceBook.accountOf(balance, hold.getAmount().getCurrency());
-        account.setHeldMinor(account.getHeldMinor() - hold.getAmount().getAmountMinor());
-        account.setAvailableMinor(account.getAvailableMinor() + releasedMinor);
-        if (account.getHeldMinor() < 0) {
-            throw new IllegalStateException("held went negative for " + holdKey + ": " + account);
-        }
-        book.save(balance, nowMs);
-        holds.delete(holdKey);
-        holdDeadlines.remove(hold.getExpiresAt().toEpochMilli(), holdKey);
-        return account;
+    private BalanceOperations operations(final String partnerId, final long nowMs) {
+        return new BalanceOperations(book, holds, holdDeadlines, config.holdTtlMsMax(), partnerId, nowMs);
     }
 
     private void punctuate(final long nowMs) {
@@ -360,30 +339,17 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             if (hold == null || hold.getExpiresAt().toEpochMilli() > nowMs) {
                 continue; // ended earlier, or replaced by a newer hold with its own deadline entry
             }
-            final CurrencyAccount account = endHold(hold, holdKey, hold.getAmount().getAmountMinor(), nowMs);
+            final BalanceOperations work = operations(hold.getPartnerId(), nowMs);
+            work.expire(holdKey, hold);
+            work.commit();
             final PaymentEvent expired = event(EXPIRY_COMMAND_PREFIX + hold.getCommandId(), hold.getPartnerId(),
                     PaymentEventType.HOLD_EXPIRED, Outcome.ACCEPTED, null, hold.getAmount(), hold.getHoldId(),
-                    snapshot(hold.getAmount().getCurrency(), account), nowMs);
+                    work.snapshot(hold.getAmount().getCurrency()), nowMs);
             emit(expired, nowMs);
         }
         for (final String resultKey : resultDeadlines.pollDue(nowMs, workMax)) {
             results.delete(resultKey);
         }
-    }
-
-    private static RejectionReason invalidMoney(final Money amount) {
-        return PaymentFlow.invalidMoney(amount);
-    }
-
-    private static String holdKey(final String partnerId, final String holdId) {
-        return partnerId + KEY_SEPARATOR + holdId;
-    }
-
-    private PaymentEvent accept(final PaymentCommand command, final PaymentEventType type, final Money amount,
-                                final String holdId, final String currency, final CurrencyAccount account,
-                                final long nowMs) {
-        return event(command.getCommandId(), command.getPartnerId(), type, Outcome.ACCEPTED, null, amount, holdId,
-                snapshot(currency, account), nowMs);
     }
 
     private PaymentEvent reject(final PaymentCommand command, final PaymentEventType type,
@@ -403,10 +369,6 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         return PaymentEvents.event(commandId, partnerId, type, outcome, reason, amount, holdId, after, null, nowMs);
     }
 
-    private static BalanceSnapshot snapshot(final String currency, final CurrencyAccount account) {
-        return BalanceBook.snapshot(currency, account);
-    }
-
     static PaymentEventType typeOf(final PaymentCommand command) {
         final Object payload = command.getPayload();
         if (payload instanceof Credit) {
@@ -423,6 +385,8 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             return PaymentEventType.REQUEST_PAYMENT;
         } else if (payload instanceof RefundPayment) {
             return PaymentEventType.REFUND_PAYMENT;
+        } else if (payload instanceof ApplyBatch) {
+            return PaymentEventType.APPLY_BATCH;
         }
         return PaymentEventType.UNKNOWN;
     }

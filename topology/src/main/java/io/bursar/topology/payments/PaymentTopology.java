@@ -46,7 +46,11 @@ public final class PaymentTopology {
     /** Builds the topology, counting the records it refuses for their partition in {@code misrouting}. */
     public static void build(final StreamsBuilder builder, final Topics topics, final PaymentTopologyConfig config,
                              final Misrouting misrouting) {
-        store(builder, PartnerBalanceProcessor.BALANCES_STORE, topics.valueSerde(PartnerBalance.class));
+        // Cached: a partner's balance changes with most of its commands; its changelog gets the last value of each
+        // commit interval instead of every one (reads, interactive queries included, see the cache first).
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                PartnerBalanceProcessor.BALANCES_STORE), Serdes.String(), topics.valueSerde(PartnerBalance.class))
+                .withCachingEnabled());
         store(builder, PartnerBalanceProcessor.HOLDS_STORE, topics.valueSerde(FundsHold.class));
         store(builder, PartnerBalanceProcessor.HOLD_DEADLINES_STORE, Serdes.String());
         store(builder, PartnerBalanceProcessor.RESULTS_STORE, topics.valueSerde(ProcessedCommand.class));

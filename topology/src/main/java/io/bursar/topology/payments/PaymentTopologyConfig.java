@@ -15,6 +15,7 @@ public final class PaymentTopologyConfig extends AbstractConfig {
     public static final String PUNCTUATION_INTERVAL_MS = "payments.punctuation.interval.ms";
     public static final String PUNCTUATION_WORK_MAX = "payments.punctuation.work.max";
     public static final String HOLD_TTL_MS_MAX = "payments.hold.ttl.ms.max";
+    public static final String BATCH_OPERATIONS_MAX = "payments.batch.operations.max";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(IDEMPOTENCY_RETENTION_MS, Type.LONG, Duration.ofDays(7).toMillis(), Range.atLeast(1_000L),
@@ -28,7 +29,10 @@ public final class PaymentTopologyConfig extends AbstractConfig {
                     "At most this many expired holds, and as many forgotten commandIds, per punctuation, so a "
                             + "backlog never stalls the stream thread; the rest wait for the next punctuation.")
             .define(HOLD_TTL_MS_MAX, Type.LONG, Duration.ofDays(30).toMillis(), Range.atLeast(1L), Importance.MEDIUM,
-                    "Longest TTL, in ms, a HoldFunds command may ask for; longer ones are rejected INVALID_HOLD_TTL.");
+                    "Longest TTL, in ms, a HoldFunds command may ask for; longer ones are rejected INVALID_HOLD_TTL.")
+            .define(BATCH_OPERATIONS_MAX, Type.INT, 1_000, Range.between(1, 10_000), Importance.MEDIUM,
+                    "Most operations in one ApplyBatch command; a longer batch is rejected BATCH_TOO_LARGE. Bounds "
+                            + "the work of one record and the size of its result event.");
 
     public PaymentTopologyConfig(final Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -48,5 +52,9 @@ public final class PaymentTopologyConfig extends AbstractConfig {
 
     public long holdTtlMsMax() {
         return getLong(HOLD_TTL_MS_MAX);
+    }
+
+    public int batchOperationsMax() {
+        return getInt(BATCH_OPERATIONS_MAX);
     }
 }
