@@ -113,7 +113,7 @@ class MisroutingTopologyTest {
         assertThat(event.getDetail()).contains("belongs on partition 2 of payment-commands (4 partitions")
                 .contains("arrived on partition 0");
         assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE))).isZero();
-        assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(driver.getWindowStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
         assertThat(misrouting.refused(topics.paymentCommands.name())).isEqualTo(1);
     }
 

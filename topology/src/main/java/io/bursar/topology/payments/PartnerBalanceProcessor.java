@@ -40,6 +40,8 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each command yields exactly one {@link PaymentEvent} with {@code duplicate = false}; a repeated
  * commandId yields the original outcome again, or IDEMPOTENCY_CONFLICT for another payload, both
- * marked {@code duplicate = true} and without effect. A wall-clock punctuator releases expired holds
- * and forgets commandIds older than the retention, each through a deadline index and a bounded amount
- * of work per punctuation. {@code process()} does no I/O other than its own state stores.
+ * marked {@code duplicate = true} and without effect; results are remembered for the retention in a
+ * window store that drops its old segments whole. A wall-clock punctuator releases expired holds through a
+ * deadline index, with a bounded amount of work per punctuation. {@code process()} does no I/O other than its own state stores.
  *
  * <p>A record that arrived on a partition its key does not map to is refused before any store is read
  * ({@link Misrouting}): a command gets a WRONG_PARTITION rejection, a provider result goes back out
@@ -71,10 +73,11 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     public static final String HOLDS_STORE = "funds-holds";
     /** Deadline index of {@link #HOLDS_STORE}: expiresAt. */
     public static final String HOLD_DEADLINES_STORE = "funds-hold-deadlines";
-    /** partnerId/commandId → {@link ProcessedCommand}, for idempotency. */
+    /**
+     * partnerId/commandId → {@link ProcessedCommand}, for idempotency: a window store kept for the idempotency
+     * retention, whose old segments are dropped whole (no deadline index, no tombstones).
+     */
     public static final String RESULTS_STORE = "balance-command-results";
-    /** Deadline index of {@link #RESULTS_STORE}: rememberedUntil. */
-    public static final String RESULT_DEADLINES_STORE = "balance-command-result-deadlines";
     /** partnerId/paymentId → {@link Payment}. */
     public static final String PAYMENTS_STORE = "partner-payments";
 
@@ -92,9 +95,8 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     private BalanceBook book;
     private PaymentFlow payments;
     private KeyValueStore<String, FundsHold> holds;
-    private KeyValueStore<String, ProcessedCommand> results;
+    private WindowStore<String, ProcessedCommand> results;
     private DeadlineIndex holdDeadlines;
-    private DeadlineIndex resultDeadlines;
 
     public PartnerBalanceProcessor(final PaymentTopologyConfig config, final Misrouting misrouting) {
         this.config = Objects.requireNonNull(config, "config");
@@ -109,7 +111,6 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         this.holds = context.getStateStore(HOLDS_STORE);
         this.results = context.getStateStore(RESULTS_STORE);
         this.holdDeadlines = new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE));
-        this.resultDeadlines = new DeadlineIndex(context.getStateStore(RESULT_DEADLINES_STORE));
         context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -152,7 +153,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         }
         final String resultKey = command.getPartnerId() + KEY_SEPARATOR + command.getCommandId();
         final ByteBuffer fingerprint = CommandFingerprint.of(command.getPartnerId(), (SpecificRecord) command.getPayload());
-        final ProcessedCommand earlier = results.get(resultKey);
+        final ProcessedCommand earlier = remembered(resultKey, nowMs);
         if (earlier != null) {
             emit(replay(command, earlier, fingerprint, nowMs), nowMs);
             return;
@@ -160,9 +161,17 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         final PaymentFlow.Decision decision = decide(key, command, nowMs);
         final long rememberedUntilMs = nowMs + config.idempotencyRetention().toMillis();
         results.put(resultKey, new ProcessedCommand(command.getCommandId(), fingerprint, decision.event(),
-                Instant.ofEpochMilli(rememberedUntilMs)));
-        resultDeadlines.add(rememberedUntilMs, resultKey);
+                Instant.ofEpochMilli(rememberedUntilMs)), nowMs);
         emit(decision, nowMs);
+    }
+
+    /** The result remembered for {@code resultKey} within the retention, or null. */
+    private ProcessedCommand remembered(final String resultKey, final long nowMs) {
+        final long fromMs = nowMs - config.idempotencyRetention().toMillis();
+        try (WindowStoreIterator<ProcessedCommand> found = results.backwardFetch(resultKey,
+                Instant.ofEpochMilli(Math.max(0, fromMs)), Instant.ofEpochMilli(nowMs))) {
+            return found.hasNext() ? found.next().value : null;
+        }
     }
 
     private void emit(final PaymentFlow.Decision decision, final long nowMs) {
@@ -275,12 +284,12 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             return reject(command, PaymentEventType.APPLY_BATCH, RejectionReason.BATCH_TOO_LARGE, nowMs);
         }
         final BalanceOperations work = operations(command.getPartnerId(), nowMs);
-        final List<OperationResult> results = new ArrayList<>(operations.size());
+        final List<OperationResult> outcomes = new ArrayList<>(operations.size());
         int applied = 0;
         RejectionReason failed = null;
         for (final BalanceOperation operation : operations) {
             final BalanceOperations.Result result = apply(work, operation, command.getCommandId());
-            results.add(new OperationResult(result.applied() ? Outcome.ACCEPTED : Outcome.REJECTED, result.reason()));
+            outcomes.add(new OperationResult(result.applied() ? Outcome.ACCEPTED : Outcome.REJECTED, result.reason()));
             if (result.applied()) {
                 applied++;
             } else if (batch.getAtomic()) {
@@ -291,20 +300,20 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         final PaymentEvent event;
         if (failed != null) {
             for (int i = 0; i < operations.size(); i++) {
-                if (i >= results.size()) {
-                    results.add(new OperationResult(Outcome.REJECTED, RejectionReason.NOT_APPLIED));
-                } else if (results.get(i).getOutcome() == Outcome.ACCEPTED) {
-                    results.set(i, new OperationResult(Outcome.REJECTED, RejectionReason.NOT_APPLIED));
+                if (i >= outcomes.size()) {
+                    outcomes.add(new OperationResult(Outcome.REJECTED, RejectionReason.NOT_APPLIED));
+                } else if (outcomes.get(i).getOutcome() == Outcome.ACCEPTED) {
+                    outcomes.set(i, new OperationResult(Outcome.REJECTED, RejectionReason.NOT_APPLIED));
                 }
             }
             event = event(command.getCommandId(), command.getPartnerId(), PaymentEventType.APPLY_BATCH,
                     Outcome.REJECTED, failed, null, null, null, nowMs);
-            event.setBatch(new BatchResult(results, 0, operations(command.getPartnerId(), nowMs).snapshots()));
+            event.setBatch(new BatchResult(outcomes, 0, operations(command.getPartnerId(), nowMs).snapshots()));
         } else {
             work.commit();
             event = event(command.getCommandId(), command.getPartnerId(), PaymentEventType.APPLY_BATCH,
                     Outcome.ACCEPTED, null, null, null, null, nowMs);
-            event.setBatch(new BatchResult(results, applied, work.snapshots()));
+            event.setBatch(new BatchResult(outcomes, applied, work.snapshots()));
         }
         return event;
     }
@@ -346,9 +355,6 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
                     PaymentEventType.HOLD_EXPIRED, Outcome.ACCEPTED, null, hold.getAmount(), hold.getHoldId(),
                     work.snapshot(hold.getAmount().getCurrency()), nowMs);
             emit(expired, nowMs);
-        }
-        for (final String resultKey : resultDeadlines.pollDue(nowMs, workMax)) {
-            results.delete(resultKey);
         }
     }
 

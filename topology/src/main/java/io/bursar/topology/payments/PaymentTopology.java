@@ -10,6 +10,7 @@ import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.Misrouting;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -53,8 +54,11 @@ public final class PaymentTopology {
                 .withCachingEnabled());
         store(builder, PartnerBalanceProcessor.HOLDS_STORE, topics.valueSerde(FundsHold.class));
         store(builder, PartnerBalanceProcessor.HOLD_DEADLINES_STORE, Serdes.String());
-        store(builder, PartnerBalanceProcessor.RESULTS_STORE, topics.valueSerde(ProcessedCommand.class));
-        store(builder, PartnerBalanceProcessor.RESULT_DEADLINES_STORE, Serdes.String());
+        // One record per command, kept for the retention: old segments are dropped whole, without a deadline index
+        // and without a tombstone per forgotten command. A window of 1 ms: each result is put at its own time.
+        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(
+                PartnerBalanceProcessor.RESULTS_STORE, config.idempotencyRetention(), Duration.ofMillis(1), false),
+                Serdes.String(), topics.valueSerde(ProcessedCommand.class)));
         store(builder, PartnerBalanceProcessor.PAYMENTS_STORE, topics.valueSerde(Payment.class));
 
         final KStream<String, SpecificRecord> commands = builder.stream(topics.paymentCommands.name(),
@@ -70,7 +74,7 @@ public final class PaymentTopology {
                 .process(() -> new PartnerBalanceProcessor(config, misrouting), Named.as("partner-balance-processor"),
                         PartnerBalanceProcessor.BALANCES_STORE, PartnerBalanceProcessor.HOLDS_STORE,
                         PartnerBalanceProcessor.HOLD_DEADLINES_STORE, PartnerBalanceProcessor.RESULTS_STORE,
-                        PartnerBalanceProcessor.RESULT_DEADLINES_STORE, PartnerBalanceProcessor.PAYMENTS_STORE)
+                        PartnerBalanceProcessor.PAYMENTS_STORE)
                 .split(Named.as("partner-out-"))
                 .branch((key, value) -> value instanceof PaymentEvent, Branched.withConsumer(events ->
                         publishEvents(events.mapValues(value -> (PaymentEvent) value, Named.as("out-as-events")),

@@ -107,7 +107,7 @@ class UntaggedCommandsTopologyTest {
         assertThat(header(dead, DeadLetterHandler.HEADER_ERROR_MESSAGE)).contains(why);
         assertThat(events.isEmpty()).isTrue();
         assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE))).isZero();
-        assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(driver.getWindowStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
     }
 
     private void send(final Schema writer, final GenericRecord payload) throws IOException {

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -60,6 +61,17 @@ public final class TestDrivers {
 
     /** How many entries {@code store} holds. */
     public static long count(final KeyValueStore<?, ?> store) {
+        try (KeyValueIterator<?, ?> all = store.all()) {
+            long count = 0;
+            for (; all.hasNext(); all.next()) {
+                count++;
+            }
+            return count;
+        }
+    }
+
+    /** How many entries {@code store} holds, in every window. */
+    public static long count(final WindowStore<?, ?> store) {
         try (KeyValueIterator<?, ?> all = store.all()) {
             long count = 0;
             for (; all.hasNext(); all.next()) {
