@@ -181,7 +181,8 @@ public final class BursarNode implements AutoCloseable {
 
     private static KafkaStreams streams(final Topology topology, final BursarConfig config, final Topics topics,
                                         final HostInfo self, final String applicationSuffix) {
-        final Map<String, Object> props = new HashMap<>(config.kafkaClientConfig());
+        final Map<String, Object> props = new HashMap<>(StreamsSettings.defaults());
+        props.putAll(config.kafkaClientConfig());
         props.putAll(StreamsSettings.required(topics));
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(BursarConfig.APPLICATION_ID) + applicationSuffix);
         props.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(config.getString(BursarConfig.STATE_DIR)).toString());

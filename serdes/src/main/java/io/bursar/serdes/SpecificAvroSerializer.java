@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
@@ -33,6 +35,11 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
 
     private final Cache<Class<?>, DatumWriter<SpecificRecord>> writersByClass =
             Caffeine.newBuilder().maximumSize(WRITER_CLASSES_MAX).build();
+    /**
+     * Schema ids by topic and schema, looked up on every record without building the subject's name: ids never
+     * change once assigned, and a serializer sees a handful of (topic, schema) pairs.
+     */
+    private final ConcurrentMap<SchemaUse, Integer> idsByUse = new ConcurrentHashMap<>();
     private SchemaRegistryClient client;
     private boolean isKey;
     private boolean autoRegister;
@@ -53,6 +60,7 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
     public void configure(final Map<String, ?> configs, final boolean isKey) {
         final AvroSerdeConfig config = new AvroSerdeConfig(configs);
         this.client = SchemaRegistryClients.forUrl(config.schemaRegistryUrl());
+        idsByUse.clear();
         this.isKey = isKey;
         this.autoRegister = config.autoRegisterSchemas();
     }
@@ -66,12 +74,19 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
             throw new IllegalStateException("SpecificAvroSerializer used before configure()");
         }
         final Schema schema = record.getSchema();
-        final String subject = TopicNameStrategy.subject(topic, isKey);
-        final int schemaId = schemaId(subject, schema);
+        final SchemaUse use = new SchemaUse(topic, schema);
+        Integer schemaId = idsByUse.get(use);
+        if (schemaId == null) {
+            schemaId = schemaId(TopicNameStrategy.subject(topic, isKey), schema);
+            if (idsByUse.size() < WRITER_CLASSES_MAX) {
+                idsByUse.put(use, schemaId);
+            }
+        }
         final ByteArrayOutputStream out = new ByteArrayOutputStream(BUFFER_BYTES_INITIAL);
         ConfluentWireFormat.writeHeader(out, schemaId);
         try {
-            final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+            // Unbuffered: the output is a byte array already, and a buffered encoder allocates 2 KiB per record.
+            final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
             writerFor(record).write(record, encoder);
             encoder.flush();
         } catch (final IOException | RuntimeException e) {
@@ -90,6 +105,10 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
             throw new SerializationException("Cannot " + action + " schema " + schema.getFullName()
                     + " under subject " + subject + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A topic and a schema written to it. */
+    private record SchemaUse(String topic, Schema schema) {
     }
 
     private DatumWriter<SpecificRecord> writerFor(final SpecificRecord record) {

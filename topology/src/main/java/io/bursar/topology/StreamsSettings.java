@@ -16,6 +16,16 @@ public final class StreamsSettings {
     }
 
     /**
+     * Defaults a deployment may override ({@code kafka.*} keys): a task processes what it has without waiting
+     * for its other input partitions to fill ({@code max.task.idle.ms=-1}). Bursar's processors merge their
+     * inputs and join nothing, so waiting buys no ordering, and skipping the wait saves bookkeeping per record
+     * ({@code docs/benchmarks.md}).
+     */
+    public static Map<String, Object> defaults() {
+        return Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    }
+
+    /**
      * Exactly-once v2, records that cannot be deserialized sent to the dead-letter topic by
      * {@link DeadLetterHandler} instead of stopping the stream thread, and short idle polls so that
      * wall-clock punctuations run on time.

@@ -446,7 +446,8 @@ public final class PaymentsBenchmark {
                     }
                 }, "bench-floor-counts")
                 .to(output, Produced.with(Serdes.Bytes(), Serdes.ByteArray()));
-        final Map<String, Object> props = new HashMap<>(client);
+        final Map<String, Object> props = new HashMap<>(StreamsSettings.defaults());
+        props.putAll(client);
         props.putAll(StreamsSettings.required(topics));
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-floor-" + UUID.randomUUID());
         props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-floor").toString());

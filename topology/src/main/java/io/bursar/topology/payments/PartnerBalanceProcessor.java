@@ -168,8 +168,8 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     /** The result remembered for {@code resultKey} within the retention, or null. */
     private ProcessedCommand remembered(final String resultKey, final long nowMs) {
         final long fromMs = nowMs - config.idempotencyRetention().toMillis();
-        try (WindowStoreIterator<ProcessedCommand> found = results.backwardFetch(resultKey,
-                Instant.ofEpochMilli(Math.max(0, fromMs)), Instant.ofEpochMilli(nowMs))) {
+        // The long-based fetch: the Instant one formats a message on every call.
+        try (WindowStoreIterator<ProcessedCommand> found = results.backwardFetch(resultKey, Math.max(0, fromMs), nowMs)) {
             return found.hasNext() ? found.next().value : null;
         }
     }

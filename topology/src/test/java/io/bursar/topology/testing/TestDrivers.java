@@ -61,18 +61,16 @@ public final class TestDrivers {
 
     /** How many entries {@code store} holds. */
     public static long count(final KeyValueStore<?, ?> store) {
-        try (KeyValueIterator<?, ?> all = store.all()) {
-            long count = 0;
-            for (; all.hasNext(); all.next()) {
-                count++;
-            }
-            return count;
-        }
+        return count(store.all());
     }
 
     /** How many entries {@code store} holds, in every window. */
     public static long count(final WindowStore<?, ?> store) {
-        try (KeyValueIterator<?, ?> all = store.all()) {
+        return count(store.all());
+    }
+
+    private static long count(final KeyValueIterator<?, ?> entries) {
+        try (KeyValueIterator<?, ?> all = entries) {
             long count = 0;
             for (; all.hasNext(); all.next()) {
                 count++;
