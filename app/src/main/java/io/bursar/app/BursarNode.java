@@ -42,6 +42,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -123,10 +124,13 @@ public final class BursarNode implements AutoCloseable {
         PaymentTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting);
         ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers, misrouting);
         OrderTopology.build(commandsBuilder, topics, config.orderTopology(), misrouting);
-        final KafkaStreams streams = streams(commandsBuilder.build(), config, topics, self, "");
+        final KafkaStreams streams = streams(commandsBuilder.build(), config, topics, self, "", new Properties());
         final StreamsBuilder viewsBuilder = new StreamsBuilder();
         ViewsTopology.build(viewsBuilder, topics);
-        final KafkaStreams views = streams(viewsBuilder.build(), config, topics, self, VIEWS_APPLICATION_SUFFIX);
+        final Properties viewsOptimizations = new Properties();
+        viewsOptimizations.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, ViewsTopology.OPTIMIZATIONS);
+        final KafkaStreams views = streams(viewsBuilder.build(viewsOptimizations), config, topics, self,
+                VIEWS_APPLICATION_SUFFIX, viewsOptimizations);
 
         final KeyReader<String, PartnerBalance> balances = new KeyReader<>(streams,
                 PartnerBalanceProcessor.BALANCES_STORE, new StringSerializer(), self);
@@ -179,8 +183,10 @@ public final class BursarNode implements AutoCloseable {
         return new BursarNode(topics, providers, streams, views, publisher, balances, gateway, meters, streamsMetrics);
     }
 
+    /** A Streams application of {@code topology}, with {@code builtWith}: the settings the topology was built with. */
     private static KafkaStreams streams(final Topology topology, final BursarConfig config, final Topics topics,
-                                        final HostInfo self, final String applicationSuffix) {
+                                        final HostInfo self, final String applicationSuffix,
+                                        final Properties builtWith) {
         final Map<String, Object> props = new HashMap<>(StreamsSettings.defaults());
         props.putAll(config.kafkaClientConfig());
         props.putAll(StreamsSettings.required(topics));
@@ -188,6 +194,7 @@ public final class BursarNode implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(config.getString(BursarConfig.STATE_DIR)).toString());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.getInt(BursarConfig.STANDBY_REPLICAS));
+        builtWith.forEach((key, value) -> props.put(key.toString(), value));
         final KafkaStreams streams = new KafkaStreams(topology, new StreamsConfig(props));
         streams.setUncaughtExceptionHandler(e -> {
             if (DeadLetterHandler.isRegistryUnavailable(e)) {

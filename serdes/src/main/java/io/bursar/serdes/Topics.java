@@ -42,6 +42,12 @@ public final class Topics {
     public final Topic<String, PaymentCommand> paymentCommands;
     /** One result per payment command (and per expired hold), keyed by partnerId. */
     public final Topic<String, PaymentEvent> paymentEvents;
+    /**
+     * The first result of every payment command (events with {@code duplicate = false}), keyed by commandId and
+     * compacted: written by the partner in the transaction of its payment event, read by the views application
+     * as its command-outcomes table, whose changelog it also is.
+     */
+    public final Topic<String, PaymentEvent> commandOutcomes;
     /** Commands on items and orders, keyed by categoryId. */
     public final Topic<String, OrderCommand> orderCommands;
     /**
@@ -80,6 +86,8 @@ public final class Topics {
         this.serdeConfig = Map.copyOf(serdeConfig);
         this.paymentCommands = new Topic<>("payment-commands", partitions, Serdes.String(), valueSerde(PaymentCommand.class));
         this.paymentEvents = new Topic<>("payment-events", partitions, Serdes.String(), valueSerde(PaymentEvent.class));
+        this.commandOutcomes = new Topic<>("command-outcomes", partitions, Serdes.String(), valueSerde(PaymentEvent.class),
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         this.orderCommands = new Topic<>("order-commands", partitions, Serdes.String(), valueSerde(OrderCommand.class));
         this.orderPaymentOutcomes = new Topic<>("order-payment-outcomes", partitions, Serdes.String(),
                 valueSerde(PaymentEvent.class));
@@ -106,7 +114,7 @@ public final class Topics {
 
     /** Every topic, for creating them on a cluster. */
     public List<Topic<?, ?>> all() {
-        return List.of(paymentCommands, paymentEvents, orderCommands, orderPaymentOutcomes, orderEvents, itemCatalog,
+        return List.of(paymentCommands, paymentEvents, commandOutcomes, orderCommands, orderPaymentOutcomes, orderEvents, itemCatalog,
                 deadLetters, providerRequests, providerResults, providerDeadLetters, providerOutcomes);
     }
 

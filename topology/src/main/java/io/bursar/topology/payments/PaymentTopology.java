@@ -92,7 +92,8 @@ public final class PaymentTopology {
     }
 
     /**
-     * Every event to {@code payment-events}; those that settle an order also to {@code order-payment-outcomes},
+     * Every event to {@code payment-events}; the first result of each command also to {@code command-outcomes},
+     * keyed by commandId; those that settle an order also to {@code order-payment-outcomes},
      * keyed by the order's category, in the same transaction: the category hears of the payment as soon as the
      * payment event is committed, with no hop between.
      */
@@ -100,6 +101,13 @@ public final class PaymentTopology {
         events.to(topics.paymentEvents.name(),
                 Produced.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
                         .withName(topics.paymentEvents.name() + "-sink"));
+        // The views read each command's first result by commandId from here: the partner keys it, in the same
+        // transaction, instead of the views re-keying every payment event through a repartition topic.
+        events.filter((key, event) -> event != null && !event.getDuplicate(), Named.as("first-results"))
+                .selectKey((key, event) -> event.getCommandId(), Named.as("first-results-by-command-id"))
+                .to(topics.commandOutcomes.name(),
+                        Produced.with(topics.commandOutcomes.keySerde(), topics.commandOutcomes.valueSerde())
+                                .withName(topics.commandOutcomes.name() + "-sink"));
         events.filter((paymentId, event) -> settlesAnOrder(event), Named.as("settlements-of-orders"))
                 .selectKey((paymentId, event) -> event.getPayment().getCategoryId(),
                         Named.as("settlements-by-category-key"))

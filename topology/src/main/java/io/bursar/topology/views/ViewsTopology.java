@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
@@ -29,7 +30,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * they can be reset and rebuilt from the events without replaying commands.
  *
  * <p>{@value #COMMAND_OUTCOMES_STORE}: commandId → the command's result event (the first one; replays
- * and conflicts, marked {@code duplicate}, never replace it).
+ * and conflicts, marked {@code duplicate}, never replace it), read from {@code command-outcomes}, which the
+ * partner topology keys by commandId: no repartition, and the topic is the store's changelog.
  *
  * <p>{@value #PAYMENTS_STORE}: paymentId → the payment as its latest event left it. Payment events are
  * keyed by paymentId already, and one task emits all events of a payment in order, so the view needs
@@ -56,6 +58,12 @@ public final class ViewsTopology {
     /** parentOrderId → {@link ParentOrderView}. */
     public static final String PARENT_ORDERS_STORE = "orders-by-parent";
 
+    /**
+     * The optimizations the views application is built with ({@code topology.optimization}): a table read from
+     * a compacted topic restores from that topic instead of a changelog of its own.
+     */
+    public static final String OPTIMIZATIONS = StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS;
+
     private ViewsTopology() {
     }
 
@@ -69,12 +77,14 @@ public final class ViewsTopology {
                         Consumed.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
                                 .withName(topics.paymentEvents.name() + "-view-source"))
                 .filter((key, event) -> event != null && !event.getDuplicate(), Named.as("first-results-only"));
-        firstResults
-                .selectKey((key, event) -> event.getCommandId(), Named.as("key-by-command-id"))
-                .toTable(Named.as(COMMAND_OUTCOMES_STORE + "-table"),
-                        Materialized.<String, PaymentEvent, KeyValueStore<Bytes, byte[]>>as(COMMAND_OUTCOMES_STORE)
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(topics.paymentEvents.valueSerde()));
+        // Keyed by commandId by the partner that decided it, and compacted: with source-topic reuse
+        // (OPTIMIZATIONS) the topic is also the table's changelog.
+        builder.table(topics.commandOutcomes.name(),
+                Consumed.with(topics.commandOutcomes.keySerde(), topics.commandOutcomes.valueSerde())
+                        .withName(topics.commandOutcomes.name() + "-view-source"),
+                Materialized.<String, PaymentEvent, KeyValueStore<Bytes, byte[]>>as(COMMAND_OUTCOMES_STORE)
+                        .withKeySerde(topics.commandOutcomes.keySerde())
+                        .withValueSerde(topics.commandOutcomes.valueSerde()));
         firstResults
                 .filter((paymentId, event) -> event.getPayment() != null, Named.as("about-a-payment"))
                 .mapValues(PaymentEvent::getPayment, Named.as("the-payment"))

@@ -129,6 +129,20 @@ class PaymentTopologyTest {
     }
 
     @Test
+    void eachCommandsFirstResultAndNoReplayGoesToCommandOutcomesKeyedByCommandId() {
+        final TestOutputTopic<String, PaymentEvent> outcomes = TestDrivers.output(driver, topics.commandOutcomes);
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        send("c2", "p1", new Debit(DebitKind.DEBIT, eur(500)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(999)));
+
+        final List<TestRecord<String, PaymentEvent>> written = outcomes.readRecordsToList();
+        assertThat(written).extracting(TestRecord::key).containsExactly("c1", "c2");
+        assertThat(written).extracting(record -> record.value().getDuplicate()).containsOnly(false);
+        assertThat(written.get(1).value().getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
+    }
+
+    @Test
     void repeatedCommandYieldsTheOriginalOutcomeAndNoSecondEffect() {
         send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         final PaymentEvent first = send("c2", "p1", new Debit(DebitKind.DEBIT, eur(70)));
