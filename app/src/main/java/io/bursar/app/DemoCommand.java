@@ -34,9 +34,7 @@ final class DemoCommand implements Callable<Integer> {
                     + ". Try:");
             demo.curlLines().forEach(line -> System.out.println("  " + line));
             System.out.println("Press Ctrl-C to stop.");
-            System.out.flush();
-            shutdown.awaitRequest();
-            System.out.println("Stopping...");
+            shutdown.awaitStop();
         } finally {
             shutdown.closed();
         }

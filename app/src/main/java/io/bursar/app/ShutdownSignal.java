@@ -33,6 +33,13 @@ final class ShutdownSignal {
         requested.await();
     }
 
+    /** Flushes what the command printed, blocks until a stop is requested, then says that it is stopping. */
+    void awaitStop() throws InterruptedException {
+        System.out.flush();
+        awaitRequest();
+        System.out.println("Stopping...");
+    }
+
     /** Tells the hook that everything is closed, so the JVM may exit. */
     void closed() {
         closed.countDown();

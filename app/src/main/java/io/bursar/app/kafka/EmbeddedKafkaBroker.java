@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +88,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private KafkaRaftServer server;
     private Admin admin;
     private Path tempDir;
+    /** The folder kept across starts, or null for a temporary one. */
+    private final Path persistentDir;
     private String clusterId;
     private int port;
     private int controllerPort;
@@ -99,6 +102,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.requestedPort = builder.port;
         this.requestedControllerPort = builder.controllerPort;
         this.baseDir = builder.baseDir;
+        this.persistentDir = builder.dataDir;
         this.overrides = Map.copyOf(builder.overrides);
         this.startTimeout = builder.startTimeout;
         this.operationTimeout = builder.operationTimeout;
@@ -232,10 +236,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private void startOnce(final int[] ports, final long deadlineNanos) {
         port = ports[0];
         controllerPort = ports[1];
-        clusterId = Uuid.randomUuid().toString();
-        tempDir = createTempDir();
+        tempDir = persistentDir != null ? persistentDir : createTempDir();
         final Path dataDir = tempDir.resolve("kraft");
-        format(dataDir);
+        final String formattedAs = formattedClusterId(dataDir);
+        if (formattedAs != null) {
+            clusterId = formattedAs;
+        } else {
+            clusterId = Uuid.randomUuid().toString();
+            format(dataDir);
+        }
         server = new KafkaRaftServer(new KafkaConfig(brokerProperties(dataDir, deadlineNanos), false), Time.SYSTEM);
         // Blocks until the controller has elected itself and the broker is unfenced, bounded by
         // server.max.startup.time.ms; a failure here leaves the half-started parts for stopQuietly().
@@ -273,6 +282,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot create the broker's data folder", e);
         }
+    }
+
+    /** The cluster id of a data folder formatted before ({@code meta.properties}), or null for a new one. */
+    private static String formattedClusterId(final Path dataDir) {
+        final Path meta = dataDir.resolve("meta.properties");
+        if (!Files.exists(meta)) {
+            return null;
+        }
+        final Properties properties = new Properties();
+        try (var reader = Files.newBufferedReader(meta)) {
+            properties.load(reader);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read " + meta, e);
+        }
+        final String id = properties.getProperty("cluster.id");
+        if (id == null || id.isBlank()) {
+            throw new IllegalStateException(meta + " names no cluster.id");
+        }
+        return id;
     }
 
     private void format(final Path dataDir) {
@@ -428,7 +456,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             stopServer(server);
             server = null;
         }
-        if (tempDir != null) {
+        if (tempDir != null && persistentDir == null) {
             deleteRecursively(tempDir);
         }
     }
@@ -531,6 +559,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private int port;
         private int controllerPort;
         private Path baseDir;
+        private Path dataDir;
         private final Map<String, String> overrides = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(60);
         private Duration operationTimeout = Duration.ofSeconds(30);
@@ -554,6 +583,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** The folder under which the temporary data folder is made; by default the system temporary folder. */
         public Builder baseDir(final Path baseDir) {
             this.baseDir = Objects.requireNonNull(baseDir, "baseDir");
+            return this;
+        }
+
+        /**
+         * A data folder that outlives the broker: formatted on the first start, reused with its cluster id and
+         * data on every later one, and kept on {@link #close()}, so a broker can be stopped (or killed) and
+         * started again on the same data. Without it, each broker has a temporary folder of its own.
+         */
+        public Builder dataDir(final Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
             return this;
         }
 
