@@ -30,6 +30,8 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
 
     /** Generated classes per serializer; a topic carries one, a handful at most. */
     private static final int WRITER_CLASSES_MAX = 64;
+    /** (topic, schema) pairs whose ids are kept; a serializer sees a handful. */
+    private static final int SCHEMA_USES_MAX = 64;
     /** Most of our records are small; the buffer grows for the rest. */
     private static final int BUFFER_BYTES_INITIAL = 128;
 
@@ -78,7 +80,7 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
         Integer schemaId = idsByUse.get(use);
         if (schemaId == null) {
             schemaId = schemaId(TopicNameStrategy.subject(topic, isKey), schema);
-            if (idsByUse.size() < WRITER_CLASSES_MAX) {
+            if (idsByUse.size() < SCHEMA_USES_MAX) {
                 idsByUse.put(use, schemaId);
             }
         }

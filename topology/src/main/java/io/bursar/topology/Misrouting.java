@@ -15,7 +15,10 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tells whether a record arrived on the partition its key maps to under Kafka's default partitioner
@@ -33,6 +36,8 @@ public final class Misrouting {
 
     /** Reason code of a refused record, in rejection events and dead-letter headers. */
     public static final String WRONG_PARTITION = "WRONG_PARTITION";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Misrouting.class);
 
     private final Map<String, Integer> partitionsByTopic;
     private final ConcurrentMap<String, LongAdder> refusedByTopic = new ConcurrentHashMap<>();
@@ -97,6 +102,18 @@ public final class Misrouting {
         final Serializer<V> asOnOrigin = (topic, value) -> serializer.serialize(origin.name(), value);
         return Produced.with(origin.keySerde(), Serdes.serdeFrom(asOnOrigin, origin.valueSerde().deserializer()))
                 .withName(sinkName);
+    }
+
+    /**
+     * {@code record}, which {@link #check} refused for {@code detail}, with the reason, the detail and its origin
+     * in headers: what a processor forwards to its dead-letter sink ({@link #toDeadLetters}) when no client waits
+     * for an answer to the record.
+     */
+    public static <K, V> Record<K, V> refused(final ProcessorContext<?, ?> context, final Record<K, V> record,
+                                              final String detail) {
+        final RecordMetadata origin = context.recordMetadata().orElseThrow();
+        LOG.warn("Record {}-{}@{} refused: {}", origin.topic(), origin.partition(), origin.offset(), detail);
+        return record.withHeaders(DeadLetterHandler.refusal(record.headers(), WRONG_PARTITION, detail, origin));
     }
 
     /** Records refused so far on {@code topic}. */

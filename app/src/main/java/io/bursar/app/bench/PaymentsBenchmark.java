@@ -256,6 +256,68 @@ public final class PaymentsBenchmark {
                 batchedCpuPerMillion);
     }
 
+    /**
+     * Times one phase as every phase is timed: from its start to its last result, with the rate of results in each
+     * step of {@link #STEP_NANOS} and a progress line per step.
+     */
+    private static final class PhaseClock {
+        private final PrintStream out;
+        private final String label;
+        private final long total;
+        private final List<Double> perStep = new ArrayList<>();
+        private boolean started;
+        private long startNanos;
+        private long lastNanos;
+        private long stepStartNanos;
+        private long done;
+        private long doneAtStepStart;
+
+        PhaseClock(final PrintStream out, final String label, final long total) {
+            this.out = out;
+            this.label = label;
+            this.total = total;
+        }
+
+        void start(final long nowNanos) {
+            started = true;
+            startNanos = nowNanos;
+            lastNanos = nowNanos;
+            stepStartNanos = nowNanos;
+        }
+
+        boolean started() {
+            return started;
+        }
+
+        /** {@code results} so far, the newest of them seen now. */
+        void reached(final long results, final long nowNanos) {
+            reached(results, nowNanos, nowNanos);
+        }
+
+        /** {@code results} so far, the newest of them at {@code lastNanos}, looked at {@code nowNanos}. */
+        void reached(final long results, final long lastNanos, final long nowNanos) {
+            if (results > done) {
+                done = results;
+                this.lastNanos = lastNanos;
+            }
+            while (started && nowNanos - stepStartNanos >= STEP_NANOS) {
+                endStep();
+                stepStartNanos += STEP_NANOS;
+            }
+        }
+
+        Phase finish() {
+            endStep();
+            return new Phase((lastNanos - startNanos) / 1e9, perStep);
+        }
+
+        private void endStep() {
+            perStep.add((done - doneAtStepStart) * STEPS_PER_SECOND);
+            doneAtStepStart = done;
+            progress(out, label, done, total, rate(perStep.get(perStep.size() - 1)));
+        }
+    }
+
     /** One timed phase: its length and its rate of results (per second) in each step of {@link #STEP_NANOS}. */
     record Phase(double seconds, List<Double> perSecond) {
     }
@@ -287,40 +349,26 @@ public final class PaymentsBenchmark {
     private static Phase awaitResults(final Map<String, Object> client, final Topics topics, final int expected,
                                       final Map<TopicPartition, Long> eventsFrom, final PrintStream out,
                                       final String label) throws Exception {
-        final long startNanos = System.nanoTime();
-        final List<Double> perSecond = new ArrayList<>();
-        long lastNanos = startNanos;
+        final PhaseClock clock = new PhaseClock(out, label, expected);
+        clock.start(System.nanoTime());
         long seen = 0;
-        long secondStart = startNanos;
-        long inSecond = 0;
         try (KafkaConsumer<String, PaymentEvent> consumer = resultsConsumer(client, topics)) {
             assignFrom(consumer, eventsFrom);
-            final long deadline = startNanos + PHASE_TIMEOUT.toNanos();
+            final long deadline = System.nanoTime() + PHASE_TIMEOUT.toNanos();
             while (seen < expected) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(label + ": only " + seen + " of " + expected + " results in "
                             + PHASE_TIMEOUT);
                 }
-                final ConsumerRecords<String, PaymentEvent> records = consumer.poll(Duration.ofMillis(100));
-                final long now = System.nanoTime();
-                for (final ConsumerRecord<String, PaymentEvent> record : records) {
+                for (final ConsumerRecord<String, PaymentEvent> record : consumer.poll(Duration.ofMillis(100))) {
                     if (record.value() != null && !record.value().getDuplicate()) {
                         seen++;
-                        inSecond++;
-                        lastNanos = now;
                     }
                 }
-                while (now - secondStart >= STEP_NANOS) {
-                    perSecond.add(inSecond * STEPS_PER_SECOND);
-                    inSecond = 0;
-                    secondStart += STEP_NANOS;
-                    progress(out, label, seen, expected, rate(perSecond.get(perSecond.size() - 1)));
-                }
+                clock.reached(seen, System.nanoTime());
             }
         }
-        perSecond.add(inSecond * STEPS_PER_SECOND);
-        progress(out, label, seen, expected, rate(inSecond * STEPS_PER_SECOND));
-        return new Phase((lastNanos - startNanos) / 1e9, perSecond);
+        return clock.finish();
     }
 
     /** The ceiling: records of the commands' size copied in transactions, measured like the pipeline. */
@@ -356,7 +404,7 @@ public final class PaymentsBenchmark {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         final Map<String, Object> producerConfig = producerConfig(client, "bench-raw-producer");
         producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-raw-" + UUID.randomUUID());
-        final List<Double> perSecond = new ArrayList<>();
+        final PhaseClock clock = new PhaseClock(out, "ceiling", count);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
@@ -367,20 +415,15 @@ public final class PaymentsBenchmark {
             final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             long copied = 0;
             long committed = 0;
-            long startNanos = 0;
             long lastCommitNanos = System.nanoTime();
-            long secondStart = 0;
-            long committedAtSecondStart = 0;
-            long endNanos = 0;
             final long deadline = System.nanoTime() + PHASE_TIMEOUT.toNanos();
             while (committed < count) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("ceiling: only " + committed + " of " + count + " copied");
                 }
                 final ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(10));
-                if (startNanos == 0 && !records.isEmpty()) {
-                    startNanos = System.nanoTime();
-                    secondStart = startNanos;
+                if (!clock.started() && !records.isEmpty()) {
+                    clock.start(System.nanoTime());
                 }
                 for (final ConsumerRecord<byte[], byte[]> record : records) {
                     producer.send(new ProducerRecord<>(rawOut, record.key(), record.value()));
@@ -395,19 +438,11 @@ public final class PaymentsBenchmark {
                     producer.beginTransaction();
                     committed = copied;
                     lastCommitNanos = System.nanoTime();
-                    endNanos = lastCommitNanos;
                 }
-                while (startNanos != 0 && now - secondStart >= STEP_NANOS) {
-                    perSecond.add((committed - committedAtSecondStart) * STEPS_PER_SECOND);
-                    committedAtSecondStart = committed;
-                    secondStart += STEP_NANOS;
-                    progress(out, "ceiling", committed, count, rate(perSecond.get(perSecond.size() - 1)));
-                }
+                clock.reached(committed, lastCommitNanos, now);
             }
             producer.abortTransaction();
-            perSecond.add((committed - committedAtSecondStart) * STEPS_PER_SECOND);
-            progress(out, "ceiling", committed, count, rate((committed - committedAtSecondStart) * STEPS_PER_SECOND));
-            return new Phase((endNanos - startNanos) / 1e9, perSecond);
+            return clock.finish();
         }
     }
 
@@ -451,7 +486,7 @@ public final class PaymentsBenchmark {
         props.putAll(StreamsSettings.required(topics));
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-floor-" + UUID.randomUUID());
         props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-floor").toString());
-        final List<Double> perSecond = new ArrayList<>();
+        final PhaseClock clock = new PhaseClock(out, "floor", count);
         try (KafkaStreams streams = new KafkaStreams(builder.build(), new StreamsConfig(props));
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, client.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG),
@@ -461,34 +496,18 @@ public final class PaymentsBenchmark {
                      new ByteArrayDeserializer())) {
             assignFrom(consumer, outputFrom);
             streams.start();
-            final long startNanos = System.nanoTime();
-            final long deadline = startNanos + PHASE_TIMEOUT.toNanos();
+            clock.start(System.nanoTime());
+            final long deadline = System.nanoTime() + PHASE_TIMEOUT.toNanos();
             long seen = 0;
-            long inStep = 0;
-            long stepStart = startNanos;
-            long lastNanos = startNanos;
             while (seen < count) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("streams floor: only " + seen + " of " + count);
                 }
-                final int polled = consumer.poll(Duration.ofMillis(50)).count();
-                final long now = System.nanoTime();
-                if (polled > 0) {
-                    seen += polled;
-                    inStep += polled;
-                    lastNanos = now;
-                }
-                while (now - stepStart >= STEP_NANOS) {
-                    perSecond.add(inStep * STEPS_PER_SECOND);
-                    inStep = 0;
-                    stepStart += STEP_NANOS;
-                    progress(out, "floor", seen, count, rate(perSecond.get(perSecond.size() - 1)));
-                }
+                seen += consumer.poll(Duration.ofMillis(50)).count();
+                clock.reached(seen, System.nanoTime());
             }
-            perSecond.add(inStep * STEPS_PER_SECOND);
-            progress(out, "floor", seen, count, rate(inStep * STEPS_PER_SECOND));
             streams.close(Duration.ofSeconds(30));
-            return new Phase((lastNanos - startNanos) / 1e9, perSecond);
+            return clock.finish();
         }
     }
 

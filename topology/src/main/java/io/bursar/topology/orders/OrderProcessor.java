@@ -13,7 +13,6 @@ import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.topology.CommandFingerprint;
-import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.DeadlineIndex;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.payments.PaymentTopology;
@@ -121,9 +120,7 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
         } else if (record.value() instanceof PaymentEvent outcome) {
             if (misrouted != null) {
                 // Only partners write here; no client waits on this record. Keep it for repair.
-                LOG.warn("Payment outcome of command {} refused: {}", outcome.getCommandId(), misrouted);
-                context.forward(record.withHeaders(DeadLetterHandler.refusal(record.headers(),
-                        Misrouting.WRONG_PARTITION, misrouted, context.recordMetadata().orElseThrow())));
+                context.forward(Misrouting.refused(context, record, misrouted));
             } else if (PaymentTopology.settlesAnOrder(outcome)) {
                 flow.onPayment(outcome, nowMs, out);
             } else {

@@ -26,7 +26,6 @@ import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.topology.CommandFingerprint;
-import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.DeadlineIndex;
 import io.bursar.topology.Misrouting;
 import java.nio.ByteBuffer;
@@ -128,9 +127,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         } else if (record.value() instanceof ProviderCallResult result) {
             if (misrouted != null) {
                 // Only the dispatcher writes here; no client waits on this record. Keep it for repair.
-                LOG.warn("Provider result {} refused: {}", result.getIdempotencyKey(), misrouted);
-                context.forward(record.withHeaders(DeadLetterHandler.refusal(record.headers(),
-                        Misrouting.WRONG_PARTITION, misrouted, context.recordMetadata().orElseThrow())));
+                context.forward(Misrouting.refused(context, record, misrouted));
                 return;
             }
             final PaymentFlow.Decision decision = payments.onProviderResult(result, nowMs);
