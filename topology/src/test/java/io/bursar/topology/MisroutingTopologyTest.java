@@ -151,7 +151,8 @@ class MisroutingTopologyTest {
     void misroutedInternalRecordsGoToTheDeadLetterTopicWithTheReason() {
         final String partner = keyOnPartition(1);
         TestDrivers.input(driver, topics.providerResults).pipeInput(partner, new ProviderCallResult("charge:" + partner
-                + ":pay-1", "pay-1", partner, "sim", ProviderCallOutcome.SUCCEEDED, 1, "ref-1", 200, null, START, ProviderOperation.CHARGE));
+                + ":pay-1", "pay-1", partner, "sim", ProviderCallOutcome.SUCCEEDED, 1, "ref-1", 200, null, START, ProviderOperation.CHARGE,
+                List.of()));
         final String category = keyOnPartition(2);
         TestDrivers.input(driver, topics.orderPaymentOutcomes).pipeInput(category, PaymentEvent.newBuilder()
                 .setCommandId("o-1").setPartnerId(partner).setType(PaymentEventType.REQUEST_PAYMENT)

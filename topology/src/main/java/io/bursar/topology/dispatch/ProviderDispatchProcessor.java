@@ -153,7 +153,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         final Optional<String> invalid = misrouted != null
                 ? Optional.of(Misrouting.WRONG_PARTITION + ": " + misrouted) : invalidity(record.key(), call);
         if (invalid.isPresent()) {
-            finish(call, ProviderCallOutcome.FAILED, 0, Optional.empty(), ProviderResult.NO_HTTP_STATUS,
+            finish(call, ProviderCallOutcome.FAILED, 0, List.of(), Optional.empty(), ProviderResult.NO_HTTP_STATUS,
                     invalid.get(), nowMs);
             return;
         }
@@ -172,7 +172,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             return;
         }
         lane(call.getProviderId());
-        queue.put(callKey, new QueuedCall(call, 0, Instant.ofEpochMilli(nowMs), QueuedCallState.QUEUED));
+        queue.put(callKey, new QueuedCall(call, 0, List.of(), Instant.ofEpochMilli(nowMs), QueuedCallState.QUEUED));
         schedule.add(call.getProviderId(), nowMs, callKey);
     }
 
@@ -234,8 +234,8 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             // counts as an attempt, so a call whose owner keeps crashing still reaches its last attempt.
             LOG.info("Resending call {} (attempt {}) that was in flight when its previous owner stopped",
                     entry.key, call.getAttempt() + 1);
-            queue.put(entry.key, new QueuedCall(call.getCall(), call.getAttempt() + 1, Instant.ofEpochMilli(nowMs),
-                    QueuedCallState.QUEUED));
+            queue.put(entry.key, new QueuedCall(call.getCall(), call.getAttempt() + 1, call.getCallsStartedAt(),
+                    Instant.ofEpochMilli(nowMs), QueuedCallState.QUEUED));
             schedule.add(call.getCall().getProviderId(), nowMs, entry.key);
         }
     }
@@ -284,14 +284,16 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
                 continue;
             }
             // Recorded before sending: a crash from here on makes the successor resend, never forget.
-            queue.put(callKey, new QueuedCall(queued.getCall(), queued.getAttempt(), queued.getNotBefore(),
+            final List<Instant> started = new ArrayList<>(queued.getCallsStartedAt());
+            started.add(Instant.ofEpochMilli(nowMs));
+            queue.put(callKey, new QueuedCall(queued.getCall(), queued.getAttempt(), started, queued.getNotBefore(),
                     QueuedCallState.IN_FLIGHT));
             inFlightIndex.put(callKey, lane.providerId);
             lane.bucket.take(nowMs);
             lane.inFlight++;
             inFlightTotal++;
             if (queued.getAttempt() == 0) {
-                reportSubmitted(queued.getCall(), nowMs);
+                reportSubmitted(queued.getCall(), started, nowMs);
             }
             send(lane, callKey, queued.getCall(), queued.getAttempt());
         }
@@ -333,7 +335,8 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         for (final String callKey : due) {
             final QueuedCall queued = queue.delete(callKey);
             if (queued != null) {
-                finish(queued.getCall(), ProviderCallOutcome.FAILED, queued.getAttempt(), Optional.empty(),
+                finish(queued.getCall(), ProviderCallOutcome.FAILED, queued.getAttempt(), queued.getCallsStartedAt(),
+                        Optional.empty(),
                         ProviderResult.NO_HTTP_STATUS, "unknown provider " + lane.providerId, nowMs);
             }
         }
@@ -391,24 +394,24 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         switch (result.outcome()) {
             case SUCCESS -> {
                 queue.delete(done.callKey());
-                finish(call, ProviderCallOutcome.SUCCEEDED, attempts, result.providerReference(), result.httpStatus(),
-                        null, nowMs);
+                finish(call, ProviderCallOutcome.SUCCEEDED, attempts, queued.getCallsStartedAt(),
+                        result.providerReference(), result.httpStatus(), null, nowMs);
             }
             case PERMANENT -> {
                 queue.delete(done.callKey());
-                finish(call, ProviderCallOutcome.FAILED, attempts, Optional.empty(), result.httpStatus(),
-                        result.reason(), nowMs);
+                finish(call, ProviderCallOutcome.FAILED, attempts, queued.getCallsStartedAt(), Optional.empty(),
+                        result.httpStatus(), result.reason(), nowMs);
             }
             case RETRYABLE -> {
                 if (attempts >= config.attemptsMax()) {
                     queue.delete(done.callKey());
-                    finish(call, ProviderCallOutcome.DEAD_LETTERED, attempts, Optional.empty(), result.httpStatus(),
-                            result.reason(), nowMs);
+                    finish(call, ProviderCallOutcome.DEAD_LETTERED, attempts, queued.getCallsStartedAt(),
+                            Optional.empty(), result.httpStatus(), result.reason(), nowMs);
                     return;
                 }
                 final long notBeforeMs = nowMs + retryDelayMs(done.attempt(), result.retryAfter());
-                queue.put(done.callKey(), new QueuedCall(call, attempts, Instant.ofEpochMilli(notBeforeMs),
-                        QueuedCallState.QUEUED));
+                queue.put(done.callKey(), new QueuedCall(call, attempts, queued.getCallsStartedAt(),
+                        Instant.ofEpochMilli(notBeforeMs), QueuedCallState.QUEUED));
                 schedule.add(call.getProviderId(), notBeforeMs, done.callKey());
             }
             default -> throw new IllegalStateException("unhandled outcome " + result.outcome());
@@ -437,19 +440,19 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     }
 
     /** Tells the payment its call is on its way: once, with the first attempt (not final; its one outcome follows). */
-    private void reportSubmitted(final ProviderCall call, final long nowMs) {
+    private void reportSubmitted(final ProviderCall call, final List<Instant> callsStartedAt, final long nowMs) {
         context.forward(new Record<String, SpecificRecord>(call.getPartnerId(), new ProviderCallResult(
                 call.getIdempotencyKey(), call.getPaymentId(), call.getPartnerId(), call.getProviderId(),
                 ProviderCallOutcome.SUBMITTED, 1, null, ProviderResult.NO_HTTP_STATUS, null,
-                Instant.ofEpochMilli(nowMs), call.getOperation()), nowMs));
+                Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt), nowMs));
     }
 
     private void finish(final ProviderCall call, final ProviderCallOutcome outcome, final int attempts,
-                        final Optional<String> providerReference, final int httpStatus, final String reason,
+                        final List<Instant> callsStartedAt, final Optional<String> providerReference, final int httpStatus, final String reason,
                         final long nowMs) {
         final ProviderCallResult result = new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
                 call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference.orElse(null),
-                httpStatus, reason, Instant.ofEpochMilli(nowMs), call.getOperation());
+                httpStatus, reason, Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt);
         if (outcome != ProviderCallOutcome.SUCCEEDED) {
             final RecordHeaders headers = new RecordHeaders();
             headers.add(HEADER_ERROR_REASON, String.valueOf(reason).getBytes(StandardCharsets.UTF_8));

@@ -269,6 +269,8 @@ class ProviderDispatchTopologyTest {
         assertThat(emitted.get(0).getAttempts()).isEqualTo(3);
         assertThat(emitted.get(0).getHttpStatus()).isEqualTo(503);
         assertThat(emitted.get(0).getReason()).isEqualTo("HTTP 503");
+        assertThat(emitted.get(0).getCallsStartedAt()).as("one start time per call, what an auditor checks the rate by")
+                .containsExactlyElementsOf(acme.sent().stream().map(sent -> Instant.ofEpochMilli(sent.atMs())).toList());
         final List<TestRecord<String, ProviderCall>> dead = deadLetters.readRecordsToList();
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).key()).isEqualTo(PROVIDER);

@@ -1067,7 +1067,8 @@ class PaymentFlowTopologyTest {
                                                           final String reason) {
         answers.pipeInput(call.getPartnerId(), new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
                 call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference,
-                outcome == ProviderCallOutcome.SUCCEEDED ? 201 : 0, reason, START, call.getOperation()));
+                outcome == ProviderCallOutcome.SUCCEEDED ? 201 : 0, reason, START, call.getOperation(),
+                List.of()));
         assertThat(calls.isEmpty()).as("an answer never makes a call").isTrue();
         return events.readRecordsToList();
     }
