@@ -154,10 +154,15 @@ final class BenchCommand implements Runnable {
                 description = "A configuration key set on the node (repeatable).")
         private Map<String, String> overrides = new HashMap<>();
 
+        @Option(names = "--verify", description = "After the phases, audit everything written with bursar verify's "
+                + "auditor and time it.")
+        private boolean verify;
+
         @Override
         public Integer call() throws Exception {
             final PaymentsBenchmark.Result result = PaymentsBenchmark.run(new PaymentsBenchmark.Settings(commands,
-                    partners, zipf, batchSize, warmUpRounds, rate, latencySeconds, bootstrap, registry, outDir, overrides), System.out);
+                    partners, zipf, batchSize, warmUpRounds, rate, latencySeconds, bootstrap, registry, outDir, overrides, verify),
+                    System.out);
             System.out.printf("%n== bursar bench payments: %,d commands, %,d partners, zipf %.2f ==%n", commands,
                     partners, zipf);
             System.out.printf("ceiling (transactional copy): %,.0f records/s%n", result.ceilingPerSecond());

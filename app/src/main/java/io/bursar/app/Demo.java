@@ -50,6 +50,9 @@ public final class Demo implements AutoCloseable {
     private EmbeddedSchemaRegistry registry;
     private ProviderSimulator simulator;
     private Duration startupTime;
+    /** The demo's application id (its consumer group, and the prefix of its internal topics). */
+    public static final String APPLICATION_ID = "bursar-demo";
+    private Path configFile;
 
     private Demo() {
     }
@@ -81,7 +84,7 @@ public final class Demo implements AutoCloseable {
             final Map<String, String> settings = new HashMap<>(Map.of(
                     BursarConfig.BOOTSTRAP_SERVERS, demo.broker.bootstrapServers(),
                     BursarConfig.SCHEMA_REGISTRY_URL, demo.registry.url(),
-                    BursarConfig.APPLICATION_ID, "bursar-demo",
+                    BursarConfig.APPLICATION_ID, APPLICATION_ID,
                     BursarConfig.STATE_DIR, stateDir.toString(),
                     GatewayConfig.HTTP_PORT, Integer.toString(isFree(httpPort) ? httpPort : 0),
                     // The demo is also the benchmark target: a key's rate limit must not be what is measured.
@@ -93,6 +96,8 @@ public final class Demo implements AutoCloseable {
             settings.put(ProviderSetting.PREFIX + PROVIDER_ID + "." + ProviderSetting.URL.suffix(),
                     demo.simulator.baseUrl().toString());
             settings.putAll(overrides);
+            demo.configFile = stateDir.resolve("bursar-demo.properties");
+            writeProperties(settings, demo.configFile);
             demo.node = demo.track(BursarNode.start(new BursarConfig(settings)));
             demo.node.awaitRunning(READY_TIMEOUT);
             demo.loadSamplePartners();
@@ -188,6 +193,23 @@ public final class Demo implements AutoCloseable {
 
     public Duration startupTime() {
         return startupTime;
+    }
+
+    /**
+     * The demo's configuration as a properties file, for the commands that take {@code --config}: {@code bursar
+     * verify} audits the demo with it, and a {@code bursar run} with it (and its own {@code http.port} and
+     * {@code state.dir}) joins the demo as a second instance.
+     */
+    public Path configFile() {
+        return configFile;
+    }
+
+    private static void writeProperties(final Map<String, String> settings, final Path file) throws IOException {
+        final java.util.Properties props = new java.util.Properties();
+        props.putAll(settings);
+        try (java.io.Writer writer = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            props.store(writer, "bursar demo");
+        }
     }
 
     /** Whether {@code port} can be bound on loopback now; when it cannot, the node picks a free one and the URL says which. */

@@ -29,6 +29,8 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("  Registry: " + demo.registryUrl());
             System.out.println("  Provider: " + demo.simulatorUrl() + " (simulator; GET /stats)");
             System.out.println("  Metrics:  " + demo.url() + "/metrics   API: " + demo.url() + "/openapi.json");
+            System.out.println("  Config:   " + demo.configFile() + "   Audit: bin/bursar verify --config "
+                    + demo.configFile());
             System.out.println("  API keys: admin " + demo.adminKey() + "   partner acme " + demo.acmeKey());
             System.out.println("Sample partners: " + String.join(", ", Demo.SAMPLE_PARTNERS.keySet().stream().sorted().toList())
                     + ". Try:");

@@ -33,11 +33,11 @@ import java.util.Random;
  * Partners are drawn uniformly or, with a Zipf exponent above 0, with a few hot ones (rank r has weight
  * 1/r^s). Deterministic for a seed. Not thread-safe.
  */
-final class PaymentMix {
+public final class PaymentMix {
 
     static final String CURRENCY = "EUR";
     /** Each partner's opening credit: large enough that debits, holds and payments are mostly accepted. */
-    static final long OPENING_MINOR = 1_000_000_000_000L;
+    public static final long OPENING_MINOR = 1_000_000_000_000L;
     private static final long HOLD_TTL_MS = 600_000L;
     private static final int OPEN_HOLDS_MAX = 64;
 
@@ -47,7 +47,7 @@ final class PaymentMix {
     private final Deque<String>[] openHolds;
 
     @SuppressWarnings("unchecked")
-    PaymentMix(final String runId, final int partners, final double zipfExponent, final long seed) {
+    public PaymentMix(final String runId, final int partners, final double zipfExponent, final long seed) {
         if (partners < 1 || zipfExponent < 0) {
             throw new IllegalArgumentException("partners >= 1 and zipf >= 0 needed");
         }
@@ -68,22 +68,22 @@ final class PaymentMix {
         }
     }
 
-    int partners() {
+    public int partners() {
         return cumulative.length;
     }
 
-    static String partnerId(final int index) {
+    public static String partnerId(final int index) {
         return "bench-partner-" + index;
     }
 
     /** The opening credit of partner {@code index}. */
-    PaymentCommand opening(final int index) {
+    public PaymentCommand opening(final int index) {
         return command(runId + "-open-" + index, partnerId(index),
                 new Credit(CreditKind.CREDIT, money(OPENING_MINOR)));
     }
 
     /** Command number {@code sequence} of the mix; its commandId is {@code <runId>-<sequence>}. */
-    PaymentCommand next(final long sequence) {
+    public PaymentCommand next(final long sequence) {
         final int partner = drawPartner();
         final String partnerId = partnerId(partner);
         final String commandId = runId + "-" + sequence;
@@ -114,7 +114,7 @@ final class PaymentMix {
      * (BALANCE payments become debits, which is what they do to the balance); its commandId is
      * {@code <runId>-batch-<sequence>}.
      */
-    PaymentCommand nextBatch(final long sequence, final int size) {
+    public PaymentCommand nextBatch(final long sequence, final int size) {
         final int partner = drawPartner();
         final Deque<String> holds = openHolds[partner];
         final List<BalanceOperation> operations = new ArrayList<>(size);

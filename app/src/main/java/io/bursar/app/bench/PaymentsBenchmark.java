@@ -3,6 +3,10 @@ package io.bursar.app.bench;
 import io.bursar.app.BursarConfig;
 import io.bursar.app.BursarNode;
 import io.bursar.app.Demo;
+import io.bursar.app.ProgressBar;
+import io.bursar.app.verify.Audit;
+import io.bursar.app.verify.AuditReport;
+import io.bursar.app.verify.Auditor;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
@@ -71,9 +75,9 @@ public final class PaymentsBenchmark {
 
     private static final long RAW_COMMIT_MS = 100;
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(10);
-    private static final int PROGRESS_WIDTH = 30;
     /** The batched phase applies this many times the single-command phase's count of operations. */
     private static final int BATCHED_OPERATIONS_FACTOR = 10;
+    private static final String BENCH_APPLICATION_ID = "bursar-bench";
     /** Throughput is charted in steps this long, as a rate per second. */
     private static final long STEP_NANOS = 200_000_000L;
     private static final double STEPS_PER_SECOND = 1e9 / STEP_NANOS;
@@ -90,10 +94,11 @@ public final class PaymentsBenchmark {
      * @param registry        the external cluster's schema registry (with bootstrap)
      * @param outDir          where the charts go
      * @param overrides       configuration keys set on the node
+     * @param verify          audit the cluster with {@code bursar verify}'s auditor after the phases, and time it
      */
     public record Settings(int commands, int partners, double zipfExponent, int batchSize, int warmUpRounds,
                            int rate, int latencySeconds, String bootstrap, String registry, Path outDir,
-                           Map<String, String> overrides) {
+                           Map<String, String> overrides, boolean verify) {
         public Settings {
             overrides = Map.copyOf(overrides);
             if (commands < 1_000 || partners < 1 || batchSize < 0 || warmUpRounds < 0 || rate < 0 || latencySeconds < 1) {
@@ -153,6 +158,10 @@ public final class PaymentsBenchmark {
                 latencySeries = run.perSecond();
             }
 
+            if (settings.verify()) {
+                verify(environment, out);
+            }
+
             final List<Path> charts = charts(settings.outDir(), round.ceiling(), round.floor(), round.pipeline(),
                     round.batched(), settings.batchSize(), latencySeries);
             final int batches = round.batches();
@@ -166,6 +175,23 @@ public final class PaymentsBenchmark {
                     latency == null ? 0 : latency.getTotalCount(), round.recordsPerCommand(),
                     round.recordsPerCommandByTopic(), round.cpuPer1000(), round.batchedCpuPerMillion(), charts);
         }
+    }
+
+    /** Audits everything the run wrote, as {@code bursar verify} would, and says how long it took. */
+    private static void verify(final Environment environment, final PrintStream out) throws Exception {
+        out.printf("%nAudit: every record the run wrote, read_committed, checked against the invariants%n");
+        final long startNanos = System.nanoTime();
+        final AuditReport report = new Auditor(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, environment.bootstrap()),
+                environment.node().topics(), environment.applicationId(), out)
+                .run(new Audit.Settings(System.currentTimeMillis(), 60_000, false, Map.of()));
+        final double seconds = (System.nanoTime() - startNanos) / 1e9;
+        final long records = report.counts().entrySet().stream()
+                .filter(count -> count.getKey().endsWith("read") || count.getKey().endsWith("events")
+                        || count.getKey().equals("provider results") || count.getKey().equals("dead letters"))
+                .mapToLong(Map.Entry::getValue).sum();
+        out.print(report.text());
+        out.printf("audit: %,d commands and events (changelogs besides) in %.1f s = %,.0f per second%n", records,
+                seconds, records / seconds);
     }
 
     /** The phases of one round, with what the pipeline phase wrote and used. */
@@ -629,10 +655,7 @@ public final class PaymentsBenchmark {
 
     private static void progress(final PrintStream out, final String label, final long done, final long total,
                                  final String now) {
-        final int filled = (int) (PROGRESS_WIDTH * Math.min(1.0, done / (double) total));
-        out.printf("\r%-9s [%s%s] %3d%%  %,d/%,d  %s   ", label, "#".repeat(filled),
-                ".".repeat(PROGRESS_WIDTH - filled), (int) (100 * done / total), done, total, now);
-        out.flush();
+        ProgressBar.print(out, label, done, total, now);
     }
 
     private static String rate(final double perSecond) {
@@ -723,7 +746,7 @@ public final class PaymentsBenchmark {
             final Map<String, String> config = new HashMap<>(settings.overrides());
             config.put(BursarConfig.BOOTSTRAP_SERVERS, settings.bootstrap());
             config.put(BursarConfig.SCHEMA_REGISTRY_URL, settings.registry());
-            config.putIfAbsent(BursarConfig.APPLICATION_ID, "bursar-bench");
+            config.putIfAbsent(BursarConfig.APPLICATION_ID, BENCH_APPLICATION_ID);
             config.putIfAbsent(BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-bench-state").toString());
             final BursarNode node = BursarNode.start(new BursarConfig(config));
             node.awaitRunning(Duration.ofMinutes(2));
@@ -732,6 +755,10 @@ public final class PaymentsBenchmark {
 
         BursarNode node() {
             return demo != null ? demo.node() : external;
+        }
+
+        String applicationId() {
+            return demo != null ? Demo.APPLICATION_ID : BENCH_APPLICATION_ID;
         }
 
         @Override

@@ -60,7 +60,7 @@ final class BalanceOperations {
     }
 
     static String holdKey(final String partnerId, final String holdId) {
-        return partnerId + PartnerBalanceProcessor.KEY_SEPARATOR + holdId;
+        return PartnerBalanceProcessor.partnerScopedKey(partnerId, holdId);
     }
 
     Result credit(final Money amount) {

@@ -83,6 +83,14 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     /** Between the partnerId and the rest of every store key here: {@code partnerId/paymentId}, and so on. */
     static final char KEY_SEPARATOR = '/';
 
+    /**
+     * The key of a partner's hold or payment in {@link #HOLDS_STORE} and {@link #PAYMENTS_STORE}: unambiguous,
+     * as partner ids never contain the separator.
+     */
+    public static String partnerScopedKey(final String partnerId, final String id) {
+        return partnerId + KEY_SEPARATOR + id;
+    }
+
     /** Prefix of the commandId of the event a hold expiry emits: {@code expired:<HoldFunds commandId>}. */
     public static final String EXPIRY_COMMAND_PREFIX = "expired:";
 

@@ -57,7 +57,7 @@ final class PaymentFlow {
     }
 
     static String paymentKey(final String partnerId, final String paymentId) {
-        return partnerId + PartnerBalanceProcessor.KEY_SEPARATOR + paymentId;
+        return PartnerBalanceProcessor.partnerScopedKey(partnerId, paymentId);
     }
 
     /** The payment's current state, or null. */

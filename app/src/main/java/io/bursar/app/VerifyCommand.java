@@ -1,0 +1,118 @@
+package io.bursar.app;
+
+import io.bursar.app.verify.Audit;
+import io.bursar.app.verify.AuditReport;
+import io.bursar.app.verify.Auditor;
+import io.bursar.connectors.ProviderSetting;
+import io.bursar.serdes.Topics;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bursar verify}: audits a cluster's topics and stores against the design's invariants; exit code 0
+ * when none is broken, 1 when one is, 2 when the audit could not run.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Audit the topics (read_committed) and the stores' changelogs against Bursar's invariants: "
+                + "conservation, one result per command, stock, holds, provider rates, final states. "
+                + "Exit code 1 on any violation, naming the first offending records.")
+final class VerifyCommand implements Callable<Integer> {
+
+    static final int VIOLATIONS = 1;
+    static final int FAILED = 2;
+
+    @Option(names = "--config", description = "The instances' properties file (as for `bursar run`): cluster, "
+            + "registry, application.id, provider rates.")
+    private Path configFile;
+
+    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (instead of, or over, --config).")
+    private String bootstrap;
+
+    @Option(names = "--registry", description = "Schema registry URL (instead of, or over, --config).")
+    private String registry;
+
+    @Option(names = "--application-id", description = "The application id (default: the config's, else bursar).")
+    private String applicationId;
+
+    @Option(names = "--provider-rate", paramLabel = "ID=CALLS_PER_SECOND",
+            description = "A provider's rate, when no --config names it (repeatable).")
+    private Map<String, Integer> providerRates = new HashMap<>();
+
+    @Option(names = "--hold-grace-ms", defaultValue = "60000",
+            description = "How long past its deadline a hold may still end (default ${DEFAULT-VALUE}).")
+    private long holdGraceMs;
+
+    @Option(names = "--drained", description = "The load has stopped and the pipeline drained: every payment and "
+            + "order must be in a final state.")
+    private boolean drained;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    private boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        final Properties props = new Properties();
+        if (configFile != null) {
+            try (Reader reader = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+                props.load(reader);
+            }
+        }
+        if (bootstrap != null) {
+            props.setProperty(BursarConfig.BOOTSTRAP_SERVERS, bootstrap);
+        }
+        if (registry != null) {
+            props.setProperty(BursarConfig.SCHEMA_REGISTRY_URL, registry);
+        }
+        if (applicationId != null) {
+            props.setProperty(BursarConfig.APPLICATION_ID, applicationId);
+        }
+        if (!props.containsKey(BursarConfig.BOOTSTRAP_SERVERS) || !props.containsKey(BursarConfig.SCHEMA_REGISTRY_URL)) {
+            System.err.println("bursar verify: give --config FILE, or --bootstrap and --registry");
+            return FAILED;
+        }
+        final BursarConfig config = new BursarConfig(props);
+        final Map<String, Integer> rates = new HashMap<>(configuredRates(props));
+        rates.putAll(providerRates);
+        final AuditReport report;
+        try {
+            report = audit(config, new Audit.Settings(System.currentTimeMillis(), holdGraceMs, drained, rates),
+                    json ? null : System.err);
+        } catch (final Exception e) {
+            System.err.println("bursar verify: the audit could not run: " + e);
+            return FAILED;
+        }
+        System.out.println(json ? report.json() : report.text());
+        return report.clean() ? 0 : VIOLATIONS;
+    }
+
+    /** Audits the cluster {@code config} names. */
+    static AuditReport audit(final BursarConfig config, final Audit.Settings settings, final java.io.PrintStream progress)
+            throws Exception {
+        final Topics topics = Topics.create(config.serdeConfig(), config.getInt(BursarConfig.TOPIC_PARTITIONS));
+        return new Auditor(config.kafkaClientConfig(), topics, config.getString(BursarConfig.APPLICATION_ID), progress)
+                .run(settings);
+    }
+
+    /** {@code providers.<id>.rate.per.second} of every provider the properties configure (its default when unset). */
+    static Map<String, Integer> configuredRates(final Properties props) {
+        final Map<String, Integer> rates = new HashMap<>();
+        final String typeSuffix = "." + ProviderSetting.TYPE.suffix();
+        for (final String key : props.stringPropertyNames()) {
+            if (key.startsWith(ProviderSetting.PREFIX) && key.endsWith(typeSuffix)) {
+                final String id = key.substring(ProviderSetting.PREFIX.length(), key.length() - typeSuffix.length());
+                final String rate = props.getProperty(ProviderSetting.RATE_PER_SECOND.key(id),
+                        ProviderSetting.RATE_PER_SECOND.defaultValue().orElseThrow());
+                rates.put(id, Integer.parseInt(rate.trim()));
+            }
+        }
+        return rates;
+    }
+}
