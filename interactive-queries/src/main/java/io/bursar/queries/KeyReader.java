@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
@@ -34,6 +36,9 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * <p>Thread-safe; never does network I/O. Forwarding a read to its owner is the caller's job.
  */
 public final class KeyReader<K, V> implements KeyLookup<K, V> {
+
+    private static final String RECORDS_LAG = "records-lag";
+    private static final String FETCH_GROUP = "consumer-fetch-manager-metrics";
 
     /** Metadata entries kept; each is a few dozen bytes. */
     public static final long METADATA_CACHE_ENTRIES_MAX = 100_000;
@@ -124,11 +129,48 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
                     : result.getFailureReason() + ": " + result.getFailureMessage());
         }
         final V value = result.getResult();
-        return value == null ? new Read.Missing<>() : new Read.Found<>(value);
+        if (value != null) {
+            return new Read.Found<>(value);
+        }
+        // Absent here proves absence only once this task has read its input: a task just taken over from a
+        // crashed instance reprocesses what the crash left uncommitted, and a key written then is not in it yet.
+        final double behind = inputLag(owner.partition());
+        return behind > 0 || Double.isNaN(behind) ? new Read.Unavailable<>("not found yet: the view of partition " + owner.partition()
+                + " is " + (Double.isNaN(behind) ? "catching up" : (long) behind + " records behind its input"))
+                : new Read.Missing<>();
+    }
+
+    /**
+     * The most records the main consumer has yet to read on partition {@code partition} of any input topic,
+     * from its {@code records-lag} metric; 0 when it has read everything; NaN when it does not know yet (no
+     * fetch since the partition was assigned: a task just restored has not looked at its input).
+     */
+    private double inputLag(final int partition) {
+        final String wanted = Integer.toString(partition);
+        double most = Double.NaN;
+        for (final Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
+            final MetricName name = metric.getKey();
+            if (!RECORDS_LAG.equals(name.name()) || !FETCH_GROUP.equals(name.group())
+                    || !wanted.equals(name.tags().get("partition"))
+                    || String.valueOf(name.tags().get("client-id")).endsWith("restore-consumer")) {
+                continue;
+            }
+            final Object value = metric.getValue().metricValue();
+            final double lag = value instanceof Number number ? number.doubleValue() : Double.NaN;
+            if (Double.isNaN(lag)) {
+                return Double.NaN;
+            }
+            most = Double.isNaN(most) ? lag : Math.max(most, lag);
+        }
+        return most;
     }
 
     @Override
     public Read<V> readStandby(final K key) {
+        final KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            return new Read.Unavailable<>("streams " + state);
+        }
         final KeyQueryMetadata owner = owner(key);
         if (owner == null || !owner.standbyHosts().contains(self)) {
             return new Read.Unavailable<>("no standby of the key's partition here");

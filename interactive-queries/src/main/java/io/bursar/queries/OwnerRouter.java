@@ -113,7 +113,9 @@ public final class OwnerRouter {
         if (request.standbyRequested()) {
             final Read<V> standby = reader.readStandby(key);
             if (standby instanceof Read.FromStandby<V> replica) {
-                return replica.value() == null ? new Outcome.NotFound<>() : new Outcome.Local<>(replica.value(), replica.offsetLag());
+                // A replica may lag its owner: what it has is an answer (with its lag), what it lacks proves nothing.
+                return replica.value() == null ? new Outcome.Unavailable<>("not on this standby, which may lag its owner")
+                        : new Outcome.Local<>(replica.value(), replica.offsetLag());
             }
             return new Outcome.Unavailable<>("no standby here");
         }
@@ -153,14 +155,18 @@ public final class OwnerRouter {
     private <V> Optional<Outcome<V>> forward(final Read.Elsewhere<V> elsewhere, final Request request, final Duration wait) {
         final Optional<PeerForwarder.Answer> active = forwarder.get(elsewhere.active(), request.pathAndQuery(),
                 request.passHeaders(), false, wait);
-        if (active.isPresent()) {
-            // A 503 from the owner means it is rebalancing: retry here, within our own bound.
-            return active.get().status() == 503 ? Optional.empty() : Optional.of(new Outcome.Relayed<>(active.get()));
+        if (active.isPresent() && active.get().status() < 500) {
+            return Optional.of(new Outcome.Relayed<>(active.get()));
         }
+        if (active.isPresent() && active.get().status() == 503) {
+            // The owner is rebalancing: retry here, within our own bound.
+            return Optional.empty();
+        }
+        // Unreachable, or failing (any other 5xx, which is no answer to relay): its standbys may answer.
         for (final HostInfo standby : elsewhere.standbys()) {
             final Optional<PeerForwarder.Answer> replica = forwarder.get(standby, request.pathAndQuery(),
                     request.passHeaders(), true, wait);
-            if (replica.isPresent() && replica.get().status() != 503) {
+            if (replica.isPresent() && replica.get().status() < 500) {
                 return Optional.of(new Outcome.Relayed<>(replica.get()));
             }
         }

@@ -91,6 +91,26 @@ class OwnerRouterTest {
     }
 
     @Test
+    void aKeyMissingOnAStandbyIsUnavailableNotNotFound() {
+        final KeyLookup<String, String> replica = new Lookup<>(() -> new Read.Unavailable<>("not active here"),
+                () -> new Read.FromStandby<>(null, 0L));
+
+        assertThat(router.route(replica, "k", new OwnerRouter.Request("/x", Map.of(), true, true)))
+                .isInstanceOf(OwnerRouter.Outcome.Unavailable.class);
+    }
+
+    @Test
+    void anOwnerFailingWith500IsNotRelayedButReplacedByAStandby() throws IOException {
+        final HostInfo failingOwner = peer(500, "{\"error\":\"internal error\"}");
+        final HostInfo standby = peer(200, "{\"from\":\"standby\"}");
+
+        final OwnerRouter.Outcome<String> outcome = router.route(
+                lookup(() -> new Read.Elsewhere<>(failingOwner, Set.of(standby), 1)), "k", CLIENT);
+
+        assertThat(((OwnerRouter.Outcome.Relayed<String>) outcome).answer().body()).isEqualTo("{\"from\":\"standby\"}");
+    }
+
+    @Test
     void aStandbyAnswersFromItsReplicaWithItsLag() {
         final KeyLookup<String, String> replica = new Lookup<>(() -> new Read.Unavailable<>("not active here"),
                 () -> new Read.FromStandby<>("stale", 7L));

@@ -19,11 +19,18 @@ public final class StreamsSettings {
      * Defaults a deployment may override ({@code kafka.*} keys): a task processes what it has without waiting
      * for its other input partitions to fill ({@code max.task.idle.ms=-1}). Bursar's processors merge their
      * inputs and join nothing, so waiting buys no ordering, and skipping the wait saves bookkeeping per record
-     * ({@code docs/benchmarks.md}).
+     * ({@code docs/benchmarks.md}). An instance that dies without leaving the group (a crash, SIGKILL, a lost
+     * host) is dropped after {@value #SESSION_TIMEOUT_MS} ms without heartbeats instead of Kafka's 45 s, so its
+     * tasks (a provider's queue among them) move to the others that much sooner ({@code docs/reliability.md}).
      */
     public static Map<String, Object> defaults() {
-        return Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        return Map.of(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED,
+                StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS,
+                StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 4);
     }
+
+    /** How long the group waits for a silent member before moving its tasks, in ms. */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
 
     /**
      * Exactly-once v2, records that cannot be deserialized sent to the dead-letter topic by
