@@ -14,6 +14,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
@@ -111,6 +112,16 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
 
     @Override
     public Read<V> read(final K key) {
+        try {
+            return readActive(key);
+        } catch (final InvalidStateStoreException e) {
+            // Not started yet (its gateway answers first), or the state moved between the check and the query
+            // (a rebalance): not now, not an error.
+            return new Read.Unavailable<>(e.getMessage());
+        }
+    }
+
+    private Read<V> readActive(final K key) {
         if (streams.state() != KafkaStreams.State.RUNNING) {
             return new Read.Unavailable<>("streams " + streams.state());
         }
@@ -167,6 +178,14 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
 
     @Override
     public Read<V> readStandby(final K key) {
+        try {
+            return readReplica(key);
+        } catch (final InvalidStateStoreException e) {
+            return new Read.Unavailable<>(e.getMessage());
+        }
+    }
+
+    private Read<V> readReplica(final K key) {
         final KafkaStreams.State state = streams.state();
         if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
             return new Read.Unavailable<>("streams " + state);

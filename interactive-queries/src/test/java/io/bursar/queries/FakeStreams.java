@@ -9,6 +9,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -50,10 +52,48 @@ class FakeStreams extends KafkaStreams {
     /** The global store handed out by {@link #store}; null answers as Streams does for an unknown store. */
     volatile Object globalStore;
     volatile int storeLookups;
+    /**
+     * Partition → the main consumer's records-lag on {@link #SOURCE_TOPIC} (NaN: fetched, lag unknown); a
+     * partition missing here has no lag metric yet. Every partition caught up unless told otherwise.
+     */
+    final Map<Integer, Double> inputLag = new HashMap<>();
 
     FakeStreams(final Path stateDir, final HostInfo self) {
         super(topology(), properties(stateDir));
         this.ownerOf = partition -> self;
+        for (int partition = 0; partition < PARTITIONS; partition++) {
+            inputLag.put(partition, 0.0);
+        }
+    }
+
+    /** The consumer's records-lag metric per partition of {@link #inputLag}, and one of a restore consumer. */
+    @Override
+    public Map<MetricName, ? extends Metric> metrics() {
+        final Map<MetricName, Metric> metrics = new HashMap<>();
+        inputLag.forEach((partition, lag) -> metrics.put(lagName("fake-StreamThread-1-consumer", partition),
+                gauge(lagName("fake-StreamThread-1-consumer", partition), lag)));
+        final MetricName restoring = lagName("fake-StreamThread-1-restore-consumer", 0);
+        metrics.put(restoring, gauge(restoring, 1_000.0));
+        return metrics;
+    }
+
+    private static MetricName lagName(final String clientId, final int partition) {
+        return new MetricName("records-lag", "consumer-fetch-manager-metrics", "", Map.of("client-id", clientId,
+                "topic", SOURCE_TOPIC, "partition", Integer.toString(partition)));
+    }
+
+    private static Metric gauge(final MetricName name, final double value) {
+        return new Metric() {
+            @Override
+            public MetricName metricName() {
+                return name;
+            }
+
+            @Override
+            public Object metricValue() {
+                return value;
+            }
+        };
     }
 
     private static Topology topology() {

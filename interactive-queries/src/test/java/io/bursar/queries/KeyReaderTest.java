@@ -65,6 +65,29 @@ class KeyReaderTest {
     }
 
     @Test
+    void aMissingKeyIsNotFoundOnlyOnceItsPartitionsInputIsRead() {
+        final KeyReader<String, String> reader = new KeyReader<>(streams, STORE, new StringSerializer(), SELF,
+                KeyReader.prefixBefore('/'));
+        final int books = BuiltInPartitioner.partitionForKey(new StringSerializer().serialize("t", "books"),
+                FakeStreams.PARTITIONS);
+        assertThat(reader.read("books/emma")).as("caught up; the restore consumer's lag is not the input's")
+                .isEqualTo(new Read.Missing<>());
+
+        streams.inputLag.put(books, 3.0);
+        assertThat(reader.read("books/emma")).as("3 records still to read")
+                .isEqualTo(new Read.Unavailable<>("not found yet: the view of partition " + books
+                        + " is 3 records behind its input"));
+
+        streams.inputLag.remove(books);
+        assertThat(reader.read("books/emma")).as("no fetch since the partition was assigned")
+                .isInstanceOf(Read.Unavailable.class);
+
+        streams.values.put("books/emma", "2 in stock");
+        assertThat(reader.read("books/emma")).as("a value found is an answer whatever the lag")
+                .isEqualTo(new Read.Found<>("2 in stock"));
+    }
+
+    @Test
     void aKeyIsReadFromThePartitionOfItsPrefixAndOwnersAreCachedPerPrefix() {
         streams.values.put("books/dune", "12 in stock");
         final KeyReader<String, String> reader = new KeyReader<>(streams, STORE, new StringSerializer(), SELF,

@@ -99,7 +99,7 @@ public final class Chaos {
     public record Result(int kills, int brokerRestarts, long commandsSent, long providerPayments,
                          Map<String, Long> readAnswers, long wrongAnswers, List<String> wrongAnswerSamples,
                          AuditReport audit, SimulatorStats simulator, long recoveryMaxMs, long longestSilenceMs,
-                         long drainMs) {
+                         long drainMs, List<String> overRate) {
 
         /** No violation, no wrong answer, no duplicate charge, no call over the provider's rate. */
         public boolean passed() {
@@ -141,6 +141,7 @@ public final class Chaos {
     }
     private final Map<String, Integer> seenRank = new ConcurrentHashMap<>();
     private final List<Long> killTimes = new CopyOnWriteArrayList<>();
+    private final List<String> faultLog = new CopyOnWriteArrayList<>();
     private final List<long[]> providerCalls = new CopyOnWriteArrayList<>();
 
     private Process broker;
@@ -165,7 +166,8 @@ public final class Chaos {
              ProviderSimulator simulator = ProviderSimulator.start(SimulatorConfig.defaults()
                      .withLatency(Duration.ofMillis(30), Duration.ofMillis(30))
                      .withFailureRates(0.10, 0.05, 0.02).withTimeoutDelay(Duration.ofSeconds(3))
-                     .withRateLimitPerSecond(settings.providerRate()).withDedupe(true).withSeed(settings.seed()))) {
+                     .withRateLimitPerSecond(settings.providerRate()).withDedupe(true).withSeed(settings.seed())
+                     .withRetention(SimulatorConfig.WINDOW_SECONDS_RETAINED_MAX, SimulatorConfig.CHARGE_KEYS_RETAINED_MAX))) {
             brokerPort = freePort();
             controllerPort = freePort();
             startBroker();
@@ -240,7 +242,7 @@ public final class Chaos {
             judgeLate404s();
             return new Result(faults[0], faults[1], sent.get(), providerPayments.size(), new TreeMap<>(answers),
                     wrong.get(), List.copyOf(wrongSamples), report, simulator.stats(), recoveryMaxMs(), longestSilenceMs(),
-                    drainMs);
+                    drainMs, overRate(simulator.stats()));
         } finally {
             for (final Process process : processes) {
                 process.destroyForcibly();
@@ -266,6 +268,7 @@ public final class Chaos {
         text.append(String.format("provider: %,d calls, %,d charges, %,d idempotent replays, %d duplicate charges, "
                         + "%d calls over its rate, at most %d calls in one second%n", sim.calls(), sim.successfulCharges(),
                 sim.idempotentReplays(), sim.duplicateCharges(), sim.rateLimitViolations(), sim.maxCallsInOneSecond()));
+        result.overRate().forEach(second -> text.append("  over the rate: ").append(second).append(System.lineSeparator()));
         text.append("audit:").append(System.lineSeparator()).append(result.audit().text());
         return text.toString();
     }
@@ -313,6 +316,7 @@ public final class Chaos {
                 out.printf("chaos: %s SIGKILL broker%n", Instant.now());
                 broker.destroyForcibly().waitFor();
                 killTimes.add(System.currentTimeMillis());
+                faultLog.add(Instant.now().getEpochSecond() + " broker killed");
                 sleep(3_000);
                 startBroker();
                 brokerDone = true;
@@ -322,6 +326,7 @@ public final class Chaos {
             out.printf("chaos: %s SIGKILL instance %d (pid %d)%n", Instant.now(), victim, instances[victim].pid());
             instances[victim].destroyForcibly().waitFor();
             killTimes.add(System.currentTimeMillis());
+            faultLog.add(Instant.now().getEpochSecond() + " instance " + victim + " killed");
             kills++;
             sleep(2_000);
             instances[victim] = startInstance(victim);
@@ -545,6 +550,23 @@ public final class Chaos {
 
     private void count(final String what) {
         answers.merge(what, 1L, Long::sum);
+    }
+
+    /** Each second in which the provider saw more calls than its rate, with the faults of the seconds before it. */
+    private List<String> overRate(final SimulatorStats stats) {
+        final List<String> seconds = new ArrayList<>();
+        stats.callsPerSecond().forEach((second, calls) -> {
+            if (calls > settings.providerRate()) {
+                final List<String> near = faultLog.stream().filter(fault -> {
+                    final long at = Long.parseLong(fault.substring(0, fault.indexOf(' ')));
+                    return at <= second && at >= second - 30;
+                }).map(fault -> (second - Long.parseLong(fault.substring(0, fault.indexOf(' ')))) + " s after "
+                        + fault.substring(fault.indexOf(' ') + 1)).toList();
+                seconds.add(Instant.ofEpochSecond(second) + ": " + calls + " calls"
+                        + (near.isEmpty() ? "" : " (" + String.join(", ", near) + ")"));
+            }
+        });
+        return seconds;
     }
 
     /** The longest stretch without a new provider call while the load offered payments every second. */
