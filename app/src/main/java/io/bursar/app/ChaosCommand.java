@@ -30,7 +30,9 @@ final class ChaosCommand implements Callable<Integer> {
             description = "Seconds between two kills, drawn between MIN and MAX (default ${DEFAULT-VALUE}).")
     private int[] killEvery;
 
-    @Option(names = "--provider-rate", defaultValue = "20", description = "The provider's calls per second (default ${DEFAULT-VALUE}).")
+    @Option(names = "--provider-rate", defaultValue = "40",
+            description = "The provider's calls per second (default ${DEFAULT-VALUE}); with the run's one-second window "
+                    + "margin, Bursar starts at most this many in any two seconds.")
     private int providerRate;
 
     @Option(names = "--work-dir", description = "Where the processes keep data and logs (default: a new temp folder).")

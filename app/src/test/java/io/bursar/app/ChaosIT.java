@@ -23,7 +23,7 @@ class ChaosIT {
     @Test
     void killsAndABrokerRestartUnderLoadLoseNothingAndDuplicateNothing() throws Exception {
         final Chaos.Result result = Chaos.run(new Chaos.Settings(Duration.ofSeconds(60), 11L, 3, 80,
-                Duration.ofSeconds(6), Duration.ofSeconds(12), 20, Duration.ofMinutes(4),
+                Duration.ofSeconds(6), Duration.ofSeconds(12), 40, Duration.ofMinutes(4),
                 Path.of("target/bursar.jar").toAbsolutePath(), workDir), System.out);
         System.out.println(Chaos.summary(result));
 
