@@ -58,6 +58,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
@@ -124,27 +125,32 @@ public final class BursarNode implements AutoCloseable {
         PaymentTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting);
         ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers, misrouting);
         OrderTopology.build(commandsBuilder, topics, config.orderTopology(), misrouting);
-        final KafkaStreams streams = streams(commandsBuilder.build(), config, topics, self, "", new Properties());
+        final Topology commandsTopology = commandsBuilder.build();
+        final TopologyDescription commands = commandsTopology.describe();
+        final KafkaStreams streams = streams(commandsTopology, config, topics, self, "", new Properties());
         final StreamsBuilder viewsBuilder = new StreamsBuilder();
         ViewsTopology.build(viewsBuilder, topics);
         final Properties viewsOptimizations = new Properties();
         viewsOptimizations.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, ViewsTopology.OPTIMIZATIONS);
-        final KafkaStreams views = streams(viewsBuilder.build(viewsOptimizations), config, topics, self,
-                VIEWS_APPLICATION_SUFFIX, viewsOptimizations);
+        final Topology viewsTopology = viewsBuilder.build(viewsOptimizations);
+        final TopologyDescription viewsDescription = viewsTopology.describe();
+        final KafkaStreams views = streams(viewsTopology, config, topics, self, VIEWS_APPLICATION_SUFFIX,
+                viewsOptimizations);
 
-        final KeyReader<String, PartnerBalance> balances = new KeyReader<>(streams,
-                PartnerBalanceProcessor.BALANCES_STORE, new StringSerializer(), self);
-        final KeyReader<String, PaymentEvent> outcomes = new KeyReader<>(views,
-                ViewsTopology.COMMAND_OUTCOMES_STORE, new StringSerializer(), self);
-        final KeyReader<String, Payment> payments = new KeyReader<>(views, ViewsTopology.PAYMENTS_STORE,
-                new StringSerializer(), self);
-        final KeyReader<String, OrderView> orders = new KeyReader<>(views, ViewsTopology.ORDERS_STORE,
-                new StringSerializer(), self);
-        final KeyReader<String, ParentOrderView> parentOrders = new KeyReader<>(views,
-                ViewsTopology.PARENT_ORDERS_STORE, new StringSerializer(), self);
+        // Each reader knows the topics feeding its store, so that it answers "not found" only once it has read them.
+        final KeyReader<String, PartnerBalance> balances = reader(streams, commands,
+                PartnerBalanceProcessor.BALANCES_STORE, self, null);
+        final KeyReader<String, PaymentEvent> outcomes = reader(views, viewsDescription,
+                ViewsTopology.COMMAND_OUTCOMES_STORE, self, null);
+        final KeyReader<String, Payment> payments = reader(views, viewsDescription, ViewsTopology.PAYMENTS_STORE,
+                self, null);
+        final KeyReader<String, OrderView> orders = reader(views, viewsDescription, ViewsTopology.ORDERS_STORE,
+                self, null);
+        final KeyReader<String, ParentOrderView> parentOrders = reader(views, viewsDescription,
+                ViewsTopology.PARENT_ORDERS_STORE, self, null);
         // Items are stored under categoryId/itemId in the partition of their category (the order-commands key).
-        final KeyReader<String, Item> items = new KeyReader<>(streams, OrderProcessor.ITEMS_STORE,
-                new StringSerializer(), self, KeyReader.prefixBefore(OrderProcessor.KEY_SEPARATOR));
+        final KeyReader<String, Item> items = reader(streams, commands, OrderProcessor.ITEMS_STORE, self,
+                KeyReader.prefixBefore(OrderProcessor.KEY_SEPARATOR));
         final GlobalStoreReader<String, CatalogEntry> catalog = new GlobalStoreReader<>(streams,
                 OrderTopology.CATALOG_STORE);
         invalidateOnRebalance(streams, balances, items);
@@ -181,6 +187,13 @@ public final class BursarNode implements AutoCloseable {
         views.start();
         LOG.info("Bursar instance {} started: gateway {}", self, gateway.url());
         return new BursarNode(topics, providers, streams, views, publisher, balances, gateway, meters, streamsMetrics);
+    }
+
+    private static <V> KeyReader<String, V> reader(final KafkaStreams streams, final TopologyDescription topology,
+                                                   final String store, final HostInfo self,
+                                                   final java.util.function.UnaryOperator<String> partitionKey) {
+        return new KeyReader<>(streams, store, new StringSerializer(), self, partitionKey,
+                KeyReader.inputTopicsOf(topology, store));
     }
 
     /** A Streams application of {@code topology}, with {@code builtWith}: the settings the topology was built with. */

@@ -14,6 +14,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.query.KeyQuery;
@@ -52,6 +53,8 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     private final UnaryOperator<K> partitionKey;
     private final StreamPartitioner<K, Object> partitioner;
     /** Keyed by the part of the key that decides the partition. */
+    /** The topics feeding the store; empty when unknown. */
+    private final Set<String> inputTopics = new java.util.HashSet<>();
     private final Cache<K, KeyQueryMetadata> owners = Caffeine.newBuilder()
             .maximumSize(METADATA_CACHE_ENTRIES_MAX).build();
 
@@ -59,6 +62,38 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     public KeyReader(final KafkaStreams streams, final String storeName, final Serializer<K> keySerializer,
                      final HostInfo self) {
         this(streams, storeName, keySerializer, self, null);
+    }
+
+    /**
+     * As {@link #KeyReader(KafkaStreams, String, Serializer, HostInfo, UnaryOperator)}, knowing the topics that
+     * feed the store (see {@link #inputTopicsOf}): a key is then not found only once every one of them has been
+     * read on the key's partition; without them, once any topic of that partition number has.
+     */
+    public KeyReader(final KafkaStreams streams, final String storeName, final Serializer<K> keySerializer,
+                     final HostInfo self, final UnaryOperator<K> partitionKey, final Set<String> inputTopics) {
+        this(streams, storeName, keySerializer, self, partitionKey);
+        this.inputTopics.addAll(inputTopics);
+    }
+
+    /**
+     * The source topics of the sub-topology that holds {@code storeName} in {@code topology}; internal
+     * (repartition) topics appear under their name without the application id.
+     */
+    public static Set<String> inputTopicsOf(final TopologyDescription topology, final String storeName) {
+        for (final TopologyDescription.Subtopology subtopology : topology.subtopologies()) {
+            final boolean holdsStore = subtopology.nodes().stream().anyMatch(node ->
+                    node instanceof TopologyDescription.Processor processor && processor.stores().contains(storeName));
+            if (holdsStore) {
+                final Set<String> topics = new java.util.TreeSet<>();
+                subtopology.nodes().forEach(node -> {
+                    if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
+                        topics.addAll(source.topicSet());
+                    }
+                });
+                return Set.copyOf(topics);
+            }
+        }
+        throw new IllegalArgumentException("no sub-topology holds store " + storeName);
     }
 
     /**
@@ -152,12 +187,14 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     }
 
     /**
-     * The most records the main consumer has yet to read on partition {@code partition} of any input topic,
-     * from its {@code records-lag} metric; 0 when it has read everything; NaN when it does not know yet (no
-     * fetch since the partition was assigned: a task just restored has not looked at its input).
+     * The most records the main consumer has yet to read on partition {@code partition} of the store's input
+     * topics (of any topic when they are not known), from its {@code records-lag} metric; 0 when it has read
+     * everything; NaN when it does not know yet: no fetch of an input since the partition was assigned (a task
+     * just restored has not looked at its input).
      */
     private double inputLag(final int partition) {
         final String wanted = Integer.toString(partition);
+        final Set<String> seen = new java.util.HashSet<>();
         double most = Double.NaN;
         for (final Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
             final MetricName name = metric.getKey();
@@ -166,6 +203,11 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
                     || String.valueOf(name.tags().get("client-id")).endsWith("restore-consumer")) {
                 continue;
             }
+            final String input = inputOf(String.valueOf(name.tags().get("topic")));
+            if (input == null) {
+                continue;
+            }
+            seen.add(input);
             final Object value = metric.getValue().metricValue();
             final double lag = value instanceof Number number ? number.doubleValue() : Double.NaN;
             if (Double.isNaN(lag)) {
@@ -173,7 +215,20 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
             }
             most = Double.isNaN(most) ? lag : Math.max(most, lag);
         }
-        return most;
+        return seen.containsAll(inputTopics) ? most : Double.NaN;
+    }
+
+    /** The input topic a consumed topic is ({@code <application.id>-<name>} for internal ones), or null. */
+    private String inputOf(final String topic) {
+        if (inputTopics.isEmpty() || inputTopics.contains(topic)) {
+            return topic;
+        }
+        for (final String input : inputTopics) {
+            if (topic.endsWith("-" + input)) {
+                return input;
+            }
+        }
+        return null;
     }
 
     @Override

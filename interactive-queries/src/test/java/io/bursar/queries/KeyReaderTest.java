@@ -88,6 +88,27 @@ class KeyReaderTest {
     }
 
     @Test
+    void withItsInputTopicsKnownAKeyIsNotFoundOnlyOnceEachOfThemWasRead() {
+        final KeyReader<String, String> known = new KeyReader<>(streams, STORE, new StringSerializer(), SELF, null,
+                Set.of(FakeStreams.SOURCE_TOPIC));
+        assertThat(known.read("emma")).isEqualTo(new Read.Missing<>());
+
+        final KeyReader<String, String> oneUnread = new KeyReader<>(streams, STORE, new StringSerializer(), SELF, null,
+                Set.of(FakeStreams.SOURCE_TOPIC, "outcomes"));
+        assertThat(oneUnread.read("emma")).as("no fetch of 'outcomes' yet on the key's partition")
+                .isInstanceOf(Read.Unavailable.class);
+    }
+
+    @Test
+    void theInputTopicsOfAStoreAreTheSourcesOfItsSubTopology() {
+        final org.apache.kafka.streams.StreamsBuilder builder = new org.apache.kafka.streams.StreamsBuilder();
+        builder.table("balances-in", org.apache.kafka.streams.kstream.Materialized.as("balances"));
+        builder.stream("other-in").foreach((key, value) -> { });
+
+        assertThat(KeyReader.inputTopicsOf(builder.build().describe(), "balances")).containsExactly("balances-in");
+    }
+
+    @Test
     void aKeyIsReadFromThePartitionOfItsPrefixAndOwnersAreCachedPerPrefix() {
         streams.values.put("books/dune", "12 in stock");
         final KeyReader<String, String> reader = new KeyReader<>(streams, STORE, new StringSerializer(), SELF,
