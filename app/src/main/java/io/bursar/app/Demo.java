@@ -14,8 +14,10 @@ import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.serdes.EmbeddedSchemaRegistry;
 import java.io.IOException;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -205,9 +208,9 @@ public final class Demo implements AutoCloseable {
     }
 
     private static void writeProperties(final Map<String, String> settings, final Path file) throws IOException {
-        final java.util.Properties props = new java.util.Properties();
+        final Properties props = new Properties();
         props.putAll(settings);
-        try (java.io.Writer writer = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8)) {
+        try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             props.store(writer, "bursar demo");
         }
     }

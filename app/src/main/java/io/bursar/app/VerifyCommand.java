@@ -3,7 +3,7 @@ package io.bursar.app;
 import io.bursar.app.verify.Audit;
 import io.bursar.app.verify.AuditReport;
 import io.bursar.app.verify.Auditor;
-import io.bursar.connectors.ProviderSetting;
+import io.bursar.connectors.ProviderConnectors;
 import io.bursar.serdes.Topics;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -101,18 +101,13 @@ final class VerifyCommand implements Callable<Integer> {
                 .run(settings);
     }
 
-    /** {@code providers.<id>.rate.per.second} of every provider the properties configure (its default when unset). */
+    /** The rate of every provider the properties configure ({@code providers.<id>.*}, parsed as the instances do). */
     static Map<String, Integer> configuredRates(final Properties props) {
+        final Map<String, String> properties = new HashMap<>();
+        props.stringPropertyNames().forEach(name -> properties.put(name, props.getProperty(name)));
         final Map<String, Integer> rates = new HashMap<>();
-        final String typeSuffix = "." + ProviderSetting.TYPE.suffix();
-        for (final String key : props.stringPropertyNames()) {
-            if (key.startsWith(ProviderSetting.PREFIX) && key.endsWith(typeSuffix)) {
-                final String id = key.substring(ProviderSetting.PREFIX.length(), key.length() - typeSuffix.length());
-                final String rate = props.getProperty(ProviderSetting.RATE_PER_SECOND.key(id),
-                        ProviderSetting.RATE_PER_SECOND.defaultValue().orElseThrow());
-                rates.put(id, Integer.parseInt(rate.trim()));
-            }
-        }
+        ProviderConnectors.parse(properties, ProviderConnectors.BUILT_IN_TYPES.keySet())
+                .forEach((id, provider) -> rates.put(id, provider.ratePerSecond()));
         return rates;
     }
 }

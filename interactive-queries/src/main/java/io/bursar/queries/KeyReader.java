@@ -2,10 +2,12 @@ package io.bursar.queries;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -54,7 +56,7 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     private final StreamPartitioner<K, Object> partitioner;
     /** Keyed by the part of the key that decides the partition. */
     /** The topics feeding the store; empty when unknown. */
-    private final Set<String> inputTopics = new java.util.HashSet<>();
+    private final Set<String> inputTopics = new HashSet<>();
     private final Cache<K, KeyQueryMetadata> owners = Caffeine.newBuilder()
             .maximumSize(METADATA_CACHE_ENTRIES_MAX).build();
 
@@ -84,7 +86,7 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
             final boolean holdsStore = subtopology.nodes().stream().anyMatch(node ->
                     node instanceof TopologyDescription.Processor processor && processor.stores().contains(storeName));
             if (holdsStore) {
-                final Set<String> topics = new java.util.TreeSet<>();
+                final Set<String> topics = new TreeSet<>();
                 subtopology.nodes().forEach(node -> {
                     if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
                         topics.addAll(source.topicSet());
@@ -194,7 +196,7 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
      */
     private double inputLag(final int partition) {
         final String wanted = Integer.toString(partition);
-        final Set<String> seen = new java.util.HashSet<>();
+        final Set<String> seen = new HashSet<>();
         double most = Double.NaN;
         for (final Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
             final MetricName name = metric.getKey();

@@ -141,8 +141,11 @@ public final class Chaos {
     private record Late404(String paymentId, int instance, long readAtMs) {
     }
     private final Map<String, Integer> seenRank = new ConcurrentHashMap<>();
-    private final List<Long> killTimes = new CopyOnWriteArrayList<>();
-    private final List<String> faultLog = new CopyOnWriteArrayList<>();
+    private final List<Fault> faults = new CopyOnWriteArrayList<>();
+
+    /** A process killed, and when. */
+    private record Fault(long atMs, String what) {
+    }
     private final List<long[]> providerCalls = new CopyOnWriteArrayList<>();
 
     private Process broker;
@@ -207,7 +210,7 @@ public final class Chaos {
                     sleep(250);
                 }
             });
-            final int[] faults = faults();
+            final int[] injected = injectFaults();
             running.set(false);
             load.join();
             for (final Thread reader : reads) {
@@ -220,7 +223,7 @@ public final class Chaos {
                 }
             }
             out.printf("chaos: load stopped after %,d commands (%,d provider payments); %d kills, %d broker restarts; "
-                    + "draining%n", sent.get(), providerPayments.size(), faults[0], faults[1]);
+                    + "draining%n", sent.get(), providerPayments.size(), injected[0], injected[1]);
 
             final long drainStart = System.nanoTime();
             final BursarConfig config = new BursarConfig(Map.of(BursarConfig.BOOTSTRAP_SERVERS, bootstrap,
@@ -241,7 +244,7 @@ public final class Chaos {
             }
             final long drainMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStart);
             judgeLate404s();
-            return new Result(faults[0], faults[1], sent.get(), providerPayments.size(), new TreeMap<>(answers),
+            return new Result(injected[0], injected[1], sent.get(), providerPayments.size(), new TreeMap<>(answers),
                     wrong.get(), List.copyOf(wrongSamples), report, simulator.stats(), recoveryMaxMs(), longestSilenceMs(),
                     drainMs, overRate(simulator.stats()));
         } finally {
@@ -300,7 +303,7 @@ public final class Chaos {
     }
 
     /** Kills instances at random moments and the broker once, halfway; returns {kills, broker restarts}. */
-    private int[] faults() throws Exception {
+    private int[] injectFaults() throws Exception {
         final long endMs = System.currentTimeMillis() + settings.duration().toMillis();
         final long brokerAtMs = System.currentTimeMillis() + settings.duration().toMillis() / 2;
         boolean brokerDone = false;
@@ -316,8 +319,7 @@ public final class Chaos {
             if (!brokerDone && System.currentTimeMillis() >= brokerAtMs) {
                 out.printf("chaos: %s SIGKILL broker%n", Instant.now());
                 broker.destroyForcibly().waitFor();
-                killTimes.add(System.currentTimeMillis());
-                faultLog.add(Instant.now().getEpochSecond() + " broker killed");
+                faults.add(new Fault(System.currentTimeMillis(), "broker killed"));
                 sleep(3_000);
                 startBroker();
                 brokerDone = true;
@@ -326,8 +328,7 @@ public final class Chaos {
             final int victim = random.nextInt(instances.length);
             out.printf("chaos: %s SIGKILL instance %d (pid %d)%n", Instant.now(), victim, instances[victim].pid());
             instances[victim].destroyForcibly().waitFor();
-            killTimes.add(System.currentTimeMillis());
-            faultLog.add(Instant.now().getEpochSecond() + " instance " + victim + " killed");
+            faults.add(new Fault(System.currentTimeMillis(), "instance " + victim + " killed"));
             kills++;
             sleep(2_000);
             instances[victim] = startInstance(victim);
@@ -558,11 +559,9 @@ public final class Chaos {
         final List<String> seconds = new ArrayList<>();
         stats.callsPerSecond().forEach((second, calls) -> {
             if (calls > settings.providerRate()) {
-                final List<String> near = faultLog.stream().filter(fault -> {
-                    final long at = Long.parseLong(fault.substring(0, fault.indexOf(' ')));
-                    return at <= second && at >= second - 30;
-                }).map(fault -> (second - Long.parseLong(fault.substring(0, fault.indexOf(' ')))) + " s after "
-                        + fault.substring(fault.indexOf(' ') + 1)).toList();
+                final List<String> near = faults.stream()
+                        .filter(fault -> fault.atMs() / 1000 <= second && fault.atMs() / 1000 >= second - 30)
+                        .map(fault -> (second - fault.atMs() / 1000) + " s after " + fault.what()).toList();
                 seconds.add(Instant.ofEpochSecond(second) + ": " + calls + " calls"
                         + (near.isEmpty() ? "" : " (" + String.join(", ", near) + ")"));
             }
@@ -588,7 +587,8 @@ public final class Chaos {
     /** After each kill, how long until the provider was called again; the longest of these. */
     private long recoveryMaxMs() {
         long worst = 0;
-        for (final long killMs : killTimes) {
+        for (final Fault fault : faults) {
+            final long killMs = fault.atMs();
             long callsAtKill = -1;
             for (final long[] sample : providerCalls) {
                 if (sample[0] < killMs) {

@@ -130,7 +130,6 @@ public final class Audit {
     private final Map<String, OrderSeen> orders = new HashMap<>();
     private final Map<String, List<Item>> latestItems = new HashMap<>();
     private final Map<String, Map<String, List<Long>>> providerCallStarts = new HashMap<>();
-    private final Map<String, String> providerOfCall = new HashMap<>();
     private long holdLatenessMaxMs;
 
     // The stores, last value per key.
@@ -209,6 +208,11 @@ public final class Audit {
         }
     }
 
+    /** How many records the audit was fed in all, for its report. */
+    public void recordsRead(final long records) {
+        counts.put("records read", records);
+    }
+
     /** An output record that cannot be read: nothing is derived from it, so the audit says it is incomplete. */
     public void unreadableRecord(final Position at) {
         count("unreadable output records");
@@ -255,7 +259,8 @@ public final class Audit {
             derive(event, at);
         } catch (final ArithmeticException e) {
             underivablePartners.add(event.getPartnerId());
-            violation(Check.NEGATIVE_BALANCE, "balance of " + event.getPartnerId() + " overflows a long when re-derived", at);
+            violation(Check.BALANCE_MISMATCH, "balance of " + event.getPartnerId() + " overflows a long when re-derived",
+                    at);
         }
     }
 
@@ -469,7 +474,6 @@ public final class Audit {
         // The final outcome lists every start; SUBMITTED only the first, and stands in while a call is in flight.
         if (last || !calls.containsKey(result.getIdempotencyKey())) {
             calls.put(result.getIdempotencyKey(), starts);
-            providerOfCall.put(result.getIdempotencyKey(), at.toString());
         }
     }
 

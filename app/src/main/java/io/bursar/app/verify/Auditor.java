@@ -141,6 +141,7 @@ public final class Auditor {
                 }
             });
             readStores(reading, partitions, changelogs, audit);
+            audit.recordsRead(reading.done);
             final boolean quiet = offsets(admin, everything, OffsetSpec.latest()).equals(ends);
             if (progress != null) {
                 progress.println();
