@@ -1,6 +1,7 @@
 package io.bursar.app;
 
 import io.bursar.app.bench.DispatchBenchmark;
+import io.bursar.app.bench.LendingBenchmark;
 import io.bursar.app.bench.OrdersBenchmark;
 import io.bursar.app.bench.PaymentsBenchmark;
 import io.bursar.app.bench.RateUsage;
@@ -20,12 +21,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on an embedded broker; results are printed, one line per run.",
-        subcommands = {BenchCommand.Dispatch.class, BenchCommand.Orders.class, BenchCommand.Payments.class})
+        subcommands = {BenchCommand.Dispatch.class, BenchCommand.Lending.class, BenchCommand.Orders.class,
+                BenchCommand.Payments.class})
 final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("Usage: bursar bench dispatch|orders|payments --help");
+        System.out.println("Usage: bursar bench dispatch|lending|orders|payments --help");
     }
 
     @Command(name = "dispatch", mixinStandardHelpOptions = true,
@@ -59,6 +61,59 @@ final class BenchCommand implements Runnable {
                 }
             }
             return exceeded == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "lending", mixinStandardHelpOptions = true,
+            description = "Seed 000: investor orders of many loan notes through a slow Finance Service in bulk calls, "
+                    + "beside the seed's per-item design at the same rate.")
+    static final class Lending implements Callable<Integer> {
+
+        @Option(names = "--notes", split = ",", defaultValue = "1000,10000,50000",
+                description = "One order per entry, of that many notes (default ${DEFAULT-VALUE}).")
+        private List<Integer> notes;
+
+        @Option(names = "--rate", defaultValue = "2",
+                description = "The Finance Service's calls per second (default ${DEFAULT-VALUE}).")
+        private int rate;
+
+        @Option(names = "--call-failures", defaultValue = "0.10",
+                description = "Fraction of calls failing whole with HTTP 500 (default ${DEFAULT-VALUE}).")
+        private double callFailures;
+
+        @Option(names = "--line-refusals", defaultValue = "0.01",
+                description = "Fraction of lines refused for good (default ${DEFAULT-VALUE}).")
+        private double lineRefusals;
+
+        @Option(names = "--seed", defaultValue = "5", description = "Seed of the Finance Service (default ${DEFAULT-VALUE}).")
+        private long seed;
+
+        @Option(names = "--out", defaultValue = "target/bench-lending",
+                description = "Where the chart is written (default ${DEFAULT-VALUE}).")
+        private Path outDir;
+
+        @Override
+        public Integer call() throws Exception {
+            final LendingBenchmark.Result result = LendingBenchmark.run(new LendingBenchmark.Settings(notes, rate,
+                    callFailures, lineRefusals, seed, outDir), System.out);
+            System.out.printf("%n== bursar bench lending: Finance Service at %d calls/s, %.0f %% of calls failing, "
+                    + "%.1f %% of lines refused ==%n", rate, 100 * callFailures, 100 * lineRefusals);
+            System.out.printf("%8s %8s %10s %7s %8s %9s %9s %9s %12s %12s%n", "notes", "batches", "seconds", "calls",
+                    "retries", "invested", "removed", "max/s", "per-item", "per-item s");
+            int broken = 0;
+            for (final LendingBenchmark.Run run : result.runs()) {
+                System.out.printf("%,8d %8d %10.1f %7d %8d %,9d %9d %9d %,12d %,12.0f%n", run.notes(), run.batches(),
+                        run.elapsedMs() / 1000.0, run.financeCalls(), run.retries(), run.linesInvested(),
+                        run.linesRemoved(), run.maxCallsInOneSecond(), run.perItemCalls(), run.perItemSeconds(rate));
+                if (run.maxCallsInOneSecond() > rate || run.duplicateLines() > 0
+                        || run.linesInvested() + run.linesRemoved() != run.notes()) {
+                    broken++;
+                }
+            }
+            if (result.chart() != null) {
+                System.out.println("chart: " + result.chart().toAbsolutePath());
+            }
+            return broken == 0 ? 0 : 1;
         }
     }
 

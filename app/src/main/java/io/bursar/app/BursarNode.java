@@ -11,6 +11,7 @@ import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.schemas.PaymentStatuses;
 import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.InvestorPositions;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.OrderView;
 import io.bursar.schemas.orders.ParentOrderView;
@@ -50,6 +51,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -134,8 +136,13 @@ public final class BursarNode implements AutoCloseable {
         viewsOptimizations.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, ViewsTopology.OPTIMIZATIONS);
         final Topology viewsTopology = viewsBuilder.build(viewsOptimizations);
         final TopologyDescription viewsDescription = viewsTopology.describe();
+        final Properties viewsSettings = new Properties();
+        viewsSettings.putAll(viewsOptimizations);
+        // An order's view holds every batch: a 50,000-note order is about 2 MB, which its changelog takes too.
+        viewsSettings.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                ViewsTopology.ORDER_VIEW_BYTES_MAX);
         final KafkaStreams views = streams(viewsTopology, config, topics, self, VIEWS_APPLICATION_SUFFIX,
-                viewsOptimizations);
+                viewsSettings);
 
         // Each reader knows the topics feeding its store, so that it answers "not found" only once it has read them.
         final KeyReader<String, PartnerBalance> balances = reader(streams, commands,
@@ -148,6 +155,8 @@ public final class BursarNode implements AutoCloseable {
                 self, null);
         final KeyReader<String, ParentOrderView> parentOrders = reader(views, viewsDescription,
                 ViewsTopology.PARENT_ORDERS_STORE, self, null);
+        final KeyReader<String, InvestorPositions> positions = reader(views, viewsDescription,
+                ViewsTopology.POSITIONS_STORE, self, null);
         // Items are stored under categoryId/itemId in the partition of their category (the order-commands key).
         final KeyReader<String, Item> items = reader(streams, commands, OrderProcessor.ITEMS_STORE, self,
                 KeyReader.prefixBefore(OrderProcessor.KEY_SEPARATOR));
@@ -180,7 +189,7 @@ public final class BursarNode implements AutoCloseable {
                 new Gateway.Reads(router.reads(balances), router.reads(outcomes),
                         router.reads(payments, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
                         router.reads(orders, OrderProgress::isFinal), router.reads(parentOrders), router.reads(items),
-                        catalog::read),
+                        catalog::read, router.reads(positions)),
                 () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
                 meters).start();
         streams.start();

@@ -9,10 +9,15 @@ import io.bursar.gateway.ApiKeys;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.orders.LoanTerms;
+import io.bursar.schemas.orders.OrderCommand;
+import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.schemas.orders.UpsertItemKind;
 import io.bursar.schemas.payments.Credit;
 import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.serdes.EmbeddedSchemaRegistry;
+import io.bursar.topology.orders.OrderTopologyConfig;
 import java.io.IOException;
 import java.io.Writer;
 import java.net.InetAddress;
@@ -34,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * The embedded default: a real single-node KRaft broker in this JVM, the Apicurio registry as a child
  * process, the provider simulator as provider {@value #PROVIDER_ID} (2 calls/s, a little slow and
  * flaky, deduplicating like a real provider), one Bursar instance on them, and a few sample partners.
- * Closing stops all of it.
+ * For lending, a second simulator is the Finance Service {@value #FINANCE_ID} (2 calls/s, bulk calls) that keeps
+ * the record of pool {@value #LOAN_POOL}, whose loan book of {@value #LOANS} loans is loaded at start, and
+ * investor {@value #INVESTOR} has the cash to buy a note of each. Closing stops all of it.
  */
 public final class Demo implements AutoCloseable {
 
@@ -42,6 +49,18 @@ public final class Demo implements AutoCloseable {
     static final Map<String, Long> SAMPLE_PARTNERS = Map.of("acme", 100_000L, "globex", 250_000L, "initech", 50_000L);
     /** The simulated provider's id. */
     static final String PROVIDER_ID = "sim";
+    /** The simulated Finance Service's id: it keeps the record of the loans of pool {@value #LOAN_POOL}. */
+    static final String FINANCE_ID = "finance";
+    /** The category the demo's loans are in (their pool). */
+    static final String LOAN_POOL = "loans";
+    /** Loans in the demo's book, {@code loan-00000} to {@code loan-09999}, each of {@value #NOTES_PER_LOAN} notes. */
+    static final int LOANS = 10_000;
+    static final long NOTES_PER_LOAN = 4;
+    /** One note's size, in EUR minor units. */
+    static final long NOTE_MINOR = 2_500;
+    /** The sample investor: its balance pays for its orders of notes. */
+    static final String INVESTOR = "investor-1";
+    static final long INVESTOR_CASH_MINOR = 2 * LOANS * NOTE_MINOR;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private final List<AutoCloseable> started = new ArrayList<>();
@@ -52,6 +71,7 @@ public final class Demo implements AutoCloseable {
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
     private ProviderSimulator simulator;
+    private ProviderSimulator finance;
     private Duration startupTime;
     /** The demo's application id (its consumer group, and the prefix of its internal topics). */
     public static final String APPLICATION_ID = "bursar-demo";
@@ -83,6 +103,13 @@ public final class Demo implements AutoCloseable {
                     .withLatency(Duration.ofMillis(150), Duration.ofMillis(100))
                     .withFailureRates(0.05, 0, 0)
                     .withDedupe(true)));
+            // The Finance Service of the seed: slow, 2 calls/s, some calls failing whole, now and then a line refused.
+            demo.finance = demo.track(ProviderSimulator.start(SimulatorConfig.defaults()
+                    .withLatency(Duration.ofMillis(200), Duration.ofMillis(100))
+                    .withFailureRates(0.05, 0, 0)
+                    .withLineRefusalRate(0.002)
+                    .withDedupe(true)
+                    .withSeed(7)));
             final Path stateDir = Files.createTempDirectory("bursar-demo-state");
             final Map<String, String> settings = new HashMap<>(Map.of(
                     BursarConfig.BOOTSTRAP_SERVERS, demo.broker.bootstrapServers(),
@@ -98,12 +125,19 @@ public final class Demo implements AutoCloseable {
             settings.put(ProviderSetting.PREFIX + PROVIDER_ID + "." + ProviderSetting.TYPE.suffix(), HttpJsonConnector.TYPE);
             settings.put(ProviderSetting.PREFIX + PROVIDER_ID + "." + ProviderSetting.URL.suffix(),
                     demo.simulator.baseUrl().toString());
+            settings.put(ProviderSetting.PREFIX + FINANCE_ID + "." + ProviderSetting.TYPE.suffix(), HttpJsonConnector.TYPE);
+            settings.put(ProviderSetting.PREFIX + FINANCE_ID + "." + ProviderSetting.URL.suffix(),
+                    demo.finance.baseUrl().toString());
+            settings.put(OrderTopologyConfig.FULFILMENT_PROVIDERS, LOAN_POOL + "=" + FINANCE_ID);
+            // An order of 10,000 notes is a body of about 400 kB.
+            settings.put(GatewayConfig.HTTP_MAX_REQUEST_BYTES, Integer.toString(4 * 1024 * 1024));
             settings.putAll(overrides);
             demo.configFile = stateDir.resolve("bursar-demo.properties");
             writeProperties(settings, demo.configFile);
             demo.node = demo.track(BursarNode.start(new BursarConfig(settings)));
             demo.node.awaitRunning(READY_TIMEOUT);
             demo.loadSamplePartners();
+            demo.loadLoanBook();
             demo.startupTime = Duration.between(begin, Instant.now());
             return demo;
         } catch (final Exception e) {
@@ -137,6 +171,28 @@ public final class Demo implements AutoCloseable {
                 Thread.sleep(50);
             }
         }
+    }
+
+    /**
+     * Publishes the loan book (one UpsertItem per loan, in pool {@value #LOAN_POOL}) and credits the investor; does
+     * not wait for them to be applied: the first order for notes may wait a few seconds for its loans.
+     */
+    private void loadLoanBook() throws Exception {
+        final List<CompletableFuture<Void>> sent = new ArrayList<>(LOANS + 1);
+        for (int i = 0; i < LOANS; i++) {
+            final String loanId = String.format("loan-%05d", i);
+            sent.add(node.publisher().publish(OrderCommand.newBuilder()
+                    .setCommandId("demo-loan-" + loanId).setCategoryId(LOAN_POOL).setIssuedAt(Instant.now())
+                    .setPayload(UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId(loanId)
+                            .setName("Loan " + loanId).setPrice(new Money(NOTE_MINOR, "EUR"))
+                            .setStockSet(NOTES_PER_LOAN).setStockDelta(null)
+                            .setLoan(new LoanTerms(600 + (i % 9) * 50, 12 + (i % 4) * 12)).build())
+                    .build()));
+        }
+        sent.add(node.publisher().publish(PaymentCommand.newBuilder()
+                .setCommandId("demo-opening-credit-" + INVESTOR).setPartnerId(INVESTOR).setIssuedAt(Instant.now())
+                .setPayload(new Credit(CreditKind.CREDIT, new Money(INVESTOR_CASH_MINOR, "EUR"))).build()));
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     }
 
     /** The running instance (both Streams applications, the publisher, the gateway). */
@@ -182,6 +238,11 @@ public final class Demo implements AutoCloseable {
 
     public String registryUrl() {
         return registry.url();
+    }
+
+    /** The Finance Service simulator's base URL; {@code GET <url>/stats} counts its bulk calls and lines. */
+    public String financeUrl() {
+        return finance.baseUrl().toString();
     }
 
     /** The provider simulator's base URL; {@code GET <url>/stats} shows what it was asked. */

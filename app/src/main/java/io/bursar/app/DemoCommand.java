@@ -28,6 +28,9 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("  Kafka:    " + demo.bootstrapServers());
             System.out.println("  Registry: " + demo.registryUrl());
             System.out.println("  Provider: " + demo.simulatorUrl() + " (simulator; GET /stats)");
+            System.out.println("  Lending:  pool " + Demo.LOAN_POOL + " of " + Demo.LOANS + " loans, Finance Service "
+                    + demo.financeUrl() + " (simulator, 2 calls/s; GET /stats), investor " + Demo.INVESTOR
+                    + "; a 10,000-note order: docs/lending.md");
             System.out.println("  Metrics:  " + demo.url() + "/metrics   API: " + demo.url() + "/openapi.json");
             System.out.println("  Config:   " + demo.configFile() + "   Audit: bin/bursar verify --config "
                     + demo.configFile());

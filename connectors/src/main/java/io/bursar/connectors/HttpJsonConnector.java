@@ -3,6 +3,7 @@ package io.bursar.connectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,6 +16,10 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +34,8 @@ import java.util.function.Supplier;
 /**
  * Posts {@code {paymentId, partnerId, amountMinor, currency}} to {@code <url>/charges} for a CHARGE and to
  * {@code <url>/refunds} for a REFUND, and looks charges (only) up at {@code GET <url>/charges/{idempotencyKey}}.
+ * A bulk call ({@link #submitBulk}) posts every line at once to {@code <url>/bulk}, each line with its own
+ * idempotency key, and reads one answer per line ({@code DONE} or {@code REFUSED}) from the 200.
  *
  * <p>Both endpoints are children of the one configured base URL ({@link ProviderSetting#URL}), so a
  * provider stays one configuration block. Both operations get the same Idempotency-Key header, timeouts
@@ -49,6 +56,12 @@ public final class HttpJsonConnector implements ProviderConnector {
     /** Where refunds are posted, below the base URL. */
     static final String REFUNDS_PATH = "/refunds";
 
+    /** Where bulk calls are posted, below the base URL. */
+    static final String BULK_PATH = "/bulk";
+
+    /** A bulk answer holds a short document per line. */
+    static final int BULK_RESPONSE_BYTES_MAX = 4 * 1024 * 1024;
+
     /** Answers are small JSON documents; anything beyond this is cut, so a broken provider cannot exhaust memory. */
     static final int RESPONSE_BYTES_MAX = 64 * 1024;
 
@@ -61,6 +74,7 @@ public final class HttpJsonConnector implements ProviderConnector {
     private final String providerId;
     private final URI chargesUri;
     private final URI refundsUri;
+    private final URI bulkUri;
     private final Duration requestTimeout;
     private final int inFlightMax;
     private final Semaphore inFlight;
@@ -92,6 +106,7 @@ public final class HttpJsonConnector implements ProviderConnector {
         final String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.chargesUri = URI.create(base + CHARGES_PATH);
         this.refundsUri = URI.create(base + REFUNDS_PATH);
+        this.bulkUri = URI.create(base + BULK_PATH);
         this.inFlightMax = inFlightMax;
         this.inFlight = new Semaphore(inFlightMax);
         this.callbacks = Executors.newFixedThreadPool(CALLBACK_THREADS, runnable -> {
@@ -125,6 +140,10 @@ public final class HttpJsonConnector implements ProviderConnector {
 
     @Override
     public CompletableFuture<ProviderResult> submit(final ProviderRequest request) {
+        if (request.operation().isFulfilment()) {
+            // Lines of items have one endpoint, the bulk one, also when there is one line.
+            return submitBulk(List.of(request)).thenApply(results -> results.get(0));
+        }
         final String key = request.idempotencyKey();
         if (closed.get()) {
             // Shutting down is no reason to fail a payment: a later owner of the queue retries it.
@@ -155,6 +174,114 @@ public final class HttpJsonConnector implements ProviderConnector {
                         ? classifyAnswer(key, response)
                         : classifyFailure(key, error)))
                 .whenComplete((result, error) -> inFlight.release());
+    }
+
+    /**
+     * One POST for every line: the call counts once against the provider's rate, and the provider answers each
+     * line on its own. A call that fails whole (timeout, 5xx, 429, a refused body) gives every line the same
+     * classified result; a line the answer does not mention is retryable.
+     */
+    @Override
+    public CompletableFuture<List<ProviderResult>> submitBulk(final List<ProviderRequest> requests) {
+        if (requests.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        final String firstKey = requests.get(0).idempotencyKey();
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(each(requests, ProviderResult.retryable(
+                    firstKey, ProviderResult.NO_HTTP_STATUS, "connector closed", Optional.empty())));
+        }
+        if (!inFlight.tryAcquire()) {
+            return CompletableFuture.completedFuture(each(requests, ProviderResult.retryable(
+                    firstKey, ProviderResult.NO_HTTP_STATUS, "connector busy: " + inFlightMax + " calls in flight",
+                    Optional.empty())));
+        }
+        final CompletableFuture<HttpResponse<String>> call;
+        try {
+            call = client.sendAsync(bulkRequest(requests), boundedBody(BULK_RESPONSE_BYTES_MAX));
+        } catch (final IOException | IllegalArgumentException e) {
+            inFlight.release();
+            return CompletableFuture.completedFuture(each(requests, ProviderResult.permanent(
+                    firstKey, ProviderResult.NO_HTTP_STATUS, "request not sent: " + describe(e))));
+        } catch (final RuntimeException e) {
+            inFlight.release();
+            return CompletableFuture.completedFuture(each(requests, ProviderResult.retryable(
+                    firstKey, ProviderResult.NO_HTTP_STATUS, "request not sent: " + describe(e), Optional.empty())));
+        }
+        return call.handle((response, error) -> {
+            try {
+                if (error != null) {
+                    return each(requests, classifyFailure(firstKey, error));
+                }
+                if (!isSuccess(response.statusCode())) {
+                    return each(requests, classifyAnswer(firstKey, response));
+                }
+                return perLine(requests, response);
+            } catch (final RuntimeException e) {
+                return each(requests, ProviderResult.retryable(firstKey, ProviderResult.NO_HTTP_STATUS,
+                        "unclassifiable answer: " + describe(e), Optional.empty()));
+            }
+        }).whenComplete((results, error) -> inFlight.release());
+    }
+
+    private HttpRequest bulkRequest(final List<ProviderRequest> requests) throws IOException {
+        final ObjectNode body = JSON.createObjectNode();
+        final ArrayNode lines = body.putArray("lines");
+        for (final ProviderRequest request : requests) {
+            final ObjectNode line = lines.addObject()
+                    .put("idempotencyKey", request.idempotencyKey())
+                    .put("operation", request.operation().name())
+                    .put("paymentId", request.paymentId())
+                    .put("partnerId", request.partnerId())
+                    .put("amountMinor", request.amountMinor())
+                    .put("currency", request.currency());
+            if (request.itemId() != null) {
+                line.put("itemId", request.itemId()).put("quantity", request.quantity());
+            }
+        }
+        return HttpRequest.newBuilder(bulkUri)
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+                .build();
+    }
+
+    /** The answer of each line, in request order: DONE succeeds, REFUSED is permanent, a missing line is retryable. */
+    private static List<ProviderResult> perLine(final List<ProviderRequest> requests,
+                                                final HttpResponse<String> response) {
+        final Map<String, JsonNode> answers = new HashMap<>();
+        parse(response.body()).map(node -> node.path("lines")).filter(JsonNode::isArray)
+                .ifPresent(lines -> lines.forEach(line -> answers.put(line.path("idempotencyKey").asText(), line)));
+        final List<ProviderResult> results = new ArrayList<>(requests.size());
+        for (final ProviderRequest request : requests) {
+            final String key = request.idempotencyKey();
+            final JsonNode line = answers.get(key);
+            final String status = line == null ? "" : line.path("status").asText();
+            if ("DONE".equals(status)) {
+                final JsonNode reference = line.path("reference");
+                results.add(ProviderResult.success(key, response.statusCode(), reference.isTextual()
+                        && !reference.asText().isBlank() ? Optional.of(reference.asText()) : Optional.empty()));
+            } else if ("REFUSED".equals(status)) {
+                final String reason = line.path("reason").asText("");
+                results.add(ProviderResult.permanent(key, response.statusCode(),
+                        reason.isBlank() ? "refused" : "refused: " + reason));
+            } else {
+                results.add(ProviderResult.retryable(key, response.statusCode(),
+                        "no answer for this line in the bulk answer", Optional.empty()));
+            }
+        }
+        return List.copyOf(results);
+    }
+
+    /** {@code result} for every request, each under its own key. */
+    private static List<ProviderResult> each(final List<ProviderRequest> requests, final ProviderResult result) {
+        final List<ProviderResult> results = new ArrayList<>(requests.size());
+        for (final ProviderRequest request : requests) {
+            results.add(new ProviderResult(request.idempotencyKey(), result.outcome(), Optional.empty(),
+                    result.httpStatus(), result.reason(), result.retryAfter()));
+        }
+        return List.copyOf(results);
     }
 
     @Override
@@ -223,6 +350,7 @@ public final class HttpJsonConnector implements ProviderConnector {
         return switch (operation) {
             case CHARGE -> chargesUri;
             case REFUND -> refundsUri;
+            case RESERVE, INVEST, RELEASE -> throw new IllegalArgumentException(operation + " lines go to " + BULK_PATH);
         };
     }
 
@@ -299,13 +427,17 @@ public final class HttpJsonConnector implements ProviderConnector {
         return error.getClass().getSimpleName() + (message == null ? "" : " " + message);
     }
 
-    /** Keeps at most RESPONSE_BYTES_MAX bytes of an answer and drops the rest. */
+    /** Keeps at most {@link #RESPONSE_BYTES_MAX} bytes of an answer (or {@code bytesMax}) and drops the rest. */
     private static HttpResponse.BodyHandler<String> boundedBody() {
+        return boundedBody(RESPONSE_BYTES_MAX);
+    }
+
+    private static HttpResponse.BodyHandler<String> boundedBody(final int bytesMax) {
         return responseInfo -> {
             final ByteArrayOutputStream kept = new ByteArrayOutputStream();
             return HttpResponse.BodySubscribers.mapping(
                     HttpResponse.BodySubscribers.ofByteArrayConsumer(chunk -> chunk.ifPresent(bytes -> {
-                        final int room = RESPONSE_BYTES_MAX - kept.size();
+                        final int room = bytesMax - kept.size();
                         if (room > 0) {
                             kept.write(bytes, 0, Math.min(room, bytes.length));
                         }

@@ -16,7 +16,9 @@ import java.util.Objects;
  * @param amountMinor    the amount in minor units of {@code currency}
  * @param currency       the ISO-4217 currency code
  * @param attempt        0 for the first call, incremented on every retry
- * @param operation      whether the call charges or refunds; kept by every retry
+ * @param operation      whether the call charges or refunds, or what it does with an item; kept by every retry
+ * @param itemId         the item of a fulfilment line (a loan), null for a payment
+ * @param quantity       the units of {@code itemId} (notes), 0 for a payment
  */
 public record ProviderRequest(
         String idempotencyKey,
@@ -25,7 +27,9 @@ public record ProviderRequest(
         long amountMinor,
         String currency,
         int attempt,
-        ProviderOperation operation) {
+        ProviderOperation operation,
+        String itemId,
+        long quantity) {
 
     /** Longest idempotency key accepted; providers commonly cap it at 255 characters. */
     public static final int IDEMPOTENCY_KEY_LENGTH_MAX = 255;
@@ -44,6 +48,9 @@ public record ProviderRequest(
             throw new IllegalArgumentException(
                     "idempotencyKey must be 1.." + IDEMPOTENCY_KEY_LENGTH_MAX + " non-blank characters");
         }
+        if (operation.isFulfilment() && (itemId == null || itemId.isBlank() || quantity <= 0)) {
+            throw new IllegalArgumentException("a " + operation + " line needs an itemId and a positive quantity");
+        }
         if (attempt < 0 || attempt > ATTEMPT_MAX) {
             throw new IllegalArgumentException("attempt must be in [0, " + ATTEMPT_MAX + "], was " + attempt);
         }
@@ -60,8 +67,21 @@ public record ProviderRequest(
         this(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt, ProviderOperation.CHARGE);
     }
 
+    /** A charge or refund of a payment: no item. */
+    public ProviderRequest(
+            final String idempotencyKey,
+            final String paymentId,
+            final String partnerId,
+            final long amountMinor,
+            final String currency,
+            final int attempt,
+            final ProviderOperation operation) {
+        this(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt, operation, null, 0L);
+    }
+
     /** Returns the same request, operation included, for the next attempt. */
     public ProviderRequest nextAttempt() {
-        return new ProviderRequest(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt + 1, operation);
+        return new ProviderRequest(idempotencyKey, paymentId, partnerId, amountMinor, currency, attempt + 1, operation,
+                itemId, quantity);
     }
 }

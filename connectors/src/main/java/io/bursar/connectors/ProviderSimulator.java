@@ -3,6 +3,7 @@ package io.bursar.connectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
- * Serves {@code POST /charges}, {@code POST /refunds}, {@code GET /charges/{idempotencyKey}} and {@code GET /stats}.
+ * Serves {@code POST /charges}, {@code POST /refunds}, {@code POST /bulk}, {@code GET /charges/{idempotencyKey}} and
+ * {@code GET /stats}.
  *
  * <p>A charge or refund call is, in order: counted in its one-second window, which charges and refunds
  * share (over the rate limit → 429 and a violation), validated (bad JSON, a missing key, an amount ≤ 0 or
@@ -35,11 +38,23 @@ import java.util.regex.Pattern;
  * those whose payment id was never charged are counted. Status lookups exist for charges only; they are counted
  * and rate limited like charges but never delayed or failed. Lifecycle: {@link #start} binds a free port,
  * {@link #close} stops serving and interrupts calls still sleeping.
+ *
+ * <p>A bulk call ({@code {"lines": [{idempotencyKey, operation, paymentId, partnerId, itemId, quantity, amountMinor,
+ * currency}, ...]}}, as a lending Finance Service takes RESERVE and INVEST updates) is one call to the rate limit and
+ * to the failure draws: a whole-call 500, 429 or timeout affects every line alike. Otherwise each line is answered on
+ * its own in a 200: {@code DONE}, or {@code REFUSED} with a reason, drawn at the configured line refusal rate once per
+ * line key (a retried line gets its first answer again).
  */
 public final class ProviderSimulator implements AutoCloseable {
 
     /** Request bodies are tiny JSON documents; larger ones are refused unread. */
     static final int REQUEST_BYTES_MAX = 16 * 1024;
+
+    /** A bulk call's body: up to some thousands of lines. */
+    static final int BULK_REQUEST_BYTES_MAX = 4 * 1024 * 1024;
+
+    /** Most lines in one bulk call. */
+    static final int BULK_LINES_MAX = 10_000;
 
     /** Threads answering calls; a timing-out call holds one for its whole delay, like a real overloaded provider. */
     private static final int HANDLER_THREADS = 32;
@@ -86,6 +101,7 @@ public final class ProviderSimulator implements AutoCloseable {
         server.setExecutor(handlers);
         server.createContext(HttpJsonConnector.CHARGES_PATH, exchange -> serve(exchange, this::charges));
         server.createContext(HttpJsonConnector.REFUNDS_PATH, exchange -> serve(exchange, this::refunds));
+        server.createContext(HttpJsonConnector.BULK_PATH, exchange -> serve(exchange, this::bulk));
         server.createContext("/stats", exchange -> serve(exchange, this::stats));
         server.start();
     }
@@ -177,6 +193,111 @@ public final class ProviderSimulator implements AutoCloseable {
         make(exchange, ProviderOperation.REFUND);
     }
 
+    private void bulk(final HttpExchange exchange) throws IOException, InterruptedException {
+        final String path = exchange.getRequestURI().getRawPath();
+        if (!HttpJsonConnector.BULK_PATH.equals(path) && !(HttpJsonConnector.BULK_PATH + "/").equals(path)) {
+            respond(exchange, 404, error("no resource at " + path), Map.of());
+            return;
+        }
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            respond(exchange, 405, error("method " + exchange.getRequestMethod() + " not allowed on " + path), Map.of());
+            return;
+        }
+        if (!withinRateLimit(exchange)) {
+            return;
+        }
+        final Optional<JsonNode> read = body(exchange, BULK_REQUEST_BYTES_MAX, ProviderSimulator::validateBulk);
+        if (read.isEmpty()) {
+            return;
+        }
+        final JsonNode json = read.get();
+        ledger.recordBulkCall();
+        sleep(latency());
+        final double draw = draw();
+        if (draw < config.timeoutRate()) {
+            final ObjectNode answer = applyLines(json.get("lines"));
+            sleep(config.timeoutDelay());
+            respond(exchange, 200, answer, Map.of());
+        } else if (draw < config.timeoutRate() + config.serverErrorRate()) {
+            respond(exchange, 500, error("injected server error"), Map.of());
+        } else if (draw < config.timeoutRate() + config.serverErrorRate() + config.tooManyRequestsRate()) {
+            respond(exchange, 429, error("injected throttling"), retryAfterHeader());
+        } else {
+            respond(exchange, 200, applyLines(json.get("lines")), Map.of());
+        }
+    }
+
+    private ObjectNode applyLines(final JsonNode lines) {
+        final ObjectNode answer = JSON.createObjectNode();
+        final ArrayNode answered = answer.putArray("lines");
+        for (final JsonNode line : lines) {
+            final String key = line.get("idempotencyKey").asText();
+            final SimulatorLedger.LineAnswer done = ledger.line(key, () -> draw() < config.lineRefusalRate(),
+                    config.dedupe());
+            final ObjectNode item = answered.addObject().put("idempotencyKey", key)
+                    .put("status", done.refused() ? "REFUSED" : "DONE");
+            if (done.refused()) {
+                item.put("reason", done.refusedReason());
+            } else {
+                item.put("reference", done.reference());
+            }
+        }
+        return answer;
+    }
+
+    /**
+     * The request's body as JSON that {@code validate} finds nothing wrong with; empty when the request was answered
+     * already: 413 when larger than {@code bytesMax}, 400 when not JSON or invalid.
+     */
+    private static Optional<JsonNode> body(final HttpExchange exchange, final int bytesMax,
+                                           final Function<JsonNode, Optional<String>> validate) throws IOException {
+        final byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(bytesMax + 1);
+        }
+        if (body.length > bytesMax) {
+            respond(exchange, 413, error("body larger than " + bytesMax + " bytes"), Map.of());
+            return Optional.empty();
+        }
+        final JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (final IOException e) {
+            respond(exchange, 400, error("body is not JSON"), Map.of());
+            return Optional.empty();
+        }
+        final Optional<String> invalid = validate.apply(json);
+        if (invalid.isPresent()) {
+            respond(exchange, 400, error(invalid.get()), Map.of());
+            return Optional.empty();
+        }
+        return Optional.of(json);
+    }
+
+    private static Optional<String> validateBulk(final JsonNode json) {
+        final JsonNode lines = json.isObject() ? json.get("lines") : null;
+        if (lines == null || !lines.isArray() || lines.isEmpty() || lines.size() > BULK_LINES_MAX) {
+            return Optional.of("lines must be an array of 1.." + BULK_LINES_MAX + " lines");
+        }
+        for (final JsonNode line : lines) {
+            final Optional<String> invalid = validate(line);
+            if (invalid.isPresent()) {
+                return invalid;
+            }
+            for (final String field : new String[] {"idempotencyKey", "itemId", "operation"}) {
+                final JsonNode value = line.get(field);
+                if (value == null || !value.isTextual() || value.asText().isBlank() || value.asText().length() > 255) {
+                    return Optional.of("every line needs " + field + ", a non-blank string of at most 255 characters");
+                }
+            }
+            final JsonNode quantity = line.get("quantity");
+            if (quantity == null || !quantity.isIntegralNumber() || !quantity.canConvertToLong() || quantity.asLong() <= 0) {
+                return Optional.of("every line needs a positive integer quantity");
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Counts the call; answers 429 and returns false when its window is already full. */
     private boolean withinRateLimit(final HttpExchange exchange) throws IOException {
         final long epochSecond = config.clock().instant().getEpochSecond();
@@ -198,26 +319,11 @@ public final class ProviderSimulator implements AutoCloseable {
                     + " characters)"), Map.of());
             return;
         }
-        final byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(REQUEST_BYTES_MAX + 1);
-        }
-        if (body.length > REQUEST_BYTES_MAX) {
-            respond(exchange, 413, error("body larger than " + REQUEST_BYTES_MAX + " bytes"), Map.of());
+        final Optional<JsonNode> read = body(exchange, REQUEST_BYTES_MAX, ProviderSimulator::validate);
+        if (read.isEmpty()) {
             return;
         }
-        final JsonNode json;
-        try {
-            json = JSON.readTree(body);
-        } catch (final IOException e) {
-            respond(exchange, 400, error("body is not JSON"), Map.of());
-            return;
-        }
-        final Optional<String> invalid = validate(json);
-        if (invalid.isPresent()) {
-            respond(exchange, 400, error(invalid.get()), Map.of());
-            return;
-        }
+        final JsonNode json = read.get();
         sleep(latency());
         final double draw = draw();
         if (draw < config.timeoutRate()) {
@@ -261,6 +367,7 @@ public final class ProviderSimulator implements AutoCloseable {
         return switch (operation) {
             case CHARGE -> ledger.charge(key, paymentId, partnerId, amountMinor, currency, config.dedupe());
             case REFUND -> ledger.refund(key, paymentId, partnerId, amountMinor, currency, config.dedupe());
+            case RESERVE, INVEST, RELEASE -> throw new IllegalArgumentException(operation + " is a bulk line, sent to /bulk");
         };
     }
 
@@ -315,6 +422,7 @@ public final class ProviderSimulator implements AutoCloseable {
         final String timesField = switch (entry.operation()) {
             case CHARGE -> "timesCharged";
             case REFUND -> "timesRefunded";
+            case RESERVE, INVEST, RELEASE -> "timesMade";
         };
         return JSON.createObjectNode()
                 .put("reference", entry.reference())

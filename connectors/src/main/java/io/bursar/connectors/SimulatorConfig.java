@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param chargeKeysRetained   idempotency keys remembered per operation, and charged payment ids; the oldest are
  *                             forgotten beyond this
  * @param clock                the clock windows are cut from; tests pass a controllable one
+ * @param lineRefusalRate      fraction of the lines of a bulk call refused for good (each line drawn once: a retried
+ *                             line gets its first answer again)
  */
 public record SimulatorConfig(
         Duration latency,
@@ -40,7 +42,8 @@ public record SimulatorConfig(
         long seed,
         int windowSecondsRetained,
         int chargeKeysRetained,
-        Clock clock) {
+        Clock clock,
+        double lineRefusalRate) {
 
     /** Delays beyond this are never useful in a demo or a test and would pin handler threads. */
     public static final Duration DELAY_MAX = Duration.ofMinutes(5);
@@ -61,6 +64,7 @@ public record SimulatorConfig(
         requireFraction(serverErrorRate, "serverErrorRate");
         requireFraction(tooManyRequestsRate, "tooManyRequestsRate");
         requireFraction(timeoutRate, "timeoutRate");
+        requireFraction(lineRefusalRate, "lineRefusalRate");
         if (serverErrorRate + tooManyRequestsRate + timeoutRate > 1.0 + 1e-9) {
             throw new IllegalArgumentException("failure rates must add up to at most 1");
         }
@@ -78,61 +82,66 @@ public record SimulatorConfig(
     /** No latency, no failures, 2 calls per second like the design's default provider, no dedupe, 10 minutes of windows. */
     public static SimulatorConfig defaults() {
         return new SimulatorConfig(Duration.ZERO, Duration.ZERO, 0, 0, 0, Duration.ofSeconds(30), 2,
-                Duration.ofSeconds(1), false, 42L, 600, 100_000, Clock.systemUTC());
+                Duration.ofSeconds(1), false, 42L, 600, 100_000, Clock.systemUTC(), 0);
     }
 
     /** A copy with this fixed latency and jitter. */
     public SimulatorConfig withLatency(final Duration fixed, final Duration jitter) {
         return new SimulatorConfig(fixed, jitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
-                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock);
+                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock, lineRefusalRate);
     }
 
     /** A copy with these failure fractions (500s, 429s, timeouts). */
     public SimulatorConfig withFailureRates(final double serverError, final double tooManyRequests, final double timeout) {
         return new SimulatorConfig(latency, latencyJitter, serverError, tooManyRequests, timeout, timeoutDelay,
-                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock);
+                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock, lineRefusalRate);
     }
 
     /** A copy whose timing-out charges sleep this long. */
     public SimulatorConfig withTimeoutDelay(final Duration delay) {
         return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, delay,
-                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock);
+                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock, lineRefusalRate);
     }
 
     /** A copy with this rate limit (0 = none). */
     public SimulatorConfig withRateLimitPerSecond(final int perSecond) {
         return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
-                perSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock);
+                perSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock, lineRefusalRate);
     }
 
     /** A copy that sends this Retry-After on 429s. */
     public SimulatorConfig withRetryAfter(final Duration wait) {
         return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
-                rateLimitPerSecond, wait, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock);
+                rateLimitPerSecond, wait, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock, lineRefusalRate);
     }
 
     /** A copy that deduplicates (or not) repeated idempotency keys. */
     public SimulatorConfig withDedupe(final boolean enabled) {
         return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
-                rateLimitPerSecond, retryAfter, enabled, seed, windowSecondsRetained, chargeKeysRetained, clock);
+                rateLimitPerSecond, retryAfter, enabled, seed, windowSecondsRetained, chargeKeysRetained, clock, lineRefusalRate);
     }
 
     /** A copy with this random seed. */
     public SimulatorConfig withSeed(final long randomSeed) {
         return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
-                rateLimitPerSecond, retryAfter, dedupe, randomSeed, windowSecondsRetained, chargeKeysRetained, clock);
+                rateLimitPerSecond, retryAfter, dedupe, randomSeed, windowSecondsRetained, chargeKeysRetained, clock, lineRefusalRate);
     }
 
     /** A copy keeping this many one-second windows and this many idempotency keys. */
     public SimulatorConfig withRetention(final int windowSeconds, final int chargeKeys) {
         return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
-                rateLimitPerSecond, retryAfter, dedupe, seed, windowSeconds, chargeKeys, clock);
+                rateLimitPerSecond, retryAfter, dedupe, seed, windowSeconds, chargeKeys, clock, lineRefusalRate);
     }
 
     /** A copy cutting windows from this clock. */
+    public SimulatorConfig withLineRefusalRate(final double fraction) {
+        return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
+                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, clock, fraction);
+    }
+
     public SimulatorConfig withClock(final Clock windowClock) {
         return new SimulatorConfig(latency, latencyJitter, serverErrorRate, tooManyRequestsRate, timeoutRate, timeoutDelay,
-                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, windowClock);
+                rateLimitPerSecond, retryAfter, dedupe, seed, windowSecondsRetained, chargeKeysRetained, windowClock, lineRefusalRate);
     }
 
     private static void requireDelay(final Duration delay, final String name) {

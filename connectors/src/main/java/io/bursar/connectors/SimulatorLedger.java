@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * Counts calls, charges and refunds for {@link ProviderSimulator}; every method is synchronized.
@@ -33,6 +34,13 @@ final class SimulatorLedger {
     private long calls;
     private long rateLimitViolations;
     private long refundsWithoutCharge;
+    /** Bulk fulfilment lines by idempotency key, with the first answer each got. */
+    private final Map<String, LineAnswer> lines;
+    private long bulkCalls;
+    private long linesMade;
+    private long linesRefused;
+    private long lineReplays;
+    private long lineDuplicates;
 
     /** Keeps this many one-second windows, and this many keys per operation and charged payment ids. */
     SimulatorLedger(final int windowSecondsRetained, final int keysRetained) {
@@ -40,6 +48,52 @@ final class SimulatorLedger {
         this.charges = new Book(ProviderOperation.CHARGE, "sim-ch-", keysRetained);
         this.refunds = new Book(ProviderOperation.REFUND, "sim-re-", keysRetained);
         this.chargedPaymentIds = Collections.newSetFromMap(forgettingOldestBeyond(keysRetained));
+        this.lines = forgettingOldestBeyond(keysRetained);
+    }
+
+    /** What the simulator did with one line of a bulk call. */
+    record LineAnswer(String reference, String refusedReason, boolean replayed, int timesMade) {
+        boolean refused() {
+            return refusedReason != null;
+        }
+    }
+
+    /** Counts one bulk call that reached the lines (rate limit passed, body valid). */
+    synchronized void recordBulkCall() {
+        bulkCalls++;
+    }
+
+    /**
+     * Applies one line of a bulk call. A key seen before keeps its first answer: with dedupe it is answered again
+     * (a replay); without, a line made before is made again and counted as a duplicate effect. {@code refuse} is
+     * drawn only for a key seen for the first time.
+     */
+    synchronized LineAnswer line(final String idempotencyKey, final BooleanSupplier refuse,
+                                 final boolean dedupe) {
+        final LineAnswer earlier = lines.get(idempotencyKey);
+        if (earlier != null && (dedupe || earlier.refused())) {
+            lineReplays++;
+            return new LineAnswer(earlier.reference(), earlier.refusedReason(), true, earlier.timesMade());
+        }
+        if (earlier != null) {
+            final LineAnswer again = new LineAnswer(earlier.reference(), null, false, earlier.timesMade() + 1);
+            if (again.timesMade() == 2) {
+                lineDuplicates++;
+            }
+            linesMade++;
+            lines.put(idempotencyKey, again);
+            return again;
+        }
+        final LineAnswer answer;
+        if (refuse.getAsBoolean()) {
+            linesRefused++;
+            answer = new LineAnswer(null, "line refused by the provider", false, 0);
+        } else {
+            linesMade++;
+            answer = new LineAnswer("sim-ln-" + (linesMade + linesRefused), null, false, 1);
+        }
+        lines.put(idempotencyKey, answer);
+        return answer;
     }
 
     /** Counts one call in its window and returns how many calls that window now holds. */
@@ -100,7 +154,12 @@ final class SimulatorLedger {
                 refunds.duplicates,
                 refunds.replays,
                 refundsWithoutCharge,
-                Collections.unmodifiableMap(new TreeMap<>(refunds.minorByPartner)));
+                Collections.unmodifiableMap(new TreeMap<>(refunds.minorByPartner)),
+                bulkCalls,
+                linesMade,
+                linesRefused,
+                lineReplays,
+                lineDuplicates);
     }
 
     /** A map that forgets its oldest insertion once it holds more than {@code sizeMax} keys. */

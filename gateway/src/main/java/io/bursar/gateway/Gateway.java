@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.queries.RoutedRead;
 import io.bursar.queries.StoreUnavailableException;
 import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.InvestorPositions;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.OrderView;
 import io.bursar.schemas.orders.ParentOrderView;
@@ -80,11 +81,13 @@ public final class Gateway implements AutoCloseable {
      * @param items           {@code categoryId + "/" + itemId} → item (the orders' store, partitioned by category)
      * @param catalog         itemId → which category sells it, read locally (a global table); empty when unknown,
      *                        {@link StoreUnavailableException} while it cannot be read
+     * @param positions       customerId → the units it invested in items of categories with a fulfilment provider
+     *                        (views)
      */
     public record Reads(RoutedRead<PartnerBalance> balances, RoutedRead<PaymentEvent> commandOutcomes,
                         RoutedRead<Payment> payments, RoutedRead<OrderView> orders,
                         RoutedRead<ParentOrderView> parentOrders, RoutedRead<Item> items,
-                        Function<String, Optional<CatalogEntry>> catalog) {
+                        Function<String, Optional<CatalogEntry>> catalog, RoutedRead<InvestorPositions> positions) {
         public Reads {
             Objects.requireNonNull(balances, "balances");
             Objects.requireNonNull(commandOutcomes, "commandOutcomes");
@@ -93,6 +96,7 @@ public final class Gateway implements AutoCloseable {
             Objects.requireNonNull(parentOrders, "parentOrders");
             Objects.requireNonNull(items, "items");
             Objects.requireNonNull(catalog, "catalog");
+            Objects.requireNonNull(positions, "positions");
         }
     }
 
@@ -179,6 +183,7 @@ public final class Gateway implements AutoCloseable {
         // Items are everyone's to read and the admin's to change.
         config.routes.put("/v1/items/{itemId}", handlers.items()::upsert);
         config.routes.get("/v1/categories/{categoryId}/items/{itemId}", reads::item);
+        config.routes.get("/v1/investors/{customerId}/positions", reads::positions);
 
         final OperationsHandlers operations = handlers.operations();
         config.routes.get("/health/live", operations::live, RouteAccess.OPEN);

@@ -35,7 +35,7 @@ public final class GatewayConfig extends AbstractConfig {
                     "Address the gateway binds and advertises to peers (application.server).")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65_535), Importance.MEDIUM,
                     "Gateway port; 0 picks a free one.")
-            .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 16_384L, Range.between(256L, 1_048_576L), Importance.LOW,
+            .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 16_384L, Range.between(256L, 16_777_216L), Importance.LOW,
                     "Largest accepted request body, in bytes; larger bodies are answered 413.")
             .define(HTTP_PUBLISH_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(100L, 60_000L), Importance.LOW,
                     "How long, in ms, a command request waits for Kafka to acknowledge the command before 503.")

@@ -2,6 +2,7 @@ package io.bursar.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.orders.LoanTerms;
 import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.orders.UpsertItemKind;
 import io.javalin.http.Context;
@@ -21,7 +22,14 @@ final class ItemHandlers {
     private static final String CURRENCY = "currency";
     private static final String STOCK = "stock";
     private static final String STOCK_DELTA = "stockDelta";
-    private static final Set<String> UPSERT_FIELDS = Set.of("categoryId", "name", PRICE, CURRENCY, STOCK, STOCK_DELTA);
+    private static final String LOAN_RATE = "loanRateBps";
+    private static final String LOAN_TERM = "loanTermMonths";
+    private static final Set<String> UPSERT_FIELDS = Set.of("categoryId", "name", PRICE, CURRENCY, STOCK, STOCK_DELTA,
+            LOAN_RATE, LOAN_TERM);
+    /** Highest yearly rate a loan may carry: 1,000 %. */
+    private static final long LOAN_RATE_BPS_MAX = 100_000;
+    /** Longest term a loan may have: 50 years. */
+    private static final long LOAN_TERM_MONTHS_MAX = 600;
 
     private final ObjectMapper mapper;
     private final CommandSubmitter commands;
@@ -51,14 +59,26 @@ final class ItemHandlers {
         if (stock != null) {
             body.refuse(STOCK_DELTA, "not allowed with stock: send one of the two");
         }
-        if (!body.has("name") && !body.has(PRICE) && !body.has(CURRENCY) && !body.has(STOCK) && !body.has(STOCK_DELTA)) {
+        final LoanTerms loan = loan(body);
+        if (!body.has("name") && !body.has(PRICE) && !body.has(CURRENCY) && !body.has(STOCK) && !body.has(STOCK_DELTA)
+                && !body.has(LOAN_RATE) && !body.has(LOAN_TERM)) {
             body.report("$", "nothing to change: send name, priceMinor with currency, stock or stockDelta");
         }
         body.validate();
         final String commandId = CommandSubmitter.commandId(ctx);
-        commands.submitOrder(commandId, categoryId, new UpsertItem(UpsertItemKind.UPSERT_ITEM, itemId, name, price, stock, stockDelta));
+        commands.submitOrder(commandId, categoryId, new UpsertItem(UpsertItemKind.UPSERT_ITEM, itemId, name, price, stock, stockDelta, loan));
         ctx.status(HttpStatus.ACCEPTED).json(new ItemAccepted(commandId, itemId, categoryId,
                 Map.of("item", itemPath(categoryId, itemId))));
+    }
+
+    /** A loan's terms when either is sent (the item is a loan: one unit is one note, the price its size); both are required. */
+    private static LoanTerms loan(final RequestBody body) {
+        if (!body.has(LOAN_RATE) && !body.has(LOAN_TERM)) {
+            return null;
+        }
+        final long rateBps = body.integer(LOAN_RATE, 0, LOAN_RATE_BPS_MAX);
+        final long termMonths = body.integer(LOAN_TERM, 1, LOAN_TERM_MONTHS_MAX);
+        return new LoanTerms((int) rateBps, (int) termMonths);
     }
 
     /** The price when either part is sent: then both are required. */

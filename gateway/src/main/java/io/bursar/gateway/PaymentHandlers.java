@@ -78,7 +78,7 @@ final class PaymentHandlers {
         if (!Caller.of(ctx).mayAccessPartner(partnerId)) {
             throw NotFoundException.payment(paymentId);
         }
-        commands.submit(commandId, partnerId, new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId));
+        commands.submit(commandId, partnerId, new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
         ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
     }
 

@@ -104,6 +104,19 @@ final class ReadHandlers {
                 item -> true, () -> new NotFoundException("item " + itemId + " not found in category " + categoryId));
     }
 
+    /**
+     * An investor's positions: the notes it invested in each loan (units of items of categories with a fulfilment
+     * provider), from its completed batches. Admin keys, and a partner key whose partner is the investor (who pays
+     * its orders from its balance); others get the 404 of an unknown investor.
+     */
+    void positions(final Context ctx) {
+        final String customerId = RequestBody.requireId("customerId", ctx.pathParam("customerId"));
+        final Caller caller = Caller.of(ctx);
+        answer(ctx, reads.positions().read(customerId, request(ctx), Duration.ZERO), PositionsView::of,
+                positions -> caller.mayAccessPartner(customerId),
+                () -> new NotFoundException("no positions for investor " + customerId));
+    }
+
     /** The JSON answer to {@code GET /v1/orders?parentOrderId=}: the sub-orders, each shaped as its own read. */
     record ParentOrders(String parentOrderId, List<Object> orders) {
     }

@@ -7,6 +7,7 @@ import io.bursar.queries.RoutedRead;
 import io.bursar.queries.StoreUnavailableException;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.orders.CatalogEntry;
+import io.bursar.schemas.orders.InvestorPositions;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderCommand;
@@ -57,6 +58,8 @@ final class GatewayFixture {
     final Map<String, Read<ParentOrderView>> parents = new ConcurrentHashMap<>();
     /** Items by {@code categoryId + "/" + itemId}, the key of the items store. */
     final Map<String, Read<Item>> items = new ConcurrentHashMap<>();
+    /** customerId → an investor's positions. */
+    final Map<String, Read<InvestorPositions>> positions = new ConcurrentHashMap<>();
     /** itemId → the category that sells it. */
     final Map<String, CatalogEntry> catalog = new ConcurrentHashMap<>();
     /** Item ids the catalog was asked for, in order. */
@@ -112,7 +115,7 @@ final class GatewayFixture {
         };
         gateway = new Gateway(new GatewayConfig(config).settings(HOLD_TTL_MS_MAX), publisher,
                 new Gateway.Reads(routed(reads), routed(outcomes), routed(payments), routed(orders), routed(parents),
-                        routed(items), this::catalogEntry),
+                        routed(items), this::catalogEntry, routed(positions)),
                 () -> ready, registry, nanos::get);
     }
 
@@ -164,7 +167,7 @@ final class GatewayFixture {
                        final String partnerId, final OrderStatus status) {
         return Order.newBuilder().setOrderId(orderId).setBatch(batch).setBatches(batches).setCategoryId(categoryId)
                 .setCustomerId("cust-1").setPartnerId(partnerId).setCommandId("c-" + orderId)
-                .setLines(List.of(new OrderLineState("i-" + batch, 2L, 2L, new Money(250L, "EUR"))))
+                .setLines(List.of(new OrderLineState("i-" + batch, 2L, 2L, new Money(250L, "EUR"), null)))
                 .setAmount(new Money(500L, "EUR")).setStatus(status)
                 .setPaymentMethod(PaymentMethod.PROVIDER).setProviderId("stripe").setPaymentId("pay-" + orderId)
                 .setExpiresAt(Instant.parse("2026-01-02T03:14:05Z")).setCreatedAt(Instant.parse("2026-01-02T03:04:05Z"))

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.orders.InvestorPositions;
 import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.LoanTerms;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.orders.UpsertItemKind;
@@ -42,7 +44,7 @@ class ItemHandlersTest {
                 assertThat(command.getCommandId()).isEqualTo("u-1");
                 assertThat(command.getCategoryId()).isEqualTo("books");
                 assertThat(command.getPayload()).isEqualTo(new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", "Dune", new Money(900L, "EUR"),
-                        12L, null));
+                        12L, null, null));
             });
         });
     }
@@ -59,9 +61,45 @@ class ItemHandlersTest {
             assertThat(client.put(ADMIN_KEY, "/v1/items/dune",
                     "{\"categoryId\":\"books\",\"priceMinor\":1,\"currency\":\"JPY\"}").code()).isEqualTo(202);
             assertThat(fixture.publishedOrders).extracting(OrderCommand::getPayload).containsExactly(
-                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, null, null, -3L), new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, null, 0L, null),
-                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", "Dune II", null, null, null),
-                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, new Money(1L, "JPY"), null, null));
+                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, null, null, -3L, null), new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, null, 0L, null, null),
+                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", "Dune II", null, null, null, null),
+                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "dune", null, new Money(1L, "JPY"), null, null, null));
+        });
+    }
+
+    @Test
+    void anItemBecomesALoanWithBothTermsAndAHalfGivenTermIsRefused() {
+        fixture.run(client -> {
+            assertThat(client.put(ADMIN_KEY, "/v1/items/loan-1", "{\"categoryId\":\"loans\",\"name\":\"Loan 1\","
+                    + "\"priceMinor\":2500,\"currency\":\"EUR\",\"stock\":40,\"loanRateBps\":750,"
+                    + "\"loanTermMonths\":36}").code()).isEqualTo(202);
+            final Response half = client.put(ADMIN_KEY, "/v1/items/loan-2", "{\"categoryId\":\"loans\","
+                    + "\"loanRateBps\":750}");
+            assertThat(half.code()).isEqualTo(400);
+            assertThat(client.fields(half)).containsOnlyKeys("loanTermMonths");
+            assertThat(client.fields(client.put(ADMIN_KEY, "/v1/items/loan-3", "{\"categoryId\":\"loans\","
+                    + "\"loanRateBps\":-1,\"loanTermMonths\":0}"))).containsOnlyKeys("loanRateBps", "loanTermMonths");
+            assertThat(fixture.publishedOrders).extracting(OrderCommand::getPayload).containsExactly(
+                    new UpsertItem(UpsertItemKind.UPSERT_ITEM, "loan-1", "Loan 1", new Money(2_500L, "EUR"), 40L, null,
+                            new LoanTerms(750, 36)));
+        });
+    }
+
+    @Test
+    void aLoanIsReadWithItsTermsAndItsAllocation() {
+        fixture.items.put("loans/loan-1", new Read.Found<>(Item.newBuilder().setItemId("loan-1").setCategoryId("loans")
+                .setName("Loan 1").setPrice(new Money(2_500L, "EUR")).setAvailable(30).setHeld(4).setSold(6)
+                .setStocked(40).setUpdatedAt(Instant.parse("2026-01-02T03:04:05Z")).setLoan(new LoanTerms(750, 36))
+                .build()));
+        fixture.run(client -> {
+            final JsonNode loan = client.body(client.get(ADMIN_KEY, "/v1/categories/loans/items/loan-1")).get("loan");
+            assertThat(loan.get("rateBps").asInt()).isEqualTo(750);
+            assertThat(loan.get("termMonths").asInt()).isEqualTo(36);
+            assertThat(loan.get("notesOffered").asLong()).isEqualTo(40);
+            assertThat(loan.get("notesReserved").asLong()).isEqualTo(4);
+            assertThat(loan.get("notesInvested").asLong()).isEqualTo(6);
+            assertThat(loan.get("notesAvailable").asLong()).isEqualTo(30);
+            assertThat(loan.get("amountOfferedMinor").asLong()).isEqualTo(100_000);
         });
     }
 
@@ -115,6 +153,27 @@ class ItemHandlersTest {
     }
 
     @Test
+    void anInvestorsPositionsAreReadByAdminsAndByItsOwnKeyOnly() {
+        fixture.positions.put("acme", new Read.Found<>(new InvestorPositions("acme",
+                Map.of("loans/loan-2", 3L, "loans/loan-1", 1L), List.of("loans/o-1#0", "loans/o-1#1"))));
+        fixture.run(client -> {
+            for (final String key : List.of(ADMIN_KEY, ACME_KEY)) {
+                final Response response = client.get(key, "/v1/investors/acme/positions");
+                assertThat(response.code()).as(key).isEqualTo(200);
+                final JsonNode body = client.body(response);
+                assertThat(body.get("items").asLong()).isEqualTo(2);
+                assertThat(body.get("units").asLong()).isEqualTo(4);
+                assertThat(body.get("batches").asInt()).isEqualTo(2);
+                assertThat(body.get("positions").get(0).get("itemId").asText()).isEqualTo("loan-1");
+                assertThat(body.get("positions").get(1).get("categoryId").asText()).isEqualTo("loans");
+                assertThat(body.get("positions").get(1).get("units").asLong()).isEqualTo(3);
+            }
+            assertThat(client.get(GLOBEX_KEY, "/v1/investors/acme/positions").code()).isEqualTo(404);
+            assertThat(client.get(ADMIN_KEY, "/v1/investors/nobody/positions").code()).isEqualTo(404);
+        });
+    }
+
+    @Test
     void anyKeyReadsAnItemByCategoryAndItem() {
         fixture.items.put("books/dune", new Read.Found<>(Item.newBuilder().setItemId("dune").setCategoryId("books")
                 .setName("Dune").setPrice(new Money(900L, "EUR")).setAvailable(7).setHeld(3).setSold(2).setStocked(12)
@@ -134,7 +193,8 @@ class ItemHandlersTest {
                 assertThat(body.get("sold").asLong()).isEqualTo(2);
                 assertThat(body.get("stocked").asLong()).isEqualTo(12);
                 assertThat(body.get("updatedAt").asText()).isEqualTo("2026-01-02T03:04:05Z");
-                assertThat(body.size()).isEqualTo(10);
+                assertThat(body.get("loan").isNull()).as("not a loan").isTrue();
+                assertThat(body.size()).isEqualTo(11);
             }
             assertThat(fixture.readRequests.get(0).pathAndQuery()).isEqualTo("/v1/categories/books/items/dune");
         });

@@ -245,7 +245,7 @@ class PaymentHandlersTest {
             assertThat(fixture.published).singleElement().satisfies(command -> {
                 assertThat(command.getCommandId()).isEqualTo("r-1");
                 assertThat(command.getPartnerId()).isEqualTo("acme");
-                assertThat(command.getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+                assertThat(command.getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
             });
             // The payment was looked up as its read route, without waiting, with the caller's credentials.
             final OwnerRouter.Request lookup = fixture.readRequests.get(fixture.readRequests.size() - 1);
@@ -296,7 +296,7 @@ class PaymentHandlersTest {
             assertThat(client.post(ACME_KEY, "/v1/payments/pay-9/refund", "").code()).isEqualTo(202);
             assertThat(fixture.published).singleElement().satisfies(command -> {
                 assertThat(command.getPartnerId()).isEqualTo("acme");
-                assertThat(command.getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-9"));
+                assertThat(command.getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-9", null));
             });
 
             assertThat(client.post(GLOBEX_KEY, "/v1/payments/pay-9/refund", "").code()).isEqualTo(404);

@@ -70,6 +70,12 @@ public final class Topics {
     /** The one final outcome of every provider call, keyed by partnerId. */
     public final Topic<String, ProviderCallResult> providerResults;
     /**
+     * The one final outcome of every bulk fulfilment call (RESERVE, INVEST, RELEASE of an order batch's lines),
+     * keyed by the order's categoryId and read with order-commands by the category that owns the order (same
+     * partitions).
+     */
+    public final Topic<String, ProviderCallResult> fulfilmentResults;
+    /**
      * Provider calls that failed for good or ran out of attempts, keyed by providerId, with the reason
      * and the attempts made in headers.
      */
@@ -83,6 +89,9 @@ public final class Topics {
     private final Map<String, ?> serdeConfig;
 
     private Topics(final Map<String, ?> serdeConfig, final int partitions) {
+        // Builders of the generated records resolve their fields' default values (an empty array of records, say)
+        // through Avro's class checks too, not only the deserializers: every process using the catalog trusts them.
+        TrustedAvroPackages.install();
         this.serdeConfig = Map.copyOf(serdeConfig);
         this.paymentCommands = new Topic<>("payment-commands", partitions, Serdes.String(), valueSerde(PaymentCommand.class));
         this.paymentEvents = new Topic<>("payment-events", partitions, Serdes.String(), valueSerde(PaymentEvent.class));
@@ -97,6 +106,8 @@ public final class Topics {
         this.deadLetters = new Topic<>("command-dead-letters", 1, Serdes.ByteArray(), Serdes.ByteArray());
         this.providerRequests = new Topic<>("provider-requests", partitions, Serdes.String(), valueSerde(ProviderCall.class));
         this.providerResults = new Topic<>("provider-results", partitions, Serdes.String(), valueSerde(ProviderCallResult.class));
+        this.fulfilmentResults = new Topic<>("fulfilment-results", partitions, Serdes.String(),
+                valueSerde(ProviderCallResult.class));
         this.providerDeadLetters = new Topic<>("provider-requests-dlq", 1, Serdes.String(), valueSerde(ProviderCall.class));
         this.providerOutcomes = new Topic<>("provider-outcomes", partitions, Serdes.String(),
                 valueSerde(ProviderCallResult.class), Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
@@ -115,7 +126,7 @@ public final class Topics {
     /** Every topic, for creating them on a cluster. */
     public List<Topic<?, ?>> all() {
         return List.of(paymentCommands, paymentEvents, commandOutcomes, orderCommands, orderPaymentOutcomes, orderEvents, itemCatalog,
-                deadLetters, providerRequests, providerResults, providerDeadLetters, providerOutcomes);
+                deadLetters, providerRequests, providerResults, fulfilmentResults, providerDeadLetters, providerOutcomes);
     }
 
     /**

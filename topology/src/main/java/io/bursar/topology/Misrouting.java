@@ -48,13 +48,14 @@ public final class Misrouting {
 
     /**
      * Checks the inputs of the processors that own state per key — {@code payment-commands} and
-     * {@code provider-results} (partner), {@code order-commands} and {@code order-payment-outcomes}
-     * (category), {@code provider-requests} (provider) — against their declared partition counts.
+     * {@code provider-results} (partner), {@code order-commands}, {@code order-payment-outcomes} and
+     * {@code fulfilment-results} (category), {@code provider-requests} (provider) — against their declared
+     * partition counts.
      */
     public static Misrouting of(final Topics topics) {
         final Map<String, Integer> partitions = new HashMap<>();
         for (final Topics.Topic<?, ?> topic : List.of(topics.paymentCommands, topics.providerResults,
-                topics.orderCommands, topics.orderPaymentOutcomes, topics.providerRequests)) {
+                topics.orderCommands, topics.orderPaymentOutcomes, topics.fulfilmentResults, topics.providerRequests)) {
             partitions.put(topic.name(), topic.partitions());
         }
         return new Misrouting(partitions);

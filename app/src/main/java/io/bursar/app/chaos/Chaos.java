@@ -352,7 +352,7 @@ public final class Chaos {
             for (int i = 0; i < ITEMS; i++) {
                 orders.send(new ProducerRecord<>(topics.orderCommands.name(), category(i), orderCommand(
                         "chaos-" + settings.seed() + "-item-" + i, category(i), new UpsertItem(UpsertItemKind.UPSERT_ITEM,
-                                "item-" + i, "Item " + i, new Money(500L, "EUR"), 1_000_000L, null))));
+                                "item-" + i, "Item " + i, new Money(500L, "EUR"), 1_000_000L, null, null))));
                 sent.incrementAndGet();
             }
             orders.flush();
@@ -632,7 +632,7 @@ public final class Chaos {
     }
 
     private void startBroker() throws Exception {
-        broker = start("broker", List.of("broker", "--data-dir", settings.workDir().resolve("broker").toString(),
+        broker = start("broker", List.of(), List.of("broker", "--data-dir", settings.workDir().resolve("broker").toString(),
                 "--port", Integer.toString(brokerPort), "--controller-port", Integer.toString(controllerPort)));
         final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -646,12 +646,17 @@ public final class Chaos {
     }
 
     private Process startInstance(final int instance) throws IOException {
-        return start("instance-" + instance, List.of("run", "--config", configFile(instance).toString()));
+        // Each instance's log shows when its Streams clients change state and what they restore after a crash.
+        return start("instance-" + instance, List.of("-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.KafkaStreams=info",
+                "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals.StoreChangelogReader=info"),
+                List.of("run", "--config", configFile(instance).toString()));
     }
 
-    private Process start(final String name, final List<String> args) throws IOException {
+    private Process start(final String name, final List<String> jvmOptions, final List<String> args) throws IOException {
         final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx512m", "-jar", settings.jar().toString()));
+                .toString(), "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", settings.jar().toString()));
         command.addAll(args);
         final Path log = settings.workDir().resolve(name + ".log");
         final Process process = new ProcessBuilder(command).redirectErrorStream(true)

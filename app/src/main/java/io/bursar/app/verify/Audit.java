@@ -321,14 +321,17 @@ public final class Audit {
         if (payment == null) {
             return;
         }
-        final Money amount = payment.getAmount();
-        final long minor = amount.getAmountMinor();
         final boolean refund = event.getCommandId().startsWith("provider:refund:");
+        // A refund's answer carries the refund's amount, which may be part of the payment; the command id ends
+        // with the call's outcome, since a partly refunded payment stays SUCCEEDED.
+        final Money amount = refund && event.getAmount() != null ? event.getAmount() : payment.getAmount();
+        final long minor = amount.getAmountMinor();
         if (!refund && payment.getStatus() == PaymentStatus.SUCCEEDED) {
             move(payment.getPartnerId(), amount, minor, 0);
-        } else if (refund && payment.getStatus() == PaymentStatus.REFUNDED) {
+        } else if (refund && event.getCommandId().endsWith(":" + ProviderCallOutcome.SUCCEEDED)) {
             move(payment.getPartnerId(), amount, 0, -minor);
-        } else if (refund && payment.getStatus() == PaymentStatus.REFUND_FAILED) {
+        } else if (refund && (event.getCommandId().endsWith(":" + ProviderCallOutcome.FAILED)
+                || event.getCommandId().endsWith(":" + ProviderCallOutcome.DEAD_LETTERED))) {
             move(payment.getPartnerId(), amount, minor, -minor);
         }
     }

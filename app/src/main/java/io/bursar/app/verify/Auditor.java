@@ -90,7 +90,7 @@ public final class Auditor {
             }
             final List<String> all = new ArrayList<>(List.of(topics.paymentCommands.name(), topics.orderCommands.name(),
                     topics.paymentEvents.name(), topics.orderEvents.name(), topics.deadLetters.name(),
-                    topics.providerResults.name()));
+                    topics.providerResults.name(), topics.fulfilmentResults.name()));
             all.addAll(changelogs);
             all.removeIf(topic -> !existing.contains(topic));
             for (final Map.Entry<String, TopicDescription> topic : admin.describeTopics(all).allTopicNames().get().entrySet()) {
@@ -113,7 +113,7 @@ public final class Auditor {
             final Deserializer<OrderEvent> orderEvents = topics.orderEvents.valueSerde().deserializer();
             final Deserializer<ProviderCallResult> providerResults = topics.providerResults.valueSerde().deserializer();
             reading.read(partitions, List.of(topics.paymentEvents.name(), topics.orderEvents.name(),
-                    topics.deadLetters.name(), topics.providerResults.name()), record -> {
+                    topics.deadLetters.name(), topics.providerResults.name(), topics.fulfilmentResults.name()), record -> {
                 final Audit.Position at = position(record);
                 if (record.topic().equals(topics.paymentEvents.name())) {
                     final PaymentEvent event = decode(paymentEvents, record);
@@ -129,7 +129,9 @@ public final class Auditor {
                     } else {
                         audit.unreadableRecord(at);
                     }
-                } else if (record.topic().equals(topics.providerResults.name())) {
+                } else if (record.topic().equals(topics.providerResults.name())
+                        || record.topic().equals(topics.fulfilmentResults.name())) {
+                    // Both carry the starts of the provider's calls, payments' and bulk fulfilment calls' alike.
                     final ProviderCallResult result = decode(providerResults, record);
                     if (result != null) {
                         audit.providerResult(at, result);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bursar.app.verify.Audit.Check;
 import io.bursar.app.verify.Audit.Position;
 import io.bursar.schemas.common.Money;
+import io.bursar.serdes.TrustedAvroPackages;
 import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.dispatch.ProviderOperation;
@@ -24,9 +25,16 @@ import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.RejectionReason;
 import java.time.Instant;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class AuditTest {
+
+    @BeforeAll
+    static void trustTheGeneratedRecords() {
+        // As every Bursar process does when it builds its topic catalog: the records' builders need it.
+        TrustedAvroPackages.install();
+    }
 
     private static final long NOW = 1_800_000_000_000L;
     private static final Audit.Settings SETTINGS = new Audit.Settings(NOW, 60_000, false, Map.of("sim", 2));
@@ -140,7 +148,7 @@ class AuditTest {
     void stockThatDoesNotAddUpIsAViolation() {
         final Audit audit = new Audit(SETTINGS);
         audit.storedItem(at("bursar-category-items-changelog"), "books/b1",
-                new Item("b1", "books", "Book", eur(100), 5L, 1L, 1L, 8L, Instant.ofEpochMilli(NOW)));
+                new Item("b1", "books", "Book", eur(100), 5L, 1L, 1L, 8L, Instant.ofEpochMilli(NOW), null));
 
         assertThat(audit.finish(true, true).violationsOf(Check.STOCK_IDENTITY)).isEqualTo(1);
     }

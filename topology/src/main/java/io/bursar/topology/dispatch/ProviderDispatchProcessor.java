@@ -6,6 +6,8 @@ import io.bursar.connectors.ProviderConnectors;
 import io.bursar.connectors.ProviderRequest;
 import io.bursar.connectors.ProviderResult;
 import io.bursar.schemas.ProviderIds;
+import io.bursar.schemas.dispatch.FulfilmentLine;
+import io.bursar.schemas.dispatch.FulfilmentLineOutcome;
 import io.bursar.schemas.dispatch.ProviderCall;
 import io.bursar.schemas.dispatch.ProviderCallOutcome;
 import io.bursar.schemas.dispatch.ProviderCallResult;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +54,13 @@ import org.slf4j.LoggerFactory;
  * answers over through a bounded queue and never touch a store. A call is marked IN_FLIGHT before it
  * starts, so a successor task that finds it so resends it with the same idempotency key: exactly-once
  * covers Kafka, and the idempotency key covers the provider.
+ *
+ * <p>A fulfilment call (RESERVE, INVEST or RELEASE of an order batch's lines) is one bulk call: one token of the
+ * provider's rate for all its lines, each line with its own idempotency key ({@code <call key>:<itemId>}). Lines
+ * answered for good (done, or refused) keep their answer; a retry sends only the lines still unanswered, and
+ * lines still unanswered after the last attempt are DEAD_LETTERED. Its one result carries every line's outcome
+ * and goes to the order's category (keyed by categoryId); its refused and given-up lines go to the dead-letter
+ * topic, as a call of those lines, for manual review.
  */
 public final class ProviderDispatchProcessor implements Processor<String, ProviderCall, String, SpecificRecord> {
 
@@ -67,6 +77,9 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     public static final String HEADER_ERROR_REASON = DeadLetterHandler.HEADER_ERROR_REASON;
     /** Header of a dead-lettered call: how many calls were made, in decimal. */
     public static final String HEADER_ERROR_ATTEMPTS = "bursar.error.attempts";
+
+    /** Most lines of one bulk call. */
+    public static final int BULK_LINES_MAX = 10_000;
 
     /** A provider asking for a longer pause than this is treated as asking for this long. */
     static final long RETRY_AFTER_MS_MAX = Duration.ofHours(1).toMillis();
@@ -161,7 +174,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         if (recorded != null) {
             // Answered before (history being reprocessed after a reset): the provider is not asked again.
             LOG.info("Call {} already has outcome {}; reusing it", call.getIdempotencyKey(), recorded.getOutcome());
-            context.forward(new Record<String, SpecificRecord>(call.getPartnerId(),
+            context.forward(new Record<String, SpecificRecord>(resultKey(recorded),
                     ProviderCallResult.newBuilder(recorded).build(), nowMs));
             return;
         }
@@ -193,6 +206,10 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         if (call.getPaymentId().isBlank() || call.getPartnerId().isBlank()) {
             return Optional.of("paymentId and partnerId must not be blank");
         }
+        final Optional<String> bulk = bulkInvalidity(call);
+        if (bulk.isPresent()) {
+            return bulk;
+        }
         final ProviderLane lane = lanes.get(providerId);
         if (lane != null) {
             return lane.configured() ? Optional.empty() : Optional.of("unknown provider " + providerId);
@@ -205,6 +222,44 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             return Optional.of("more than " + PROVIDERS_MAX + " providers");
         }
         return Optional.empty();
+    }
+
+    /** What is wrong with the lines of a call: a fulfilment call needs lines and a category, a payment neither. */
+    private static Optional<String> bulkInvalidity(final ProviderCall call) {
+        final boolean fulfilment = isFulfilment(call);
+        if (!fulfilment) {
+            return call.getLines().isEmpty() && call.getCategoryId() == null ? Optional.empty()
+                    : Optional.of(call.getOperation() + " calls carry no lines and no categoryId");
+        }
+        if (call.getCategoryId() == null || call.getCategoryId().isBlank()) {
+            return Optional.of(call.getOperation() + " calls need a categoryId");
+        }
+        if (call.getLines().isEmpty() || call.getLines().size() > BULK_LINES_MAX) {
+            return Optional.of(call.getOperation() + " calls need 1.." + BULK_LINES_MAX + " lines");
+        }
+        for (final FulfilmentLine line : call.getLines()) {
+            if (line.getItemId().isBlank() || line.getQuantity() <= 0
+                    || lineKey(call, line).length() > ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX) {
+                return Optional.of("every line needs an itemId (its key at most "
+                        + ProviderRequest.IDEMPOTENCY_KEY_LENGTH_MAX + " characters) and a positive quantity");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** RESERVE, INVEST and RELEASE calls are sent in bulk, one line per item. */
+    static boolean isFulfilment(final ProviderCall call) {
+        return operationOf(call).isFulfilment();
+    }
+
+    /** The provider's idempotency key of one line: the call's key and the line's item. */
+    static String lineKey(final ProviderCall call, final FulfilmentLine line) {
+        return call.getIdempotencyKey() + ':' + line.getItemId();
+    }
+
+    /** Where a result goes: a fulfilment call's to its order's category, a payment's to its partner. */
+    private static String resultKey(final ProviderCallResult result) {
+        return result.getCategoryId() != null ? result.getCategoryId() : result.getPartnerId();
     }
 
     private ProviderLane lane(final String providerId) {
@@ -292,7 +347,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             lane.bucket.take(nowMs);
             lane.inFlight++;
             inFlightTotal++;
-            if (queued.getAttempt() == 0) {
+            if (queued.getAttempt() == 0 && !isFulfilment(queued.getCall())) {
                 reportSubmitted(queued.getCall(), started, nowMs);
             }
             send(lane, callKey, queued.getCall(), queued.getAttempt());
@@ -344,6 +399,10 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
     }
 
     private void send(final ProviderLane lane, final String callKey, final ProviderCall call, final int attempt) {
+        if (isFulfilment(call)) {
+            sendBulk(lane, callKey, call, attempt);
+            return;
+        }
         final ProviderRequest request = new ProviderRequest(call.getIdempotencyKey(), call.getPaymentId(),
                 call.getPartnerId(), call.getAmount().getAmountMinor(), call.getAmount().getCurrency(), attempt,
                 operationOf(call));
@@ -361,6 +420,35 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             LOG.warn("Connector of {} threw on submit of {}", lane.providerId, callKey, e);
             handOver(handOff, new FinishedCall(callKey, lane.providerId, attempt, ProviderResult.retryable(
                     call.getIdempotencyKey(), ProviderResult.NO_HTTP_STATUS, "connector threw: " + e, Optional.empty())));
+        }
+    }
+
+    /** One bulk call of the lines not answered yet; their answers come back together. */
+    private void sendBulk(final ProviderLane lane, final String callKey, final ProviderCall call, final int attempt) {
+        final List<ProviderRequest> requests = new ArrayList<>();
+        for (final FulfilmentLine line : call.getLines()) {
+            if (line.getOutcome() == FulfilmentLineOutcome.UNKNOWN) {
+                requests.add(new ProviderRequest(lineKey(call, line), call.getPaymentId(), call.getPartnerId(),
+                        line.getAmount().getAmountMinor(), line.getAmount().getCurrency(), attempt, operationOf(call),
+                        line.getItemId(), line.getQuantity()));
+            }
+        }
+        final BlockingQueue<FinishedCall> handOff = finished;
+        try {
+            lane.connector.submitBulk(requests).whenComplete((results, error) -> {
+                final List<ProviderResult> answers = results != null && results.size() == requests.size() ? results
+                        : requests.stream().map(request -> ProviderResult.retryable(request.idempotencyKey(),
+                                ProviderResult.NO_HTTP_STATUS, "connector failed: " + (error != null ? error
+                                        : "answered " + (results == null ? 0 : results.size()) + " of "
+                                        + requests.size() + " lines"), Optional.empty())).toList();
+                handOver(handOff, new FinishedCall(callKey, lane.providerId, attempt, answers.get(0), answers));
+            });
+        } catch (final RuntimeException e) {
+            LOG.warn("Connector of {} threw on the bulk submit of {}", lane.providerId, callKey, e);
+            final List<ProviderResult> answers = requests.stream().map(request -> ProviderResult.retryable(
+                    request.idempotencyKey(), ProviderResult.NO_HTTP_STATUS, "connector threw: " + e,
+                    Optional.empty())).toList();
+            handOver(handOff, new FinishedCall(callKey, lane.providerId, attempt, answers.get(0), answers));
         }
     }
 
@@ -388,6 +476,10 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             return;
         }
         inFlightIndex.delete(done.callKey());
+        if (isFulfilment(queued.getCall())) {
+            applyBulk(done, queued, nowMs);
+            return;
+        }
         final ProviderResult result = done.result();
         final ProviderCall call = queued.getCall();
         final int attempts = done.attempt() + 1;
@@ -418,6 +510,55 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         }
     }
 
+    /**
+     * Applies a bulk call's answers line by line: a line done or refused keeps that answer for good; the call ends
+     * when no line is left unanswered, or after its last attempt (those left are DEAD_LETTERED), else waits for its
+     * retry with the lines still open.
+     */
+    private void applyBulk(final FinishedCall done, final QueuedCall queued, final long nowMs) {
+        final ProviderCall call = queued.getCall();
+        final Map<String, ProviderResult> answers = new HashMap<>();
+        for (final ProviderResult answer : done.lines()) {
+            answers.put(answer.idempotencyKey(), answer);
+        }
+        final List<FulfilmentLine> lines = new ArrayList<>(call.getLines().size());
+        ProviderResult lastRetryable = null;
+        long retryAfterMs = 0;
+        int open = 0;
+        for (final FulfilmentLine line : call.getLines()) {
+            final ProviderResult answer = line.getOutcome() == FulfilmentLineOutcome.UNKNOWN
+                    ? answers.get(lineKey(call, line)) : null;
+            if (answer == null || answer.isRetryable()) {
+                lines.add(line);
+                if (line.getOutcome() == FulfilmentLineOutcome.UNKNOWN) {
+                    open++;
+                    if (answer != null) {
+                        lastRetryable = answer;
+                        retryAfterMs = Math.max(retryAfterMs, answer.retryAfter().map(Duration::toMillis).orElse(0L));
+                    }
+                }
+                continue;
+            }
+            lines.add(FulfilmentLine.newBuilder(line)
+                    .setOutcome(answer.isSuccess() ? FulfilmentLineOutcome.SUCCEEDED : FulfilmentLineOutcome.FAILED)
+                    .setReason(answer.isSuccess() ? null : answer.reason()).build());
+        }
+        final ProviderCall updated = ProviderCall.newBuilder(call).setLines(lines).build();
+        final int attempts = done.attempt() + 1;
+        if (open == 0 || attempts >= config.attemptsMax()) {
+            queue.delete(done.callKey());
+            final String reason = lastRetryable == null ? null : lastRetryable.reason();
+            finish(updated, ProviderCallOutcome.DEAD_LETTERED, attempts, queued.getCallsStartedAt(), Optional.empty(),
+                    done.result().httpStatus(), reason, nowMs);
+            return;
+        }
+        final long notBeforeMs = nowMs + retryDelayMs(done.attempt(),
+                retryAfterMs > 0 ? Optional.of(Duration.ofMillis(retryAfterMs)) : Optional.empty());
+        queue.put(done.callKey(), new QueuedCall(updated, attempts, queued.getCallsStartedAt(),
+                Instant.ofEpochMilli(notBeforeMs), QueuedCallState.QUEUED));
+        schedule.add(call.getProviderId(), notBeforeMs, done.callKey());
+    }
+
     /** The wait after a retryable failure of {@code attempt}: full jitter below the capped backoff, or the provider's longer wait. */
     long retryDelayMs(final int attempt, final Optional<Duration> retryAfter) {
         final long ceilingMs = backoffCeilingMs(attempt);
@@ -444,21 +585,56 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         context.forward(new Record<String, SpecificRecord>(call.getPartnerId(), new ProviderCallResult(
                 call.getIdempotencyKey(), call.getPaymentId(), call.getPartnerId(), call.getProviderId(),
                 ProviderCallOutcome.SUBMITTED, 1, null, ProviderResult.NO_HTTP_STATUS, null,
-                Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt), nowMs));
+                Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt, null, List.of()), nowMs));
     }
 
+    /**
+     * Emits the call's one final result and, unless it succeeded, the call to the dead-letter topic. For a
+     * fulfilment call, {@code outcome} is given to every line still unanswered (FAILED or DEAD_LETTERED); the call
+     * succeeded when any line did, and only its failed lines are dead-lettered.
+     */
     private void finish(final ProviderCall call, final ProviderCallOutcome outcome, final int attempts,
-                        final List<Instant> callsStartedAt, final Optional<String> providerReference, final int httpStatus, final String reason,
-                        final long nowMs) {
+                        final List<Instant> callsStartedAt, final Optional<String> providerReference, final int httpStatus,
+                        final String reason, final long nowMs) {
+        final boolean fulfilment = isFulfilment(call) && !call.getLines().isEmpty();
+        final List<FulfilmentLine> lines = fulfilment ? answered(call.getLines(), outcome, reason) : List.of();
+        final List<FulfilmentLine> failed = lines.stream()
+                .filter(line -> line.getOutcome() != FulfilmentLineOutcome.SUCCEEDED).toList();
+        final ProviderCallOutcome callOutcome = !fulfilment ? outcome
+                : failed.size() < lines.size() ? ProviderCallOutcome.SUCCEEDED
+                : failed.stream().allMatch(line -> line.getOutcome() == FulfilmentLineOutcome.DEAD_LETTERED)
+                ? ProviderCallOutcome.DEAD_LETTERED : ProviderCallOutcome.FAILED;
+        final String callReason = !fulfilment || failed.isEmpty() ? reason
+                : failed.size() + " of " + lines.size() + " lines not done; first: " + failed.get(0).getReason();
         final ProviderCallResult result = new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
-                call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference.orElse(null),
-                httpStatus, reason, Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt);
-        if (outcome != ProviderCallOutcome.SUCCEEDED) {
+                call.getPartnerId(), call.getProviderId(), callOutcome, attempts, providerReference.orElse(null),
+                httpStatus, truncated(callReason), Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt,
+                call.getCategoryId(), lines);
+        if (fulfilment ? !failed.isEmpty() : outcome != ProviderCallOutcome.SUCCEEDED) {
             final RecordHeaders headers = new RecordHeaders();
-            headers.add(HEADER_ERROR_REASON, String.valueOf(reason).getBytes(StandardCharsets.UTF_8));
+            headers.add(HEADER_ERROR_REASON, String.valueOf(truncated(callReason)).getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_ERROR_ATTEMPTS, Integer.toString(attempts).getBytes(StandardCharsets.UTF_8));
-            context.forward(new Record<String, SpecificRecord>(call.getProviderId(), call, nowMs, headers));
+            final ProviderCall dead = fulfilment ? ProviderCall.newBuilder(call).setLines(failed).build() : call;
+            context.forward(new Record<String, SpecificRecord>(call.getProviderId(), dead, nowMs, headers));
         }
-        context.forward(new Record<String, SpecificRecord>(call.getPartnerId(), result, nowMs));
+        context.forward(new Record<String, SpecificRecord>(resultKey(result), result, nowMs));
+    }
+
+    /** {@code lines} with every line still unanswered given {@code outcome} (FAILED unless DEAD_LETTERED) and {@code reason}. */
+    private static List<FulfilmentLine> answered(final List<FulfilmentLine> lines, final ProviderCallOutcome outcome,
+                                                 final String reason) {
+        final FulfilmentLineOutcome left = outcome == ProviderCallOutcome.DEAD_LETTERED
+                ? FulfilmentLineOutcome.DEAD_LETTERED : FulfilmentLineOutcome.FAILED;
+        final List<FulfilmentLine> answered = new ArrayList<>(lines.size());
+        for (final FulfilmentLine line : lines) {
+            answered.add(line.getOutcome() != FulfilmentLineOutcome.UNKNOWN ? line
+                    : FulfilmentLine.newBuilder(line).setOutcome(left).setReason(truncated(reason)).build());
+        }
+        return answered;
+    }
+
+    private static String truncated(final String reason) {
+        return reason == null || reason.length() <= ProviderResult.REASON_LENGTH_MAX ? reason
+                : reason.substring(0, ProviderResult.REASON_LENGTH_MAX);
     }
 }

@@ -27,7 +27,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Builds {@code provider-requests} → {@link ProviderDispatchProcessor} on persistent RocksDB stores →
- * {@code provider-results}, plus failed calls → {@code provider-requests-dlq}, plus every final outcome
+ * {@code provider-results} (payments, keyed by partnerId) and {@code fulfilment-results} (bulk fulfilment calls,
+ * keyed by categoryId), plus failed calls → {@code provider-requests-dlq}, plus every final outcome
  * → {@code provider-outcomes} (keyed by idempotency key), which the dispatcher reads back as a global
  * table so that a call answered once, even before a reset, is never made again.
  *
@@ -107,9 +108,16 @@ public final class ProviderDispatchTopology {
                 .branch((key, value) -> value instanceof ProviderCallResult, Branched.withConsumer(results -> {
                     final KStream<String, ProviderCallResult> typed =
                             results.mapValues(value -> (ProviderCallResult) value, Named.as("dispatch-as-results"));
-                    typed.to(topics.providerResults.name(),
-                            Produced.with(topics.providerResults.keySerde(), topics.providerResults.valueSerde())
-                                    .withName(topics.providerResults.name() + "-sink"));
+                    // A payment's answers go to its partner, a fulfilment call's to its order's category.
+                    typed.filter((key, result) -> result.getCategoryId() == null, Named.as("payment-results"))
+                            .to(topics.providerResults.name(),
+                                    Produced.with(topics.providerResults.keySerde(), topics.providerResults.valueSerde())
+                                            .withName(topics.providerResults.name() + "-sink"));
+                    typed.filter((key, result) -> result.getCategoryId() != null, Named.as("fulfilment-results"))
+                            .to(topics.fulfilmentResults.name(),
+                                    Produced.with(topics.fulfilmentResults.keySerde(),
+                                                    topics.fulfilmentResults.valueSerde())
+                                            .withName(topics.fulfilmentResults.name() + "-sink"));
                     typed.filter((partnerId, result) -> result.getOutcome() != ProviderCallOutcome.SUBMITTED,
                                     Named.as("final-outcomes"))
                             .selectKey((partnerId, result) -> result.getIdempotencyKey(),

@@ -4,6 +4,7 @@ import io.bursar.schemas.CurrencyCodes;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.LoanTerms;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderEventType;
@@ -105,7 +106,8 @@ final class Inventory {
         final boolean listed;
         if (stored == null) {
             item = new Item(upsert.getItemId(), categoryId, upsert.getName(), Money.newBuilder(upsert.getPrice()).build(),
-                    upsert.getStockSet(), 0L, 0L, upsert.getStockSet(), Instant.ofEpochMilli(nowMs));
+                    upsert.getStockSet(), 0L, 0L, upsert.getStockSet(), Instant.ofEpochMilli(nowMs),
+                    upsert.getLoan() == null ? null : LoanTerms.newBuilder(upsert.getLoan()).build());
             listed = true;
         } else {
             item = Item.newBuilder(stored).build();
@@ -122,6 +124,9 @@ final class Inventory {
             }
             if (upsert.getPrice() != null) {
                 item.setPrice(Money.newBuilder(upsert.getPrice()).build());
+            }
+            if (upsert.getLoan() != null) {
+                item.setLoan(LoanTerms.newBuilder(upsert.getLoan()).build());
             }
         }
         check(item);
@@ -151,6 +156,9 @@ final class Inventory {
         }
         if (upsert.getStockSet() != null && (upsert.getStockDelta() != null || upsert.getStockSet() < 0)) {
             return OrderRejectionReason.INVALID_STOCK;
+        }
+        if (upsert.getLoan() != null && (upsert.getLoan().getRateBps() < 0 || upsert.getLoan().getTermMonths() <= 0)) {
+            return OrderRejectionReason.INVALID_COMMAND;
         }
         if (stored == null) {
             // A new item needs all it is sold by; a delta has nothing to apply to.

@@ -2,8 +2,14 @@ package io.bursar.topology.orders;
 
 import io.bursar.schemas.ProviderIds;
 import io.bursar.schemas.common.Money;
+import io.bursar.schemas.dispatch.FulfilmentLine;
+import io.bursar.schemas.dispatch.FulfilmentLineOutcome;
+import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.schemas.dispatch.ProviderCallResult;
+import io.bursar.schemas.dispatch.ProviderOperation;
 import io.bursar.schemas.orders.CancelOrder;
 import io.bursar.schemas.orders.CreateOrder;
+import io.bursar.schemas.orders.FulfilmentStatus;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderCommand;
@@ -27,8 +33,11 @@ import io.bursar.topology.DeadlineIndex;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
@@ -60,6 +69,10 @@ final class OrderFlow {
     static final String REFUND_COMMAND_PREFIX = "refund:";
     /** Prefix of the commandId of an event caused by a payment outcome: {@code payment:<paymentId>:<status>}. */
     static final String OUTCOME_COMMAND_PREFIX = "payment:";
+    /** Prefix of the commandId of an event caused by a fulfilment provider's answer: {@code fulfilment:<call key>:<outcome>}. */
+    static final String FULFILMENT_COMMAND_PREFIX = "fulfilment:";
+    /** Longest reason kept on a removed line. */
+    static final int REASON_LENGTH_MAX = 200;
     /** ISO 4217's "no currency", for the prices of unknown items in a rejected order's snapshot. */
     static final String NO_CURRENCY = "XXX";
 
@@ -71,6 +84,8 @@ final class OrderFlow {
     private final DeadlineIndex deadlines;
     private final Inventory inventory;
     private final OrderTopologyConfig config;
+    /** categoryId → the provider that keeps the record of its items (the fulfilment provider). */
+    private final Map<String, String> fulfilmentProviders;
 
     OrderFlow(final KeyValueStore<String, Order> orders, final DeadlineIndex deadlines, final Inventory inventory,
               final OrderTopologyConfig config) {
@@ -78,6 +93,7 @@ final class OrderFlow {
         this.deadlines = Objects.requireNonNull(deadlines, "deadlines");
         this.inventory = Objects.requireNonNull(inventory, "inventory");
         this.config = Objects.requireNonNull(config, "config");
+        this.fulfilmentProviders = config.fulfilmentProviders();
     }
 
     /** Ids in store keys: not blank, and without the keys' separator '/'. */
@@ -168,26 +184,41 @@ final class OrderFlow {
                 changed.add(item);
             }
             states.add(new OrderLineState(item.getItemId(), lines.get(i).getQuantity(), held[i],
-                    Money.newBuilder(item.getPrice()).build()));
+                    Money.newBuilder(item.getPrice()).build(), null));
         }
         final long expiresAtMs = saturatedAdd(nowMs, create.getHoldTtlMs());
         final Order order = newOrder(command, create, states, new Money(amountMinor, currency), OrderStatus.RESERVED,
                 expiresAtMs, null, nowMs);
+        final String fulfilmentProvider = fulfilmentProviders.get(categoryId);
+        order.setFulfilmentProviderId(fulfilmentProvider);
+        if (fulfilmentProvider != null) {
+            // The provider reserves first; the hold's TTL starts, and the payment is asked for, once it answered.
+            order.setFulfilment(FulfilmentStatus.RESERVING);
+            out.call(fulfilmentCall(order, ProviderOperation.RESERVE, heldLines(order), nowMs));
+        } else {
+            deadlines.add(expiresAtMs, key);
+        }
         orders.put(key, order);
-        deadlines.add(expiresAtMs, key);
         final OrderEvent result = OrderEvents.accepted(command.getCommandId(), categoryId, OrderEventType.CREATE_ORDER,
                 order, changed, nowMs);
         out.event(result);
+        if (fulfilmentProvider == null) {
+            requestPayment(order, nowMs, out);
+        }
+        return result;
+    }
+
+    /** Asks the order's partner for the batch's amount, in the transaction of the change that calls for it. */
+    private static void requestPayment(final Order order, final long nowMs, final Outbox out) {
         out.payment(PaymentCommand.newBuilder()
-                .setCommandId(PAY_COMMAND_PREFIX + batchId).setPartnerId(create.getPartnerId())
+                .setCommandId(PAY_COMMAND_PREFIX + order.getPaymentId()).setPartnerId(order.getPartnerId())
                 .setIssuedAt(Instant.ofEpochMilli(nowMs))
                 .setPayload(RequestPayment.newBuilder().setRequestPayment(RequestPaymentKind.REQUEST_PAYMENT)
-                        .setPaymentId(batchId).setAmount(new Money(amountMinor, currency))
-                        .setMethod(create.getPaymentMethod()).setProviderId(create.getProviderId())
-                        .setOrderId(create.getOrderId()).setCategoryId(categoryId)
+                        .setPaymentId(order.getPaymentId()).setAmount(Money.newBuilder(order.getAmount()).build())
+                        .setMethod(order.getPaymentMethod()).setProviderId(order.getProviderId())
+                        .setOrderId(order.getOrderId()).setCategoryId(order.getCategoryId())
                         .build())
                 .build());
-        return result;
     }
 
     private OrderRejectionReason invalidCreate(final CreateOrder create) {
@@ -251,7 +282,7 @@ final class OrderFlow {
                     currency = item.getPrice().getCurrency();
                 }
                 lines.add(new OrderLineState(line.getItemId(), line.getQuantity(), 0L,
-                        item != null ? Money.newBuilder(item.getPrice()).build() : new Money(0L, NO_CURRENCY)));
+                        item != null ? Money.newBuilder(item.getPrice()).build() : new Money(0L, NO_CURRENCY), null));
             }
         }
         return newOrder(command, create, lines, new Money(0L, currency != null ? currency : NO_CURRENCY),
@@ -269,6 +300,7 @@ final class OrderFlow {
                 .setPaymentMethod(create.getPaymentMethod()).setProviderId(create.getProviderId())
                 .setPaymentId(batchId(create.getOrderId(), create.getBatch())).setPaymentStatus(null)
                 .setRefundRequested(false).setPlaceOnPayment(create.getPlaceOnPayment())
+                .setAllowPartial(create.getAllowPartial())
                 .setExpiresAt(Instant.ofEpochMilli(expiresAtMs)).setReason(reason)
                 .setCreatedAt(Instant.ofEpochMilli(nowMs)).setUpdatedAt(Instant.ofEpochMilli(nowMs))
                 .build();
@@ -296,8 +328,13 @@ final class OrderFlow {
                     nowMs, out);
         }
         return applyToBatches(command, OrderEventType.PLACE_ORDER, batches, order -> {
-            if (order.getStatus() != OrderStatus.PAID) {
+            if (order.getStatus() != OrderStatus.PAID || order.getFulfilment() == FulfilmentStatus.INVESTING) {
                 return null;
+            }
+            if (order.getFulfilmentProviderId() != null) {
+                startInvesting(order, nowMs, out);
+                save(order, nowMs);
+                return List.of();
             }
             final List<Item> sold = placeBatch(order, nowMs);
             completeBatch(order, nowMs);
@@ -320,6 +357,9 @@ final class OrderFlow {
         OrderRejectionReason reason = null;
         if (batches.stream().anyMatch(order -> isPlaced(order.getStatus()))) {
             reason = OrderRejectionReason.ORDER_ALREADY_PLACED;
+        } else if (batches.stream().anyMatch(OrderFlow::atTheProvider)) {
+            // The provider is reserving or investing this batch; its answer decides what can be undone.
+            reason = OrderRejectionReason.ORDER_NOT_CANCELLABLE;
         } else if (batches.stream().noneMatch(order -> holdsStock(order.getStatus()))
                 && batches.stream().anyMatch(order -> order.getStatus() != OrderStatus.CANCELLED)) {
             reason = OrderRejectionReason.ORDER_NOT_CANCELLABLE;
@@ -332,7 +372,7 @@ final class OrderFlow {
                 return null;
             }
             final boolean paid = order.getStatus() == OrderStatus.PAID;
-            final List<Item> released = end(order, OrderStatus.CANCELLED, "CANCELLED", nowMs);
+            final List<Item> released = end(order, OrderStatus.CANCELLED, "CANCELLED", nowMs, out);
             if (paid) {
                 requestRefund(order, nowMs, out);
             }
@@ -437,7 +477,11 @@ final class OrderFlow {
             case SUCCEEDED -> {
                 if (order.getStatus() == OrderStatus.RESERVED) {
                     order.setStatus(OrderStatus.PAID);
-                    place = order.getPlaceOnPayment();
+                    if (order.getFulfilmentProviderId() == null) {
+                        place = order.getPlaceOnPayment();
+                    } else if (order.getPlaceOnPayment()) {
+                        startInvesting(order, nowMs, out);
+                    }
                 } else if (order.getStatus() == OrderStatus.EXPIRED || order.getStatus() == OrderStatus.CANCELLED
                         || order.getStatus() == OrderStatus.FAILED) {
                     // Paid too late: the order cannot use the money any more.
@@ -448,7 +492,7 @@ final class OrderFlow {
                 if (holdsStock(order.getStatus())) {
                     final String reason = payment.getFailureReason() == null ? "PAYMENT_" + status
                             : "PAYMENT_" + status + ": " + payment.getFailureReason();
-                    changed = end(order, OrderStatus.FAILED, reason, nowMs);
+                    changed = end(order, OrderStatus.FAILED, reason, nowMs, out);
                 }
             }
             default -> {
@@ -470,6 +514,175 @@ final class OrderFlow {
         save(order, nowMs);
     }
 
+    // ---- fulfilment: the provider that keeps the record of the category's items -------------------------------
+
+    /**
+     * Applies the one final answer of a batch's RESERVE or INVEST call. Lines the provider refused for good (or never
+     * answered) are removed from the batch: their units released and, once paid, their share refunded. After
+     * RESERVE the hold's TTL starts and the remaining lines are paid for; after INVEST the remaining lines are sold
+     * and the batch completes. A batch left with no line fails. An answer the batch no longer waits for (a repeat,
+     * a RELEASE's) changes nothing.
+     */
+    void onFulfilment(final ProviderCallResult result, final long nowMs, final Outbox out) {
+        final Order order = result.getCategoryId() == null ? null
+                : orders.get(orderKey(result.getCategoryId(), result.getPaymentId()));
+        final ProviderOperation operation = result.getOperation();
+        final FulfilmentStatus awaited = operation == ProviderOperation.RESERVE ? FulfilmentStatus.RESERVING
+                : operation == ProviderOperation.INVEST ? FulfilmentStatus.INVESTING : null;
+        if (order == null || awaited == null || order.getFulfilment() != awaited
+                || !result.getIdempotencyKey().equals(callKey(order, operation))) {
+            if (operation != ProviderOperation.RELEASE) {
+                LOG.warn("{} answer {} for batch {} of category {} matches no batch waiting for it; ignored", operation,
+                        result.getOutcome(), result.getPaymentId(), result.getCategoryId());
+            }
+            return;
+        }
+        final Map<String, FulfilmentLine> answers = new HashMap<>();
+        for (final FulfilmentLine line : result.getLines()) {
+            answers.put(line.getItemId(), line);
+        }
+        final List<Item> changed = new ArrayList<>();
+        long removedMinor = 0;
+        int kept = 0;
+        for (final OrderLineState line : order.getLines()) {
+            if (line.getHeld() == 0) {
+                continue;
+            }
+            final FulfilmentLine answer = answers.get(line.getItemId());
+            if (answer != null && answer.getOutcome() == FulfilmentLineOutcome.SUCCEEDED) {
+                kept++;
+                continue;
+            }
+            final Item item = inventory.require(order.getCategoryId(), line.getItemId());
+            inventory.release(item, line.getHeld(), nowMs);
+            changed.add(item);
+            removedMinor = Math.addExact(removedMinor, line.getHeld() * line.getUnitPrice().getAmountMinor());
+            line.setHeld(0L);
+            line.setRemovedReason(truncated(operation + " " + (answer == null ? "NOT_ANSWERED"
+                    : answer.getOutcome() + (answer.getReason() == null ? "" : ": " + answer.getReason()))));
+        }
+        final String commandId = FULFILMENT_COMMAND_PREFIX + result.getIdempotencyKey() + ':' + result.getOutcome();
+        if (operation == ProviderOperation.RESERVE) {
+            reserved(order, kept, changed, nowMs, out);
+        } else {
+            invested(order, kept, removedMinor, changed, nowMs, out);
+        }
+        save(order, nowMs);
+        out.event(OrderEvents.accepted(commandId, order.getCategoryId(), OrderEventType.ORDER_UPDATED, order, changed,
+                nowMs));
+    }
+
+    /** The provider reserved what it could: pay for the lines left (from now, within the hold's TTL), or fail. */
+    private void reserved(final Order order, final int kept, final List<Item> released, final long nowMs,
+                          final Outbox out) {
+        final boolean removed = !released.isEmpty();
+        order.setFulfilment(FulfilmentStatus.RESERVED);
+        if (kept == 0 || removed && !order.getAllowPartial()) {
+            changedAlso(released, end(order, OrderStatus.FAILED, "FULFILMENT_REFUSED", nowMs, out));
+            return;
+        }
+        long amountMinor = 0;
+        for (final OrderLineState line : order.getLines()) {
+            amountMinor = Math.addExact(amountMinor, line.getHeld() * line.getUnitPrice().getAmountMinor());
+        }
+        order.setAmount(new Money(amountMinor, order.getAmount().getCurrency()));
+        final long ttlMs = order.getExpiresAt().toEpochMilli() - order.getCreatedAt().toEpochMilli();
+        final long expiresAtMs = saturatedAdd(nowMs, ttlMs);
+        order.setExpiresAt(Instant.ofEpochMilli(expiresAtMs));
+        deadlines.add(expiresAtMs, orderKey(order));
+        requestPayment(order, nowMs, out);
+    }
+
+    /** The provider invested what it could: sell those lines and complete, refunding the share of the lines removed. */
+    private void invested(final Order order, final int kept, final long removedMinor, final List<Item> changed,
+                          final long nowMs, final Outbox out) {
+        order.setFulfilment(FulfilmentStatus.INVESTED);
+        if (kept == 0) {
+            order.setStatus(OrderStatus.FAILED);
+            order.setReason("FULFILMENT_REFUSED");
+            requestRefund(order, nowMs, out);
+            return;
+        }
+        if (removedMinor > 0) {
+            order.setRefundRequested(true);
+            out.payment(PaymentCommand.newBuilder()
+                    .setCommandId(REFUND_COMMAND_PREFIX + order.getPaymentId() + ":removed-lines")
+                    .setPartnerId(order.getPartnerId()).setIssuedAt(Instant.ofEpochMilli(nowMs))
+                    .setPayload(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, order.getPaymentId(),
+                            new Money(removedMinor, order.getAmount().getCurrency())))
+                    .build());
+        }
+        changedAlso(changed, placeBatch(order, nowMs));
+        completeBatch(order, nowMs);
+    }
+
+    /** PAID → the provider is asked to invest every line still held; the batch no longer expires. */
+    private void startInvesting(final Order order, final long nowMs, final Outbox out) {
+        deadlines.remove(order.getExpiresAt().toEpochMilli(), orderKey(order));
+        order.setFulfilment(FulfilmentStatus.INVESTING);
+        out.call(fulfilmentCall(order, ProviderOperation.INVEST, heldLines(order), nowMs));
+    }
+
+    /** A batch whose provider call is out: it neither expires nor cancels until the answer arrives. */
+    private static boolean atTheProvider(final Order order) {
+        return order.getFulfilment() == FulfilmentStatus.RESERVING || order.getFulfilment() == FulfilmentStatus.INVESTING;
+    }
+
+    /** The lines of the batch that hold units, as lines of a fulfilment call. */
+    private static List<FulfilmentLine> heldLines(final Order order) {
+        final List<FulfilmentLine> lines = new ArrayList<>(order.getLines().size());
+        for (final OrderLineState line : order.getLines()) {
+            if (line.getHeld() > 0) {
+                lines.add(FulfilmentLine.newBuilder().setItemId(line.getItemId()).setQuantity(line.getHeld())
+                        .setAmount(new Money(Math.multiplyExact(line.getHeld(), line.getUnitPrice().getAmountMinor()),
+                                line.getUnitPrice().getCurrency()))
+                        .setOutcome(FulfilmentLineOutcome.UNKNOWN).setReason(null).build());
+            }
+        }
+        return lines;
+    }
+
+    /** One bulk call of {@code lines} to the batch's fulfilment provider, its results keyed back to the category. */
+    private static ProviderCall fulfilmentCall(final Order order, final ProviderOperation operation,
+                                               final List<FulfilmentLine> lines, final long nowMs) {
+        long totalMinor = 0;
+        for (final FulfilmentLine line : lines) {
+            totalMinor = Math.addExact(totalMinor, line.getAmount().getAmountMinor());
+        }
+        return ProviderCall.newBuilder()
+                .setIdempotencyKey(callKey(order, operation)).setPaymentId(order.getPaymentId())
+                .setPartnerId(order.getCustomerId()).setProviderId(order.getFulfilmentProviderId())
+                .setAmount(new Money(totalMinor, order.getAmount().getCurrency()))
+                .setRequestedAt(Instant.ofEpochMilli(nowMs)).setOperation(operation)
+                .setCategoryId(order.getCategoryId()).setLines(lines)
+                .build();
+    }
+
+    /**
+     * The provider's idempotency key of a batch's call: {@code reserve:<categoryId>:<orderId#batch>} (and invest:,
+     * release:), the same for every attempt and after a reset; '%' and ':' inside an id are written %25 and %3A.
+     */
+    static String callKey(final Order order, final ProviderOperation operation) {
+        return operation.name().toLowerCase(java.util.Locale.ROOT) + ':' + keyPart(order.getCategoryId()) + ':'
+                + keyPart(order.getPaymentId());
+    }
+
+    private static String keyPart(final String id) {
+        return id.replace("%", "%25").replace(":", "%3A");
+    }
+
+    private static void changedAlso(final List<Item> changed, final List<Item> more) {
+        for (final Item item : more) {
+            if (!changed.contains(item)) {
+                changed.add(item);
+            }
+        }
+    }
+
+    private static String truncated(final String reason) {
+        return reason.length() <= REASON_LENGTH_MAX ? reason : reason.substring(0, REASON_LENGTH_MAX);
+    }
+
     // ---- expiry ---------------------------------------------------------------------------------------------
 
     /** Expires at most {@code limit} orders whose deadline is at or before {@code nowMs}. */
@@ -484,11 +697,11 @@ final class OrderFlow {
 
     /** Expires the order if it still holds stock and its deadline has passed: released, and refunded if paid. */
     private void expireIfDue(final Order order, final long nowMs, final Outbox out) {
-        if (!holdsStock(order.getStatus()) || order.getExpiresAt().toEpochMilli() > nowMs) {
+        if (!holdsStock(order.getStatus()) || order.getExpiresAt().toEpochMilli() > nowMs || atTheProvider(order)) {
             return;
         }
         final boolean paid = order.getStatus() == OrderStatus.PAID;
-        final List<Item> released = end(order, OrderStatus.EXPIRED, "HOLD_EXPIRED", nowMs);
+        final List<Item> released = end(order, OrderStatus.EXPIRED, "HOLD_EXPIRED", nowMs, out);
         if (paid) {
             requestRefund(order, nowMs, out);
         }
@@ -508,8 +721,19 @@ final class OrderFlow {
         return status == OrderStatus.PLACED || status == OrderStatus.COMPLETED;
     }
 
-    /** Ends an order that holds stock without placing it: releases its holds; returns the items changed. */
-    private List<Item> end(final Order order, final OrderStatus status, final String reason, final long nowMs) {
+    /**
+     * Ends an order that holds stock without placing it: releases its holds, and the units its fulfilment provider
+     * reserved for it (one RELEASE call); returns the items changed.
+     */
+    private List<Item> end(final Order order, final OrderStatus status, final String reason, final long nowMs,
+                           final Outbox out) {
+        if (order.getFulfilment() == FulfilmentStatus.RESERVED) {
+            final List<FulfilmentLine> reserved = heldLines(order);
+            if (!reserved.isEmpty()) {
+                out.call(fulfilmentCall(order, ProviderOperation.RELEASE, reserved, nowMs));
+            }
+            order.setFulfilment(FulfilmentStatus.RELEASED);
+        }
         final List<Item> released = endHolds(order, false, nowMs);
         order.setStatus(status);
         order.setReason(reason);
@@ -562,7 +786,7 @@ final class OrderFlow {
         order.setRefundRequested(true);
         out.payment(PaymentCommand.newBuilder()
                 .setCommandId(REFUND_COMMAND_PREFIX + order.getPaymentId()).setPartnerId(order.getPartnerId())
-                .setIssuedAt(Instant.ofEpochMilli(nowMs)).setPayload(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, order.getPaymentId()))
+                .setIssuedAt(Instant.ofEpochMilli(nowMs)).setPayload(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, order.getPaymentId(), null))
                 .build());
     }
 

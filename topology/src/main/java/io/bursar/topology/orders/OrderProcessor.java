@@ -1,6 +1,7 @@
 package io.bursar.topology.orders;
 
 import io.bursar.schemas.orders.CancelOrder;
+import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.CreateOrder;
 import io.bursar.schemas.orders.Item;
@@ -31,7 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides every command on {@code order-commands} and every order's payment outcome, and owns the items,
+ * Decides every command on {@code order-commands}, every order's payment outcome and every answer of a category's
+ * fulfilment provider ({@code fulfilment-results}), and owns the items,
  * stock holds and orders of the categories of its partition: the single writer of each category. Both
  * inputs are keyed by categoryId and co-partitioned, so an order, the stock it holds and the payment it
  * asks for change in one transaction.
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Out go {@link OrderEvent}s (keyed by orderId when about an order, else by categoryId),
  * {@link io.bursar.schemas.payments.PaymentCommand}s (RequestPayment and RefundPayment, keyed by
- * partnerId), {@link CatalogEntry}s (keyed by itemId) and refused {@link PaymentEvent}s.
+ * partnerId), {@link io.bursar.schemas.dispatch.ProviderCall}s to a fulfilment provider (keyed by providerId),
+ * {@link CatalogEntry}s (keyed by itemId) and refused {@link PaymentEvent}s and {@link ProviderCallResult}s.
  */
 public final class OrderProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
@@ -127,6 +130,12 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
                 // Partners write only settlements here; anything else has nothing for an order to act on.
                 LOG.warn("Ignoring payment event of command {} under key {}: not the first report of a settled "
                         + "order payment", outcome.getCommandId(), record.key());
+            }
+        } else if (record.value() instanceof ProviderCallResult answer) {
+            if (misrouted != null) {
+                context.forward(Misrouting.refused(context, record, misrouted));
+            } else {
+                flow.onFulfilment(answer, nowMs, out);
             }
         } else {
             // A tombstone carries nothing to answer: nothing to decide, nothing lost.

@@ -1,5 +1,7 @@
 package io.bursar.topology.orders;
 
+import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.Order;
@@ -24,10 +26,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Builds the category topology: {@code order-commands} and the outcomes of order payments from
- * {@code order-payment-outcomes} (both keyed by categoryId) → {@link OrderProcessor} on persistent
- * RocksDB stores → {@code order-events}, the payments it asks for
- * and refunds → {@code payment-commands}, and new or changed items → {@code item-catalog}, which every
+ * Builds the category topology: {@code order-commands}, the outcomes of order payments from
+ * {@code order-payment-outcomes} and the answers of fulfilment providers from {@code fulfilment-results} (all
+ * keyed by categoryId) → {@link OrderProcessor} on persistent RocksDB stores → {@code order-events}, the
+ * payments it asks for and refunds → {@code payment-commands}, its bulk calls to a category's fulfilment
+ * provider → {@code provider-requests}, and new or changed items → {@code item-catalog}, which every
  * instance reads back as a global table. The same function serves {@code main}, TopologyTestDriver
  * tests and real-broker tests, alone or in one builder with the payment topology.
  */
@@ -70,7 +73,14 @@ public final class OrderTopology {
                                 .withName(topics.orderPaymentOutcomes.name() + "-source"))
                 .mapValues(event -> (SpecificRecord) event, Named.as("settlements-as-records"));
 
+        // The dispatcher writes a fulfilment call's one result keyed by categoryId, co-partitioned like settlements.
+        final KStream<String, SpecificRecord> fulfilments = builder.stream(topics.fulfilmentResults.name(),
+                        Consumed.with(topics.fulfilmentResults.keySerde(), topics.fulfilmentResults.valueSerde())
+                                .withName(topics.fulfilmentResults.name() + "-source"))
+                .mapValues(result -> (SpecificRecord) result, Named.as("fulfilments-as-records"));
+
         commands.merge(settlements, Named.as("category-inputs"))
+                .merge(fulfilments, Named.as("category-inputs-and-fulfilments"))
                 .process(() -> new OrderProcessor(config, misrouting), Named.as("category-processor"),
                         OrderProcessor.ITEMS_STORE, OrderProcessor.ORDERS_STORE, OrderProcessor.HOLD_DEADLINES_STORE,
                         OrderProcessor.RESULTS_STORE, OrderProcessor.RESULT_DEADLINES_STORE)
@@ -90,6 +100,15 @@ public final class OrderTopology {
                         .to(topics.itemCatalog.name(),
                                 Produced.with(topics.itemCatalog.keySerde(), topics.itemCatalog.valueSerde())
                                         .withName(topics.itemCatalog.name() + "-sink")), "catalog"))
+                .branch((key, value) -> value instanceof ProviderCall, Branched.withConsumer(calls -> calls
+                        .mapValues(value -> (ProviderCall) value, Named.as("category-out-as-calls"))
+                        .to(topics.providerRequests.name(),
+                                Produced.with(topics.providerRequests.keySerde(), topics.providerRequests.valueSerde())
+                                        .withName("category-" + topics.providerRequests.name() + "-sink")), "calls"))
+                .branch((key, value) -> value instanceof ProviderCallResult, Branched.withConsumer(refused -> refused
+                        .mapValues(value -> (ProviderCallResult) value, Named.as("category-out-as-refused-fulfilments"))
+                        .to(topics.deadLetters.name(), Misrouting.toDeadLetters(topics.fulfilmentResults,
+                                "category-fulfilment-" + topics.deadLetters.name() + "-sink")), "refused-fulfilments"))
                 .branch((key, value) -> value instanceof PaymentEvent, Branched.withConsumer(refused -> refused
                         .mapValues(value -> (PaymentEvent) value, Named.as("category-out-as-refused-outcomes"))
                         .to(topics.deadLetters.name(), Misrouting.toDeadLetters(topics.orderPaymentOutcomes,

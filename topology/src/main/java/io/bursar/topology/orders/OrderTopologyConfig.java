@@ -1,9 +1,13 @@
 package io.bursar.topology.orders;
 
+import io.bursar.schemas.ProviderIds;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -16,6 +20,7 @@ public final class OrderTopologyConfig extends AbstractConfig {
     public static final String HOLD_TTL_MS_MAX = "orders.hold.ttl.ms.max";
     public static final String IDEMPOTENCY_RETENTION_MS = "orders.idempotency.retention.ms";
     public static final String LINES_MAX = "orders.lines.max";
+    public static final String FULFILMENT_PROVIDERS = "orders.fulfilment.providers";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(PUNCTUATION_INTERVAL_MS, Type.LONG, 1_000L, Range.between(10L, 60_000L), Importance.MEDIUM,
@@ -33,7 +38,15 @@ public final class OrderTopologyConfig extends AbstractConfig {
                             + "time yields its original outcome; after it, the id may be processed again.")
             .define(LINES_MAX, Type.INT, 1_000, Range.between(1, 10_000), Importance.LOW,
                     "Most lines one CreateOrder (one batch) may hold; more are rejected INVALID_COMMAND. Larger "
-                            + "orders are split into batches that share their orderId.");
+                            + "orders are split into batches that share their orderId.")
+            .define(FULFILMENT_PROVIDERS, Type.LIST, List.of(),
+                    ConfigDef.LambdaValidator.with(OrderTopologyConfig::parseFulfilment, () -> "[categoryId=providerId, ...]"),
+                    Importance.MEDIUM,
+                    "Categories whose items' record is kept by a provider, as categoryId=providerId pairs (e.g. "
+                            + "loans=finance): each batch of their orders is RESERVED there, in one bulk call, before "
+                            + "it is paid, and INVESTED there, in another, before it is placed; lines the provider "
+                            + "refuses are removed from the order (docs/lending.md). Every instance must list the same "
+                            + "pairs, and each provider must be configured under providers.<id>.*.");
 
     public OrderTopologyConfig(final Map<?, ?> originals) {
         super(DEFINITION, originals, false);
@@ -57,5 +70,28 @@ public final class OrderTopologyConfig extends AbstractConfig {
 
     public int linesMax() {
         return getInt(LINES_MAX);
+    }
+
+    /** categoryId → the provider that keeps the record of its items; empty when none does. */
+    public Map<String, String> fulfilmentProviders() {
+        return parseFulfilment(FULFILMENT_PROVIDERS, getList(FULFILMENT_PROVIDERS));
+    }
+
+    private static Map<String, String> parseFulfilment(final String name, final Object value) {
+        final Map<String, String> providers = new TreeMap<>();
+        for (final Object pair : (List<?>) value) {
+            final String text = String.valueOf(pair).strip();
+            final int equals = text.indexOf('=');
+            if (equals <= 0 || equals == text.length() - 1) {
+                throw new ConfigException(name, value, "expected categoryId=providerId pairs, got '" + text + "'");
+            }
+            final String categoryId = text.substring(0, equals).strip();
+            final String providerId = text.substring(equals + 1).strip();
+            if (!ProviderIds.isValid(providerId) || !OrderFlow.isId(categoryId)
+                    || providers.putIfAbsent(categoryId, providerId) != null) {
+                throw new ConfigException(name, value, "'" + text + "': a category named once, with a valid provider id");
+            }
+        }
+        return Map.copyOf(providers);
     }
 }

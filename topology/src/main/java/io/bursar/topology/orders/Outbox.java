@@ -1,5 +1,6 @@
 package io.bursar.topology.orders;
 
+import io.bursar.schemas.dispatch.ProviderCall;
 import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.payments.PaymentCommand;
@@ -10,7 +11,8 @@ import org.apache.kafka.streams.KeyValue;
 
 /**
  * What one decision sends, in the order it is to be sent, each record with its key: order events (by
- * orderId, else categoryId), payment commands (by partnerId) and catalog entries (by itemId). The
+ * orderId, else categoryId), payment commands (by partnerId), calls to a fulfilment provider (by providerId)
+ * and catalog entries (by itemId). The
  * processor forwards it all in the transaction of the record that caused it.
  */
 final class Outbox {
@@ -23,6 +25,10 @@ final class Outbox {
 
     void payment(final PaymentCommand command) {
         records.add(KeyValue.pair(command.getPartnerId(), command));
+    }
+
+    void call(final ProviderCall call) {
+        records.add(KeyValue.pair(call.getProviderId(), call));
     }
 
     void catalog(final CatalogEntry entry) {

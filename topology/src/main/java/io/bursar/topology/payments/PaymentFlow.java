@@ -91,7 +91,7 @@ final class PaymentFlow {
         payments.put(key, payment);
         return new Decision(event(command.getCommandId(), PaymentEventType.REQUEST_PAYMENT, Outcome.ACCEPTED, null,
                 payment, book.peek(payment.getPartnerId(), amount.getCurrency()), nowMs),
-                call(payment, ProviderOperation.CHARGE, chargeKey(payment), nowMs));
+                call(payment, ProviderOperation.CHARGE, chargeKey(payment), payment.getAmount(), nowMs));
     }
 
     private static RejectionReason invalidRequest(final PaymentCommand command, final RequestPayment request) {
@@ -138,24 +138,39 @@ final class PaymentFlow {
                 payment, BalanceBook.snapshot(amount.getCurrency(), account), nowMs), null);
     }
 
+    /**
+     * Gives back all of what is left of a SUCCEEDED (or REFUND_FAILED) payment, or {@code amount} of it: a BALANCE
+     * payment at once, a PROVIDER one through the provider (REFUND_PENDING meanwhile). A payment whose every unit
+     * was given back is REFUNDED; after a partial refund it stays SUCCEEDED, refundable again for the rest.
+     */
     Decision refund(final PaymentCommand command, final RefundPayment refund, final long nowMs) {
         final String key = paymentKey(command.getPartnerId(), refund.getPaymentId());
         final Payment payment = payments.get(key);
         if (payment == null) {
             return rejected(command, PaymentEventType.REFUND_PAYMENT, RejectionReason.PAYMENT_NOT_FOUND, null, nowMs);
         }
-        final Money amount = payment.getAmount();
+        final Money paid = payment.getAmount();
         if (payment.getStatus() != PaymentStatus.SUCCEEDED && payment.getStatus() != PaymentStatus.REFUND_FAILED) {
-            return rejected(command, PaymentEventType.REFUND_PAYMENT, RejectionReason.PAYMENT_NOT_REFUNDABLE, amount,
+            return rejected(command, PaymentEventType.REFUND_PAYMENT, RejectionReason.PAYMENT_NOT_REFUNDABLE, paid,
                     nowMs);
+        }
+        final long leftMinor = paid.getAmountMinor() - payment.getRefundedMinor();
+        final Money amount = refund.getAmount() == null ? new Money(leftMinor, paid.getCurrency())
+                : Money.newBuilder(refund.getAmount()).build();
+        if (!amount.getCurrency().equals(paid.getCurrency())) {
+            return rejected(command, PaymentEventType.REFUND_PAYMENT, RejectionReason.INVALID_CURRENCY, paid, nowMs);
+        }
+        if (amount.getAmountMinor() <= 0 || amount.getAmountMinor() > leftMinor) {
+            return rejected(command, PaymentEventType.REFUND_PAYMENT, RejectionReason.INVALID_AMOUNT, paid, nowMs);
         }
         final String refundKey = refundKey(payment, command.getCommandId());
         if (refundKey.length() > PROVIDER_KEY_LENGTH_MAX) {
-            return rejected(command, PaymentEventType.REFUND_PAYMENT, RejectionReason.INVALID_COMMAND, amount, nowMs);
+            return rejected(command, PaymentEventType.REFUND_PAYMENT, RejectionReason.INVALID_COMMAND, paid, nowMs);
         }
         final PartnerBalance balance = book.balanceOf(payment.getPartnerId(), nowMs);
         final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
         ProviderCall call = null;
+        payment.setRefundAmount(amount);
         if (payment.getMethod() == PaymentMethod.BALANCE) {
             // The partner paid from its balance: the refund gives the money back at once.
             if (BalanceBook.wouldOverflow(account, amount.getAmountMinor())) {
@@ -163,7 +178,7 @@ final class PaymentFlow {
                         nowMs);
             }
             account.setAvailableMinor(account.getAvailableMinor() + amount.getAmountMinor());
-            payment.setStatus(PaymentStatus.REFUNDED);
+            refunded(payment, amount);
         } else {
             // The partner was credited: the amount leaves its available balance while the provider refunds.
             if (account.getAvailableMinor() < amount.getAmountMinor()) {
@@ -174,15 +189,28 @@ final class PaymentFlow {
             account.setHeldMinor(account.getHeldMinor() + amount.getAmountMinor());
             payment.setStatus(PaymentStatus.REFUND_PENDING);
             payment.setAttempts(0);
-            call = call(payment, ProviderOperation.REFUND, refundKey, nowMs);
+            call = call(payment, ProviderOperation.REFUND, refundKey, amount, nowMs);
         }
         book.save(balance, nowMs);
         payment.setRefundCommandId(command.getCommandId());
         payment.setFailureReason(null);
         payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         payments.put(key, payment);
-        return new Decision(event(command.getCommandId(), PaymentEventType.REFUND_PAYMENT, Outcome.ACCEPTED, null,
-                payment, BalanceBook.snapshot(amount.getCurrency(), account), nowMs), call);
+        return new Decision(PaymentEvents.event(command.getCommandId(), payment.getPartnerId(),
+                PaymentEventType.REFUND_PAYMENT, Outcome.ACCEPTED, null, amount, null,
+                BalanceBook.snapshot(amount.getCurrency(), account), payment, nowMs), call);
+    }
+
+    /** {@code amount} given back: REFUNDED once nothing is left, else SUCCEEDED for the rest. */
+    private static void refunded(final Payment payment, final Money amount) {
+        payment.setRefundedMinor(payment.getRefundedMinor() + amount.getAmountMinor());
+        payment.setStatus(payment.getRefundedMinor() >= payment.getAmount().getAmountMinor()
+                ? PaymentStatus.REFUNDED : PaymentStatus.SUCCEEDED);
+    }
+
+    /** The refund in progress or last made: {@code refundAmount}, or all of the payment for those made before it existed. */
+    static Money refundAmountOf(final Payment payment) {
+        return payment.getRefundAmount() != null ? payment.getRefundAmount() : payment.getAmount();
     }
 
     /**
@@ -208,8 +236,12 @@ final class PaymentFlow {
         payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         payments.put(key, payment);
         final String commandId = PROVIDER_COMMAND_PREFIX + result.getIdempotencyKey() + ':' + result.getOutcome();
-        return new Decision(event(commandId, PaymentEventType.PAYMENT_UPDATED, Outcome.ACCEPTED, null, payment,
-                book.peek(payment.getPartnerId(), payment.getAmount().getCurrency()), nowMs), null);
+        // A refund's answer is about the refund's amount, which may be part of the payment.
+        final Money amount = result.getOperation() == ProviderOperation.REFUND ? refundAmountOf(payment)
+                : payment.getAmount();
+        return new Decision(PaymentEvents.event(commandId, payment.getPartnerId(), PaymentEventType.PAYMENT_UPDATED,
+                Outcome.ACCEPTED, null, amount, null, book.peek(payment.getPartnerId(), amount.getCurrency()), payment,
+                nowMs), null);
     }
 
     private boolean applyChargeResult(final Payment payment, final ProviderCallResult result, final long nowMs) {
@@ -263,7 +295,7 @@ final class PaymentFlow {
                 && outcome != ProviderCallOutcome.DEAD_LETTERED) {
             return false; // SUBMITTED: the payment stays REFUND_PENDING
         }
-        final Money amount = payment.getAmount();
+        final Money amount = refundAmountOf(payment);
         final PartnerBalance balance = book.balanceOf(payment.getPartnerId(), nowMs);
         final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
         account.setHeldMinor(account.getHeldMinor() - amount.getAmountMinor());
@@ -271,7 +303,7 @@ final class PaymentFlow {
             throw new IllegalStateException("held went negative refunding " + payment.getPaymentId() + ": " + account);
         }
         if (outcome == ProviderCallOutcome.SUCCEEDED) {
-            payment.setStatus(PaymentStatus.REFUNDED);
+            refunded(payment, amount);
         } else {
             account.setAvailableMinor(account.getAvailableMinor() + amount.getAmountMinor());
             payment.setStatus(PaymentStatus.REFUND_FAILED);
@@ -287,11 +319,11 @@ final class PaymentFlow {
     }
 
     private static ProviderCall call(final Payment payment, final ProviderOperation operation,
-                                     final String idempotencyKey, final long nowMs) {
+                                     final String idempotencyKey, final Money amount, final long nowMs) {
         return ProviderCall.newBuilder()
                 .setIdempotencyKey(idempotencyKey).setPaymentId(payment.getPaymentId())
                 .setPartnerId(payment.getPartnerId()).setProviderId(payment.getProviderId())
-                .setAmount(Money.newBuilder(payment.getAmount()).build()).setRequestedAt(Instant.ofEpochMilli(nowMs))
+                .setAmount(Money.newBuilder(amount).build()).setRequestedAt(Instant.ofEpochMilli(nowMs))
                 .setOperation(operation)
                 .build();
     }

@@ -1,7 +1,11 @@
 package io.bursar.topology.views;
 
+import io.bursar.schemas.orders.FulfilmentStatus;
+import io.bursar.schemas.orders.InvestorPositions;
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderEvent;
+import io.bursar.schemas.orders.OrderLineState;
+import io.bursar.schemas.orders.OrderStatus;
 import io.bursar.schemas.orders.OrderView;
 import io.bursar.schemas.orders.ParentOrderView;
 import io.bursar.schemas.payments.Outcome;
@@ -9,10 +13,12 @@ import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -46,6 +52,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>{@value #PARENT_ORDERS_STORE}: parentOrderId → the ids of its sub-orders (one per category), sorted and
  * without repeats. Sub-orders live in different category tasks, so their ids are repartitioned by parent
  * (only the id travels, not the order).
+ *
+ * <p>{@value #POSITIONS_STORE}: customerId → the units (a lending investor's notes) of every item its batches
+ * invested, from each batch of a category with a fulfilment provider once it is COMPLETED: the invested lines
+ * of the batch travel repartitioned by customer, and each batch counts once, however often its completed state
+ * is reported again.
  */
 public final class ViewsTopology {
 
@@ -57,6 +68,14 @@ public final class ViewsTopology {
     public static final String ORDERS_STORE = "orders-by-id";
     /** parentOrderId → {@link ParentOrderView}. */
     public static final String PARENT_ORDERS_STORE = "orders-by-parent";
+    /** customerId → {@link InvestorPositions}. */
+    public static final String POSITIONS_STORE = "positions-by-customer";
+
+    /**
+     * Largest order view, in bytes: an order with every batch (a 50,000-note lending order is about 2 MB). Its
+     * changelog accepts records this large; the views application's producer must too.
+     */
+    public static final int ORDER_VIEW_BYTES_MAX = 16 * 1024 * 1024;
 
     /**
      * The optimizations the views application is built with ({@code topology.optimization}): a table read from
@@ -107,7 +126,21 @@ public final class ViewsTopology {
                         Named.as(ORDERS_STORE + "-aggregate"),
                         Materialized.<String, OrderView, KeyValueStore<Bytes, byte[]>>as(ORDERS_STORE)
                                 .withKeySerde(Serdes.String())
-                                .withValueSerde(topics.valueSerde(OrderView.class)));
+                                .withValueSerde(topics.valueSerde(OrderView.class))
+                                .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                        Integer.toString(ORDER_VIEW_BYTES_MAX))));
+        orderResults
+                .filter((orderId, event) -> invested(event.getOrder()), Named.as("an-invested-batch"))
+                .map((orderId, event) -> KeyValue.pair(event.getOrder().getCustomerId(), event.getOrder()),
+                        Named.as("key-by-customer-id"))
+                .groupByKey(Grouped.with(POSITIONS_STORE, Serdes.String(), topics.valueSerde(Order.class)))
+                .aggregate(() -> new InvestorPositions("", Map.of(), List.of()), ViewsTopology::withInvested,
+                        Named.as(POSITIONS_STORE + "-aggregate"),
+                        Materialized.<String, InvestorPositions, KeyValueStore<Bytes, byte[]>>as(POSITIONS_STORE)
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(topics.valueSerde(InvestorPositions.class))
+                                .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                        Integer.toString(ORDER_VIEW_BYTES_MAX))));
         orderResults
                 .filter((orderId, event) -> event.getOrder().getParentOrderId() != null, Named.as("a-sub-order"))
                 .map((orderId, event) -> KeyValue.pair(
@@ -118,6 +151,30 @@ public final class ViewsTopology {
                         Materialized.<String, ParentOrderView, KeyValueStore<Bytes, byte[]>>as(PARENT_ORDERS_STORE)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(topics.valueSerde(ParentOrderView.class)));
+    }
+
+    /** A batch invested for good: its category has a fulfilment provider and it completed. */
+    static boolean invested(final Order order) {
+        return order.getStatus() == OrderStatus.COMPLETED && order.getFulfilment() == FulfilmentStatus.INVESTED;
+    }
+
+    /** {@code positions} with the invested lines of {@code batch} added, unless that batch was counted already. */
+    static InvestorPositions withInvested(final String customerId, final Order batch,
+                                          final InvestorPositions positions) {
+        final String batchKey = batch.getCategoryId() + '/' + batch.getOrderId() + '#' + batch.getBatch();
+        final int at = Collections.binarySearch(positions.getBatches(), batchKey);
+        if (at >= 0) {
+            return positions;
+        }
+        final List<String> batches = new ArrayList<>(positions.getBatches());
+        batches.add(-at - 1, batchKey);
+        final Map<String, Long> units = new HashMap<>(positions.getUnits());
+        for (final OrderLineState line : batch.getLines()) {
+            if (line.getHeld() > 0) {
+                units.merge(batch.getCategoryId() + '/' + line.getItemId(), line.getHeld(), Long::sum);
+            }
+        }
+        return new InvestorPositions(customerId, units, batches);
     }
 
     /** The aggregate before the first event; never stored, since the first event always adds its batch. */

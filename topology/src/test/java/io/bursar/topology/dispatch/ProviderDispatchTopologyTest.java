@@ -411,7 +411,7 @@ class ProviderDispatchTopologyTest {
 
     private static ProviderCall call(final String idempotencyKey) {
         return new ProviderCall(idempotencyKey, "pay-" + idempotencyKey, "partner-1", PROVIDER,
-                new Money(1_250L, "EUR"), START, ProviderOperation.CHARGE);
+                new Money(1_250L, "EUR"), START, ProviderOperation.CHARGE, null, List.of());
     }
 
     private KeyValueStore<String, QueuedCall> queueStore() {

@@ -555,7 +555,7 @@ class OrderSagaTopologyTest {
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).key()).isEqualTo("shop");
         assertThat(sent.get(0).value().getCommandId()).isEqualTo("refund:" + paymentId);
-        assertThat(sent.get(0).value().getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId));
+        assertThat(sent.get(0).value().getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
     }
 
     private void assertStock(final String itemId, final long available, final long held, final long sold) {

@@ -382,7 +382,7 @@ class PaymentFlowTopologyTest {
     void aRepeatedRequestShowsARefundThatHappenedSince() {
         send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "p1", balancePayment("pay-1", 300));
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         final PaymentEvent again = send("c1", "p1", balancePayment("pay-1", 300));
 
@@ -390,6 +390,30 @@ class PaymentFlowTopologyTest {
         assertThat(again.getBalanceAfter().getAvailableMinor()).isEqualTo(700); // as it was then
         assertThat(again.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUNDED); // as it is now
         assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
+    }
+
+    @Test
+    void aPaymentIsRefundedInPartsAndNeverBeyondWhatWasPaid() {
+        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        send("c1", "p1", balancePayment("pay-1", 300));
+
+        final PaymentEvent first = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(100)));
+        final PaymentEvent tooMuch = send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(201)));
+        final PaymentEvent otherCurrency = send("r3", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", new Money(50L, "USD")));
+        final PaymentEvent rest = send("r4", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+
+        assertThat(first.getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(first.getAmount()).isEqualTo(eur(100));
+        assertThat(first.getPayment().getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(first.getPayment().getRefundedMinor()).isEqualTo(100);
+        assertThat(tooMuch.getReason()).isEqualTo(RejectionReason.INVALID_AMOUNT);
+        assertThat(otherCurrency.getReason()).isEqualTo(RejectionReason.INVALID_CURRENCY);
+        assertThat(rest.getAmount()).isEqualTo(eur(200));
+        assertThat(rest.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUNDED);
+        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
+        assertThat(send("r5", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(1))).getReason())
+                .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
     }
 
     @Test
@@ -515,8 +539,8 @@ class PaymentFlowTopologyTest {
         succeededProviderPayment("c1", "p1", "x", 100);
         succeededProviderPayment("c2", "p1", "x:y", 100);
 
-        send("y:z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x"));
-        send("z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x:y"));
+        send("y:z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x", null));
+        send("z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x:y", null));
         final List<ProviderCall> refunds = calls.readValuesToList();
 
         assertThat(refunds).extracting(ProviderCall::getIdempotencyKey)
@@ -536,7 +560,7 @@ class PaymentFlowTopologyTest {
         send("c0", "a", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "a", balancePayment("b/c", 300));
 
-        final PaymentEvent refund = send("r1", "a/b", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "c"));
+        final PaymentEvent refund = send("r1", "a/b", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "c", null));
         final PaymentEvent request = send("c2", "a/b", providerPayment("c", 50));
 
         assertThat(refund.getOutcome()).isEqualTo(Outcome.REJECTED);
@@ -549,7 +573,7 @@ class PaymentFlowTopologyTest {
         assertThat(calls.isEmpty()).isTrue();
         // Nor do its command ids take the place of another partner's: partner "a"'s command "b/r1" is new.
         send("c3", "a", balancePayment("b/d", 1));
-        final PaymentEvent own = send("b/r1", "a", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "b/c"));
+        final PaymentEvent own = send("b/r1", "a", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "b/c", null));
         assertThat(own.getDuplicate()).isFalse();
         assertThat(own.getOutcome()).isEqualTo(Outcome.ACCEPTED);
     }
@@ -587,7 +611,7 @@ class PaymentFlowTopologyTest {
         send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "p1", balancePayment("pay-1", 300));
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(record.key()).isEqualTo("pay-1");
         final PaymentEvent event = record.value();
@@ -601,7 +625,7 @@ class PaymentFlowTopologyTest {
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
         assertThat(calls.isEmpty()).isTrue();
         // Once is all: a second refund finds nothing to refund.
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getReason())
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
         assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
     }
@@ -611,7 +635,7 @@ class PaymentFlowTopologyTest {
         send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(record.key()).isEqualTo("pay-1");
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.ACCEPTED);
@@ -632,7 +656,7 @@ class PaymentFlowTopologyTest {
         assertThat(sent.get(0).value().getProviderId()).isEqualTo(PROVIDER);
         // Held money cannot be spent while the provider refunds.
         assertThat(send("c2", "p1", new Debit(DebitKind.DEBIT, eur(101))).getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getReason())
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
         assertThat(calls.isEmpty()).isTrue();
     }
@@ -640,10 +664,10 @@ class PaymentFlowTopologyTest {
     @Test
     void aRepeatedRefundCommandMakesNoSecondCallAndHoldsOnce() {
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
         assertThat(calls.readRecordsToList()).hasSize(1);
 
-        final PaymentEvent again = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        final PaymentEvent again = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getOutcome()).isEqualTo(Outcome.ACCEPTED);
@@ -656,7 +680,7 @@ class PaymentFlowTopologyTest {
     void aSucceededRefundTakesTheHeldAmountOut() {
         send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
         final ProviderCall refund = calls.readValue();
         // The refund's SUBMITTED report changes nothing: it stays REFUND_PENDING.
         assertThat(answer(refund, ProviderCallOutcome.SUBMITTED, 1, null, null)).isEmpty();
@@ -679,7 +703,7 @@ class PaymentFlowTopologyTest {
         assertThat(answer(refund, ProviderCallOutcome.SUCCEEDED, 2, "rf-1", null)).isEmpty();
         assertThat(answer(refund, ProviderCallOutcome.FAILED, 2, null, "late")).isEmpty();
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getReason())
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
     }
 
@@ -688,7 +712,7 @@ class PaymentFlowTopologyTest {
     void aFailedRefundGivesTheHeldAmountBackAndTheRefundMayBeAskedAgain(final ProviderCallOutcome outcome) {
         send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
         final ProviderCall firstRefund = calls.readValue();
 
         final List<TestRecord<String, PaymentEvent>> out = answer(firstRefund, outcome, 1, null, "refund refused");
@@ -700,7 +724,7 @@ class PaymentFlowTopologyTest {
         assertThat(failed.getBalanceAfter().getHeldMinor()).isZero();
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        final PaymentEvent again = send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        final PaymentEvent again = send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(again.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(again.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
@@ -725,9 +749,9 @@ class PaymentFlowTopologyTest {
         send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c1", "p1", balancePayment("pay-1", 300));
 
-        final PaymentEvent event = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "nope"));
+        final PaymentEvent event = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "nope", null));
         // Payments are the partner's own: another partner cannot refund them.
-        final PaymentEvent elsewhere = send("r2", "p2", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        final PaymentEvent elsewhere = send("r2", "p2", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         for (final PaymentEvent rejected : List.of(event, elsewhere)) {
             assertThat(rejected.getOutcome()).isEqualTo(Outcome.REJECTED);
@@ -752,16 +776,16 @@ class PaymentFlowTopologyTest {
         answer(deadCall, ProviderCallOutcome.DEAD_LETTERED, 8, null, "HTTP 503");
         send("bf", "p1", balancePayment("balance-failed", 1_000_000));
         send("br", "p1", balancePayment("balance-refunded", 100));
-        send("br-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "balance-refunded"));
+        send("br-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "balance-refunded", null));
         succeededProviderPayment("pr", "p1", "pending", 100);
-        send("pr-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pending"));
+        send("pr-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pending", null));
         calls.readRecordsToList();
         final Map<String, Payment> before = all(payments());
         final PartnerBalance balance = balances().get("p1");
 
         for (final String paymentId : List.of("queued", "submitted", "failed", "dead", "balance-failed",
                 "balance-refunded", "pending")) {
-            final PaymentEvent event = send("refund-" + paymentId, "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId));
+            final PaymentEvent event = send("refund-" + paymentId, "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
             assertThat(event.getOutcome()).as(paymentId).isEqualTo(Outcome.REJECTED);
             assertThat(event.getReason()).as(paymentId).isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
             assertThat(event.getAmount()).as(paymentId).isNotNull();
@@ -778,7 +802,7 @@ class PaymentFlowTopologyTest {
         send("c2", "p1", new Debit(DebitKind.DEBIT, eur(1_000)));
         final Payment before = stored("p1", "pay-1");
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1"));
+        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(record.value().getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
@@ -788,7 +812,7 @@ class PaymentFlowTopologyTest {
         assertThat(calls.isEmpty()).isTrue();
         // With the money back the same payment is refundable, under a new command.
         send("c3", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")).getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(calls.readValue().getIdempotencyKey()).isEqualTo("refund:p1:pay-1:r2");
     }
 
@@ -866,7 +890,7 @@ class PaymentFlowTopologyTest {
                                 : "pay-" + nextPayment++, amount, PaymentMethod.BALANCE, null);
                         case 5, 6 -> payment("pay-" + nextPayment++, amount, PaymentMethod.PROVIDER,
                                 random.nextBoolean() ? PROVIDER : "beta");
-                        default -> new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, knownPaymentId(paymentKeys, partnerId, random));
+                        default -> new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, knownPaymentId(paymentKeys, partnerId, random), null);
                     };
                     command = command("c" + step, partnerId, payload);
                     sentCommands.add(command);
@@ -1068,7 +1092,7 @@ class PaymentFlowTopologyTest {
         answers.pipeInput(call.getPartnerId(), new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
                 call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference,
                 outcome == ProviderCallOutcome.SUCCEEDED ? 201 : 0, reason, START, call.getOperation(),
-                List.of()));
+                List.of(), null, List.of()));
         assertThat(calls.isEmpty()).as("an answer never makes a call").isTrue();
         return events.readRecordsToList();
     }

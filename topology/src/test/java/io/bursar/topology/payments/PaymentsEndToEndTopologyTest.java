@@ -260,6 +260,7 @@ class PaymentsEndToEndTopologyTest {
                     : request.attempt() == 0
                     ? ProviderResult.retryable(request.idempotencyKey(), 0, "timeout", Optional.empty())
                     : ProviderResult.success(request.idempotencyKey(), 201, Optional.of("rf-2"));
+            case RESERVE, INVEST, RELEASE -> throw new AssertionError("no fulfilment call here");
         }, () -> clock.nowMs());
         start(acme, new ProviderLimits(2, 2));
         commands.pipeInput("p1", command("c0", "p1", new Credit(CreditKind.CREDIT, new Money(100L, "EUR"))), clock.nowMs());
@@ -267,7 +268,7 @@ class PaymentsEndToEndTopologyTest {
         clock.advanceUntil(() -> status("p1", "pay-1") == PaymentStatus.SUCCEEDED, 100);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")), clock.nowMs());
+        commands.pipeInput("p1", command("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)), clock.nowMs());
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUND_PENDING);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(100L, 1_250L));
         clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
@@ -276,7 +277,7 @@ class PaymentsEndToEndTopologyTest {
         assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("charge disputed");
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1")), clock.nowMs());
+        commands.pipeInput("p1", command("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)), clock.nowMs());
         clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUNDED);

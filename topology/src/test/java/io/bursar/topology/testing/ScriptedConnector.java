@@ -25,6 +25,7 @@ public final class ScriptedConnector implements ProviderConnector {
     private final Function<ProviderRequest, Optional<ProviderResult>> script;
     private final LongSupplier clockMs;
     private final List<Sent> sent = new ArrayList<>();
+    private final List<List<ProviderRequest>> bulkCalls = new ArrayList<>();
 
     public ScriptedConnector(final Function<ProviderRequest, Optional<ProviderResult>> script,
                              final LongSupplier clockMs) {
@@ -49,6 +50,20 @@ public final class ScriptedConnector implements ProviderConnector {
         final Optional<ProviderResult> answer = script.apply(request);
         sent.add(new Sent(request, clockMs.getAsLong(), answer));
         return answer.map(CompletableFuture::completedFuture).orElseGet(CompletableFuture::new);
+    }
+
+    /** One bulk call: counted, then each line answered by the script as a call of its own. */
+    @Override
+    public CompletableFuture<List<ProviderResult>> submitBulk(final List<ProviderRequest> requests) {
+        synchronized (this) {
+            bulkCalls.add(List.copyOf(requests));
+        }
+        return ProviderConnector.super.submitBulk(requests);
+    }
+
+    /** The lines of every bulk call, one list per call, in the order they came. */
+    public synchronized List<List<ProviderRequest>> bulkCalls() {
+        return List.copyOf(bulkCalls);
     }
 
     public synchronized List<Sent> sent() {

@@ -1,9 +1,12 @@
 package io.bursar.topology.views;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.orders.Item;
+import io.bursar.schemas.orders.FulfilmentStatus;
+import io.bursar.schemas.orders.InvestorPositions;
 import io.bursar.schemas.orders.Order;
 import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderEventType;
@@ -169,8 +172,38 @@ class ViewsTopologyTest {
                 .flatMap(source -> ((TopologyDescription.Source) source).topicSet().stream())
                 .filter(topic -> topic.endsWith("-repartition"))
                 .toList();
-        // Command outcomes arrive keyed by command id, orders by order id: only sub-orders are re-keyed.
-        assertThat(repartitionSources).containsExactly(ViewsTopology.PARENT_ORDERS_STORE + "-repartition");
+        // Command outcomes arrive keyed by command id, orders by order id: only sub-orders (by parent) and invested
+        // batches (by customer) are re-keyed.
+        assertThat(repartitionSources).containsExactlyInAnyOrder(ViewsTopology.PARENT_ORDERS_STORE + "-repartition",
+                ViewsTopology.POSITIONS_STORE + "-repartition");
+    }
+
+    @Test
+    void anInvestorsPositionsAddUpItsInvestedBatchesEachCountedOnce() {
+        final Order batch0 = invested("o-1", 0, List.of(new OrderLineState("loan-1", 1L, 1L, new Money(2_500L, "EUR"), null),
+                new OrderLineState("loan-2", 1L, 0L, new Money(2_500L, "EUR"), "INVEST FAILED: refused")));
+        final Order batch1 = invested("o-1", 1, List.of(new OrderLineState("loan-3", 2L, 2L, new Money(2_500L, "EUR"), null)));
+        final Order other = invested("o-2", 0, List.of(new OrderLineState("loan-1", 3L, 3L, new Money(2_500L, "EUR"), null)));
+        final Order notYet = Order.newBuilder(invested("o-3", 0, List.of(new OrderLineState("loan-9", 1L, 1L,
+                new Money(2_500L, "EUR"), null)))).setStatus(OrderStatus.PAID).setFulfilment(FulfilmentStatus.INVESTING)
+                .build();
+
+        orderEvents.pipeInput("o-1", orderEvent("f1", Outcome.ACCEPTED, batch0, false));
+        orderEvents.pipeInput("o-1", orderEvent("f2", Outcome.ACCEPTED, batch1, false));
+        // The completed batch reported again (a later command about it): counted once.
+        orderEvents.pipeInput("o-1", orderEvent("place-again", Outcome.ACCEPTED, batch0, false));
+        orderEvents.pipeInput("o-2", orderEvent("f3", Outcome.ACCEPTED, other, false));
+        orderEvents.pipeInput("o-3", orderEvent("f4", Outcome.ACCEPTED, notYet, false));
+
+        final InvestorPositions positions = driver.<String, InvestorPositions>getKeyValueStore(
+                ViewsTopology.POSITIONS_STORE).get("investor-1");
+        assertThat(positions.getUnits()).containsOnly(entry("pool/loan-1", 4L), entry("pool/loan-3", 2L));
+        assertThat(positions.getBatches()).containsExactly("pool/o-1#0", "pool/o-1#1", "pool/o-2#0");
+    }
+
+    private static Order invested(final String orderId, final int batch, final List<OrderLineState> lines) {
+        return Order.newBuilder(order(orderId, batch, 2, null, "pool", OrderStatus.COMPLETED)).setCustomerId("investor-1")
+                .setLines(lines).setFulfilment(FulfilmentStatus.INVESTED).setFulfilmentProviderId("finance").build();
     }
 
     private KeyValueStore<String, OrderView> orders() {
@@ -194,7 +227,7 @@ class ViewsTopologyTest {
         return Order.newBuilder().setOrderId(orderId).setBatch(batch).setBatches(batches)
                 .setParentOrderId(parentOrderId).setCategoryId(categoryId).setCustomerId("cust-1")
                 .setPartnerId("acme").setCommandId("c1")
-                .setLines(List.of(new OrderLineState("i-1", 2L, 2L, new Money(900L, "EUR"))))
+                .setLines(List.of(new OrderLineState("i-1", 2L, 2L, new Money(900L, "EUR"), null)))
                 .setAmount(new Money(1_800L, "EUR")).setStatus(status).setPaymentMethod(PaymentMethod.BALANCE)
                 .setPaymentId("pay-" + orderId).setExpiresAt(Instant.EPOCH).setCreatedAt(Instant.EPOCH)
                 .setUpdatedAt(Instant.EPOCH).build();
