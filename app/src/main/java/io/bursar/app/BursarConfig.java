@@ -33,6 +33,7 @@ public final class BursarConfig extends AbstractConfig {
     public static final String STANDBY_REPLICAS = "streams.num.standby.replicas";
     public static final String FORWARD_TIMEOUT_MS = "reads.forward.timeout.ms";
     public static final String REBALANCE_WAIT_MS = "reads.rebalance.wait.ms";
+    public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
     public static final String KAFKA_CLIENT_PREFIX = "kafka.";
 
     /** Bursar's own keys plus those of the topology and the gateway, each declared once where it is used. */
@@ -49,6 +50,9 @@ public final class BursarConfig extends AbstractConfig {
                     Importance.MEDIUM, "Directory of the RocksDB state stores.")
             .define(TOPIC_PARTITIONS, Type.INT, 4, Range.between(1, 1_024), Importance.MEDIUM,
                     "Partitions of the command and event topics when Bursar creates them.")
+            .define(STARTUP_TIMEOUT_MS, Type.LONG, 30_000L, Range.between(1_000L, 600_000L), Importance.MEDIUM,
+                    "How long, in ms, an instance waits at start for Kafka (bootstrap.servers) to answer before it "
+                            + "stops, saying which cluster did not answer.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW,
                     "Create missing topics at start-up.")
             .define(STANDBY_REPLICAS, Type.INT, 1, Range.between(0, 3), Importance.MEDIUM,

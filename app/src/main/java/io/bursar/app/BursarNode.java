@@ -3,6 +3,7 @@ package io.bursar.app;
 import io.bursar.connectors.ProviderConnectors;
 import io.bursar.gateway.Gateway;
 import io.bursar.gateway.GatewayConfig;
+import io.bursar.gateway.ItemCatalog;
 import io.bursar.gateway.OrderProgress;
 import io.bursar.gateway.KafkaCommandPublisher;
 import io.bursar.queries.GlobalStoreReader;
@@ -43,12 +44,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -91,11 +94,12 @@ public final class BursarNode implements AutoCloseable {
     private final Gateway gateway;
     private final PrometheusMeterRegistry meters;
     private final List<KafkaStreamsMetrics> streamsMetrics;
+    private final RebuildProgress rebuildProgress;
 
     private BursarNode(final Topics topics, final ProviderConnectors providers, final KafkaStreams streams, final KafkaStreams views,
                        final KafkaCommandPublisher publisher, final KeyReader<String, PartnerBalance> balances,
                        final Gateway gateway, final PrometheusMeterRegistry meters,
-                       final List<KafkaStreamsMetrics> streamsMetrics) {
+                       final List<KafkaStreamsMetrics> streamsMetrics, final RebuildProgress rebuildProgress) {
         this.topics = topics;
         this.providers = providers;
         this.streams = streams;
@@ -105,11 +109,13 @@ public final class BursarNode implements AutoCloseable {
         this.gateway = gateway;
         this.meters = meters;
         this.streamsMetrics = streamsMetrics;
+        this.rebuildProgress = rebuildProgress;
     }
 
     /** Creates missing topics (if configured), then starts both topologies and the gateway; does not wait for RUNNING. */
     public static BursarNode start(final BursarConfig config) {
         final Topics topics = Topics.create(config.serdeConfig(), config.getInt(BursarConfig.TOPIC_PARTITIONS));
+        awaitKafka(config);
         if (config.getBoolean(BursarConfig.TOPICS_CREATE)) {
             createMissingTopics(config.kafkaClientConfig(), topics);
         }
@@ -120,7 +126,13 @@ public final class BursarNode implements AutoCloseable {
 
         // Processors check each record's partition against these counts: they must be the topics' own.
         checkPartitions(config.kafkaClientConfig(), topics);
-        topics.registerCommandSchemas();
+        try {
+            topics.registerCommandSchemas();
+        } catch (final RuntimeException e) {
+            throw new StartupException("the schema registry at " + config.getString(BursarConfig.SCHEMA_REGISTRY_URL)
+                    + " did not take the command schemas (" + e.getMessage() + "); check "
+                    + BursarConfig.SCHEMA_REGISTRY_URL, e);
+        }
         final Misrouting misrouting = Misrouting.of(topics);
         final ProviderConnectors providers = config.providers();
         final StreamsBuilder commandsBuilder = new StreamsBuilder();
@@ -189,13 +201,26 @@ public final class BursarNode implements AutoCloseable {
                 new Gateway.Reads(router.reads(balances), router.reads(outcomes),
                         router.reads(payments, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
                         router.reads(orders, OrderProgress::isFinal), router.reads(parentOrders), router.reads(items),
-                        catalog::read, router.reads(positions)),
+                        new ItemCatalog() {
+                            @Override
+                            public Optional<CatalogEntry> find(final String itemId) {
+                                return catalog.read(itemId);
+                            }
+
+                            @Override
+                            public List<CatalogEntry> page(final String categoryId, final String afterItemId,
+                                                           final int limit) {
+                                return catalog.scan(afterItemId,
+                                        (itemId, entry) -> entry.getCategoryId().equals(categoryId), limit);
+                            }
+                        }, router.reads(positions)),
                 () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
                 meters).start();
         streams.start();
         views.start();
         LOG.info("Bursar instance {} started: gateway {}", self, gateway.url());
-        return new BursarNode(topics, providers, streams, views, publisher, balances, gateway, meters, streamsMetrics);
+        return new BursarNode(topics, providers, streams, views, publisher, balances, gateway, meters, streamsMetrics,
+                RebuildProgress.watch(views));
     }
 
     private static <V> KeyReader<String, V> reader(final KafkaStreams streams, final TopologyDescription topology,
@@ -302,6 +327,7 @@ public final class BursarNode implements AutoCloseable {
         views.close(leave);
         streams.close(leave);
         providers.close();
+        rebuildProgress.close();
         streamsMetrics.forEach(KafkaStreamsMetrics::close);
         meters.close();
     }
@@ -333,6 +359,24 @@ public final class BursarNode implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while describing topics", e);
+        }
+    }
+
+    /** Throws {@link StartupException} when the cluster does not answer within {@code startup.timeout.ms}. */
+    private static void awaitKafka(final BursarConfig config) {
+        final long timeoutMs = config.getLong(BursarConfig.STARTUP_TIMEOUT_MS);
+        final Map<String, Object> clientConfig = new HashMap<>(config.kafkaClientConfig());
+        clientConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs);
+        clientConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, 30_000));
+        try (Admin admin = Admin.create(clientConfig)) {
+            admin.describeCluster().clusterId().get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new StartupException("Kafka at " + config.getString(BursarConfig.BOOTSTRAP_SERVERS)
+                    + " did not answer within " + timeoutMs + " ms; check " + BursarConfig.BOOTSTRAP_SERVERS
+                    + " (and the kafka.* security settings) or raise " + BursarConfig.STARTUP_TIMEOUT_MS, e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while waiting for Kafka", e);
         }
     }
 

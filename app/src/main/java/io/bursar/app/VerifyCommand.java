@@ -5,15 +5,13 @@ import io.bursar.app.verify.AuditReport;
 import io.bursar.app.verify.Auditor;
 import io.bursar.connectors.ProviderConnectors;
 import io.bursar.serdes.Topics;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,18 +27,8 @@ final class VerifyCommand implements Callable<Integer> {
     static final int VIOLATIONS = 1;
     static final int FAILED = 2;
 
-    @Option(names = "--config", description = "The instances' properties file (as for `bursar run`): cluster, "
-            + "registry, application.id, provider rates.")
-    private Path configFile;
-
-    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (instead of, or over, --config).")
-    private String bootstrap;
-
-    @Option(names = "--registry", description = "Schema registry URL (instead of, or over, --config).")
-    private String registry;
-
-    @Option(names = "--application-id", description = "The application id (default: the config's, else bursar).")
-    private String applicationId;
+    @Mixin
+    private ClusterOptions cluster;
 
     @Option(names = "--provider-rate", paramLabel = "ID=CALLS_PER_SECOND",
             description = "A provider's rate, when no --config names it (repeatable).")
@@ -59,25 +47,12 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        final Properties props = new Properties();
-        if (configFile != null) {
-            try (Reader reader = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                props.load(reader);
-            }
-        }
-        if (bootstrap != null) {
-            props.setProperty(BursarConfig.BOOTSTRAP_SERVERS, bootstrap);
-        }
-        if (registry != null) {
-            props.setProperty(BursarConfig.SCHEMA_REGISTRY_URL, registry);
-        }
-        if (applicationId != null) {
-            props.setProperty(BursarConfig.APPLICATION_ID, applicationId);
-        }
-        if (!props.containsKey(BursarConfig.BOOTSTRAP_SERVERS) || !props.containsKey(BursarConfig.SCHEMA_REGISTRY_URL)) {
+        final Optional<Properties> named = cluster.properties();
+        if (named.isEmpty()) {
             System.err.println("bursar verify: give --config FILE, or --bootstrap and --registry");
             return FAILED;
         }
+        final Properties props = named.get();
         final BursarConfig config = new BursarConfig(props);
         final Map<String, Integer> rates = new HashMap<>(configuredRates(props));
         rates.putAll(providerRates);

@@ -79,15 +79,14 @@ public final class Gateway implements AutoCloseable {
      * @param orders          orderId → the order with its batches (views)
      * @param parentOrders    parentOrderId → its sub-orders (views)
      * @param items           {@code categoryId + "/" + itemId} → item (the orders' store, partitioned by category)
-     * @param catalog         itemId → which category sells it, read locally (a global table); empty when unknown,
-     *                        {@link StoreUnavailableException} while it cannot be read
+     * @param catalog         which category sells each item, read locally (a global table)
      * @param positions       customerId → the units it invested in items of categories with a fulfilment provider
      *                        (views)
      */
     public record Reads(RoutedRead<PartnerBalance> balances, RoutedRead<PaymentEvent> commandOutcomes,
                         RoutedRead<Payment> payments, RoutedRead<OrderView> orders,
                         RoutedRead<ParentOrderView> parentOrders, RoutedRead<Item> items,
-                        Function<String, Optional<CatalogEntry>> catalog, RoutedRead<InvestorPositions> positions) {
+                        ItemCatalog catalog, RoutedRead<InvestorPositions> positions) {
         public Reads {
             Objects.requireNonNull(balances, "balances");
             Objects.requireNonNull(commandOutcomes, "commandOutcomes");
@@ -125,7 +124,7 @@ public final class Gateway implements AutoCloseable {
         final CommandSubmitter commands = new CommandSubmitter(publisher, settings.publishTimeout(), Clock.systemUTC());
         final PartnerBalanceHandlers partners = new PartnerBalanceHandlers(mapper, commands, settings.holdTtlMsMax());
         final PaymentHandlers paymentCommands = new PaymentHandlers(mapper, commands, reads.payments());
-        final OrderHandlers orders = new OrderHandlers(mapper, commands, reads.orders(), reads.catalog(),
+        final OrderHandlers orders = new OrderHandlers(mapper, commands, reads.orders(), reads.catalog()::find,
                 settings.orderHoldTtlMsMax(), settings.orderBatchSize());
         final ItemHandlers items = new ItemHandlers(mapper, commands);
         final ReadHandlers readHandlers = new ReadHandlers(mapper, reads, settings.longPollMax());
@@ -182,6 +181,7 @@ public final class Gateway implements AutoCloseable {
         config.routes.post("/v1/orders/{orderId}/place", handlers.orders()::place);
         // Items are everyone's to read and the admin's to change.
         config.routes.put("/v1/items/{itemId}", handlers.items()::upsert);
+        config.routes.get("/v1/categories/{categoryId}/items", reads::items);
         config.routes.get("/v1/categories/{categoryId}/items/{itemId}", reads::item);
         config.routes.get("/v1/investors/{customerId}/positions", reads::positions);
 

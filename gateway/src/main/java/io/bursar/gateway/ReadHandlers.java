@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.schemas.orders.OrderView;
+import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.ParentOrderView;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -102,6 +103,53 @@ final class ReadHandlers {
         // Stock is public to every key: anyone who may order may see what is there to order.
         answer(ctx, reads.items().read(categoryId + "/" + itemId, request(ctx), Duration.ZERO), ItemView::of,
                 item -> true, () -> new NotFoundException("item " + itemId + " not found in category " + categoryId));
+    }
+
+    /** Most items in one page of {@code GET /v1/categories/{categoryId}/items}. */
+    static final int ITEMS_PAGE_MAX = 1_000;
+
+    /**
+     * The items a category sells (a pool's loans), a page at a time in itemId order, from the catalog every instance
+     * holds: {@code ?after=<itemId>} continues after that item, {@code ?limit=} (1 to {@value #ITEMS_PAGE_MAX},
+     * default 100). Admin keys only. Each item's stock is read with {@code GET .../items/{itemId}}.
+     */
+    void items(final Context ctx) {
+        if (!Caller.of(ctx).isAdmin()) {
+            throw new ForbiddenException("items are listed with an admin key");
+        }
+        final String categoryId = RequestBody.requireId("categoryId", ctx.pathParam("categoryId"));
+        final String after = ctx.queryParam("after") == null ? null : RequestBody.requireId("after", ctx.queryParam("after"));
+        final int limit = pageLimit(ctx.queryParam("limit"));
+        final List<CatalogEntry> page = reads.catalog().page(categoryId, after, limit);
+        final List<ItemListing.Entry> entries = page.stream().map(ItemListing.Entry::of).toList();
+        ctx.json(new ItemListing(categoryId, entries,
+                page.size() == limit ? page.get(page.size() - 1).getItemId() : null));
+    }
+
+    private static int pageLimit(final String limit) {
+        if (limit == null) {
+            return 100;
+        }
+        try {
+            final int value = Integer.parseInt(limit);
+            if (value >= 1 && value <= ITEMS_PAGE_MAX) {
+                return value;
+            }
+        } catch (final NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidRequestException(List.of(new FieldError("limit", "must be an integer from 1 to " + ITEMS_PAGE_MAX)));
+    }
+
+    /** The JSON answer to the item listing: a page, and the {@code after} of the next one (null on the last page). */
+    record ItemListing(String categoryId, List<Entry> items, String next) {
+
+        record Entry(String itemId, String name, long priceMinor, String currency) {
+            static Entry of(final CatalogEntry entry) {
+                return new Entry(entry.getItemId(), entry.getName(), entry.getPrice().getAmountMinor(),
+                        entry.getPrice().getCurrency());
+            }
+        }
     }
 
     /**

@@ -28,6 +28,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -115,7 +116,21 @@ final class GatewayFixture {
         };
         gateway = new Gateway(new GatewayConfig(config).settings(HOLD_TTL_MS_MAX), publisher,
                 new Gateway.Reads(routed(reads), routed(outcomes), routed(payments), routed(orders), routed(parents),
-                        routed(items), this::catalogEntry, routed(positions)),
+                        routed(items), new ItemCatalog() {
+                            @Override
+                            public Optional<CatalogEntry> find(final String itemId) {
+                                return catalogEntry(itemId);
+                            }
+
+                            @Override
+                            public List<CatalogEntry> page(final String categoryId, final String afterItemId,
+                                                           final int limit) {
+                                return catalog.values().stream()
+                                        .filter(entry -> entry.getCategoryId().equals(categoryId))
+                                        .filter(entry -> afterItemId == null || entry.getItemId().compareTo(afterItemId) > 0)
+                                        .sorted(Comparator.comparing(CatalogEntry::getItemId)).limit(limit).toList();
+                            }
+                        }, routed(positions)),
                 () -> ready, registry, nanos::get);
     }
 

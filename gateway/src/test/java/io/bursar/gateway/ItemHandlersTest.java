@@ -153,6 +153,25 @@ class ItemHandlersTest {
     }
 
     @Test
+    void anAdminListsTheItemsOfACategoryAPageAtATime() {
+        fixture.catalogue("loans", "loan-3", "loan-1", "loan-2");
+        fixture.catalogue("books", "dune");
+        fixture.run(client -> {
+            final JsonNode first = client.body(client.get(ADMIN_KEY, "/v1/categories/loans/items?limit=2"));
+            assertThat(first.get("items")).extracting(item -> item.get("itemId").asText())
+                    .containsExactly("loan-1", "loan-2");
+            assertThat(first.get("items").get(0).get("priceMinor").asLong()).isEqualTo(250);
+            assertThat(first.get("next").asText()).isEqualTo("loan-2");
+            final JsonNode last = client.body(client.get(ADMIN_KEY, "/v1/categories/loans/items?limit=2&after=loan-2"));
+            assertThat(last.get("items")).extracting(item -> item.get("itemId").asText()).containsExactly("loan-3");
+            assertThat(last.get("next").isNull()).isTrue();
+            assertThat(client.get(ACME_KEY, "/v1/categories/loans/items").code()).isEqualTo(403);
+            assertThat(client.fields(client.get(ADMIN_KEY, "/v1/categories/loans/items?limit=0")))
+                    .containsOnlyKeys("limit");
+        });
+    }
+
+    @Test
     void anInvestorsPositionsAreReadByAdminsAndByItsOwnKeyOnly() {
         fixture.positions.put("acme", new Read.Found<>(new InvestorPositions("acme",
                 Map.of("loans/loan-2", 3L, "loans/loan-1", 1L), List.of("loans/o-1#0", "loans/o-1#1"))));

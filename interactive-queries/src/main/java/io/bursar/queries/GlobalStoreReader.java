@@ -1,10 +1,15 @@
 package io.bursar.queries;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -43,17 +48,46 @@ public final class GlobalStoreReader<K, V> {
      */
     public Optional<V> read(final K key) {
         Objects.requireNonNull(key, "key");
-        final KafkaStreams.State state = streams.state();
-        if (state == KafkaStreams.State.RUNNING) {
-            loaded = true;
-        } else if (!(loaded && state == KafkaStreams.State.REBALANCING)) {
-            throw new StoreUnavailableException("store " + storeName + " not readable: streams " + state);
-        }
+        checkReadable();
         try {
             return Optional.ofNullable(store().get(key));
         } catch (final InvalidStateStoreException e) {
             store = null;
             throw new StoreUnavailableException("store " + storeName + " not readable now: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Up to {@code limit} values, in key order, of the keys after {@code after} (from the first key when null) whose
+     * entry {@code keep} accepts: a page of a scan of the whole store.
+     *
+     * @throws StoreUnavailableException while the store cannot be read
+     */
+    public List<V> scan(final K after, final BiPredicate<K, V> keep, final int limit) {
+        Objects.requireNonNull(keep, "keep");
+        checkReadable();
+        final List<V> page = new ArrayList<>(Math.min(limit, 1_000));
+        try (KeyValueIterator<K, V> entries = store().range(after, null)) {
+            while (entries.hasNext() && page.size() < limit) {
+                final KeyValue<K, V> entry = entries.next();
+                if ((after == null || !entry.key.equals(after)) && keep.test(entry.key, entry.value)) {
+                    page.add(entry.value);
+                }
+            }
+        } catch (final InvalidStateStoreException e) {
+            store = null;
+            throw new StoreUnavailableException("store " + storeName + " not readable now: " + e.getMessage(), e);
+        }
+        return page;
+    }
+
+    /** Throws while the store may not be complete (see {@link #read}). */
+    private void checkReadable() {
+        final KafkaStreams.State state = streams.state();
+        if (state == KafkaStreams.State.RUNNING) {
+            loaded = true;
+        } else if (!(loaded && state == KafkaStreams.State.REBALANCING)) {
+            throw new StoreUnavailableException("store " + storeName + " not readable: streams " + state);
         }
     }
 

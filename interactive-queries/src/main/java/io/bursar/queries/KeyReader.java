@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -42,6 +44,14 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
 public final class KeyReader<K, V> implements KeyLookup<K, V> {
 
     private static final String RECORDS_LAG = "records-lag";
+    /**
+     * A view this many records or more behind its input on the key's partition is rebuilding (after
+     * {@code bursar reset --views}, or a store restored from nothing): its values may be old, so it answers
+     * Unavailable instead. Far above the lag of a view under load, which answers as usual.
+     */
+    public static final long REBUILDING_LAG_MIN = 10_000;
+    /** How long a partition's lag, read from the consumer's metrics, is reused by the reads of found keys. */
+    private static final long LAG_REUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final String FETCH_GROUP = "consumer-fetch-manager-metrics";
 
     /** Metadata entries kept; each is a few dozen bytes. */
@@ -57,6 +67,8 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     /** Keyed by the part of the key that decides the partition. */
     /** The topics feeding the store; empty when unknown. */
     private final Set<String> inputTopics = new HashSet<>();
+    /** partition → {when read (nanoTime), its lag as double bits}. */
+    private final Map<Integer, long[]> recentLags = new ConcurrentHashMap<>();
     private final Cache<K, KeyQueryMetadata> owners = Caffeine.newBuilder()
             .maximumSize(METADATA_CACHE_ENTRIES_MAX).build();
 
@@ -178,7 +190,9 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
         }
         final V value = result.getResult();
         if (value != null) {
-            return new Read.Found<>(value);
+            final double behind = recentLag(owner.partition());
+            return behind >= REBUILDING_LAG_MIN ? new Read.Unavailable<>("the view of partition " + owner.partition()
+                    + " is rebuilding: " + (long) behind + " records behind its input") : new Read.Found<>(value);
         }
         // Absent here proves absence only once this task has read its input: a task just taken over from a
         // crashed instance reprocesses what the crash left uncommitted, and a key written then is not in it yet.
@@ -186,6 +200,18 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
         return behind > 0 || Double.isNaN(behind) ? new Read.Unavailable<>("not found yet: the view of partition " + owner.partition()
                 + " is " + (Double.isNaN(behind) ? "catching up" : (long) behind + " records behind its input"))
                 : new Read.Missing<>();
+    }
+
+    /** {@link #inputLag} of {@code partition}, read at most every 250 ms (the metrics map is costly to scan per read). */
+    private double recentLag(final int partition) {
+        final long now = System.nanoTime();
+        final long[] cached = recentLags.get(partition);
+        if (cached != null && now - cached[0] < LAG_REUSE_NANOS) {
+            return Double.longBitsToDouble(cached[1]);
+        }
+        final double lag = inputLag(partition);
+        recentLags.put(partition, new long[] {now, Double.doubleToLongBits(lag)});
+        return lag;
     }
 
     /**

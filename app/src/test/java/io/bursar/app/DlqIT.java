@@ -1,0 +1,143 @@
+// Dead letters on a real broker: listed with their origin and reason, redriven to where they came from, once.
+package io.bursar.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bursar.app.dlq.DeadLetters;
+import io.bursar.app.kafka.EmbeddedKafkaBroker;
+import io.bursar.gateway.ApiKeys;
+import io.bursar.gateway.GatewayConfig;
+import io.bursar.queries.Read;
+import io.bursar.schemas.common.Money;
+import io.bursar.schemas.payments.Credit;
+import io.bursar.schemas.payments.CreditKind;
+import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.schemas.payments.PaymentCommand;
+import io.bursar.serdes.Topics;
+import io.bursar.topology.DeadLetterHandler;
+import io.bursar.topology.Misrouting;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A poison record (bytes no schema reads) written to {@code payment-commands} by a careless producer, and a good
+ * command that was dead-lettered (as when the registry could not be reached): both listed, the good one redriven
+ * and applied once however often the redrive runs, the poison one redriven once and dead-lettered again.
+ */
+class DlqIT {
+
+    private final Started started = new Started();
+
+    @AfterEach
+    void stop() {
+        started.close();
+    }
+
+    @Test
+    void deadLettersAreListedAndARedriveAppliesEachOnce() throws Exception {
+        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final BursarConfig config = new BursarConfig(Map.of(
+                BursarConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                BursarConfig.SCHEMA_REGISTRY_URL, "mock://dlq-it",
+                BursarConfig.APPLICATION_ID, "dlq-it",
+                BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-dlq-it").toString(),
+                GatewayConfig.HTTP_PORT, "0",
+                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ApiKeys.newKey()) + ":admin"));
+        final BursarNode node = started.track(BursarNode.start(config));
+        node.awaitRunning(Duration.ofSeconds(60));
+        final Topics topics = node.topics();
+        final int partition = Misrouting.partitionOf("acme", topics.paymentCommands.partitions());
+
+        final byte[] credit = topics.paymentCommands.valueSerde().serializer().serialize(topics.paymentCommands.name(),
+                PaymentCommand.newBuilder().setCommandId("credit-from-the-dlq").setPartnerId("acme")
+                        .setIssuedAt(Instant.now()).setPayload(new Credit(CreditKind.CREDIT, new Money(700L, "EUR")))
+                        .build());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            // A careless producer's bytes: the processor cannot read them, so the handler dead-letters them.
+            producer.send(new ProducerRecord<>(topics.paymentCommands.name(), partition, utf8("acme"),
+                    utf8("{\"not\": \"avro\"}"))).get(30, TimeUnit.SECONDS);
+            // A good command dead-lettered while it could not be read (the registry away, say), with its origin.
+            final RecordHeaders headers = new RecordHeaders();
+            headers.add(DeadLetterHandler.HEADER_ERROR_REASON, utf8("REGISTRY_UNAVAILABLE"));
+            headers.add(DeadLetterHandler.HEADER_ORIGIN_TOPIC, utf8(topics.paymentCommands.name()));
+            headers.add(DeadLetterHandler.HEADER_ORIGIN_PARTITION, utf8(Integer.toString(partition)));
+            headers.add(DeadLetterHandler.HEADER_ORIGIN_OFFSET, utf8("7"));
+            producer.send(new ProducerRecord<>(topics.deadLetters.name(), 0, null, utf8("acme"), credit, headers))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        final DeadLetters deadLetters = new DeadLetters(config.kafkaClientConfig(), topics);
+        final DeadLetters.Filter all = new DeadLetters.Filter(null, null, null);
+        awaitLetters(deadLetters, all, 2);
+
+        final List<DeadLetters.Letter> letters = deadLetters.list(all);
+        assertThat(letters).allMatch(letter -> letter.topic().equals(topics.deadLetters.name()));
+        assertThat(letters).allMatch(letter -> letter.origin().startsWith(topics.paymentCommands.name() + "/" + partition + "@"));
+        assertThat(letters).allMatch(DeadLetters.Letter::redrivable);
+        final DeadLetters.Letter good = letters.stream().filter(letter -> "REGISTRY_UNAVAILABLE".equals(letter.reason()))
+                .findFirst().orElseThrow();
+        final DeadLetters.Letter poison = letters.stream().filter(letter -> letter != good).findFirst().orElseThrow();
+        assertThat(poison.reason()).contains("magic byte");
+        assertThat(poison.key()).isEqualTo("acme");
+        assertThat(deadLetters.list(new DeadLetters.Filter(null, "registry", null)))
+                .extracting(DeadLetters.Letter::position).containsExactly(good.position());
+
+        // Redriven: the command reaches its partner once; a second redrive of it is skipped.
+        assertThat(deadLetters.redrive(List.of(good)).sent()).extracting(DeadLetters.Letter::position)
+                .containsExactly(good.position());
+        assertThat(awaitBalance(node, 700)).isEqualTo(700);
+        final DeadLetters.Redrive again = deadLetters.redrive(deadLetters.list(new DeadLetters.Filter(null, "registry", null)));
+        assertThat(again.sent()).isEmpty();
+        assertThat(again.skipped()).hasSize(1);
+        assertThat(again.skipped().get(0).redriven()).contains(topics.paymentCommands.name());
+
+        // The poison record goes back, is still unreadable, and is dead-lettered again: a new letter, redriven once.
+        assertThat(deadLetters.redrive(List.of(poison)).sent()).hasSize(1);
+        awaitLetters(deadLetters, all, 3);
+        final DeadLetters.Redrive everything = deadLetters.redrive(deadLetters.list(all));
+        assertThat(everything.skipped()).extracting(DeadLetters.Letter::position)
+                .contains(good.position(), poison.position());
+        assertThat(everything.sent()).hasSize(1);
+        Thread.sleep(2_000);
+        assertThat(awaitBalance(node, 700)).as("nothing applied twice").isEqualTo(700);
+    }
+
+    private static void awaitLetters(final DeadLetters deadLetters, final DeadLetters.Filter filter, final int count)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (deadLetters.list(filter).size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+        }
+        assertThat(deadLetters.list(filter)).hasSize(count);
+    }
+
+    private static long awaitBalance(final BursarNode node, final long expected) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long available = -1;
+        while (System.nanoTime() < deadline) {
+            if (node.balances().read("acme") instanceof Read.Found<PartnerBalance> found) {
+                available = found.value().getAccounts().get("EUR").getAvailableMinor();
+                if (available == expected) {
+                    return available;
+                }
+            }
+            Thread.sleep(100);
+        }
+        return available;
+    }
+
+    private static byte[] utf8(final String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
