@@ -4,6 +4,8 @@ import io.bursar.app.chaos.Chaos;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,13 +40,17 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Where the processes keep data and logs (default: a new temp folder).")
     private Path workDir;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A configuration key set on every instance (repeatable), e.g. streams.num.standby.replicas=2.")
+    private Map<String, String> instanceSettings = new HashMap<>();
+
     @Override
     public Integer call() throws Exception {
         final Path jar = Path.of(ChaosCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         final Path dir = workDir != null ? workDir : Files.createTempDirectory("bursar-chaos");
         final Chaos.Result result = Chaos.run(new Chaos.Settings(Duration.ofMillis((long) (minutes * 60_000)), seed,
                 instances, rate, Duration.ofSeconds(killEvery[0]), Duration.ofSeconds(killEvery[killEvery.length - 1]),
-                providerRate, Duration.ofMinutes(5), jar, dir), System.out);
+                providerRate, Duration.ofMinutes(5), jar, dir, instanceSettings), System.out);
         System.out.println(Chaos.summary(result));
         System.out.println("logs and data: " + dir);
         return result.passed() ? 0 : 1;

@@ -6,6 +6,7 @@ import io.bursar.app.chaos.Chaos;
 import io.bursar.app.verify.Audit;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class ChaosIT {
     void killsAndABrokerRestartUnderLoadLoseNothingAndDuplicateNothing() throws Exception {
         final Chaos.Result result = Chaos.run(new Chaos.Settings(Duration.ofSeconds(60), 11L, 3, 80,
                 Duration.ofSeconds(6), Duration.ofSeconds(12), 40, Duration.ofMinutes(4),
-                Path.of("target/bursar.jar").toAbsolutePath(), workDir), System.out);
+                Path.of("target/bursar.jar").toAbsolutePath(), workDir, Map.of()), System.out);
         System.out.println(Chaos.summary(result));
 
         assertThat(result.kills()).as("instances killed").isGreaterThanOrEqualTo(3);

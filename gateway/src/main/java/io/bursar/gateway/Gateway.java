@@ -1,6 +1,8 @@
 package io.bursar.gateway;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.bursar.queries.RoutedRead;
 import io.bursar.queries.StoreUnavailableException;
 import io.bursar.schemas.orders.CatalogEntry;
@@ -15,6 +17,9 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.event.HandlerMetaInfo;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.Context;
+import io.javalin.http.UnsupportedMediaTypeResponse;
+import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -22,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -120,7 +126,8 @@ public final class Gateway implements AutoCloseable {
             final BooleanSupplier ready, final PrometheusMeterRegistry metrics, final LongSupplier nanoClock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(reads, "reads");
-        final ObjectMapper mapper = new ObjectMapper();
+        // A field given twice is refused, not read as its last value (RequestBody answers 400 naming it).
+        final ObjectMapper mapper = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
         final CommandSubmitter commands = new CommandSubmitter(publisher, settings.publishTimeout(), Clock.systemUTC());
         final PartnerBalanceHandlers partners = new PartnerBalanceHandlers(mapper, commands, settings.holdTtlMsMax());
         final PaymentHandlers paymentCommands = new PaymentHandlers(mapper, commands, reads.payments());
@@ -160,6 +167,8 @@ public final class Gateway implements AutoCloseable {
         final ReadHandlers reads = handlers.reads();
         // Before every matched route, ahead of any body parsing: key, rate, partner scope.
         config.routes.beforeMatched(access::check);
+        // After the key is checked, before any handler reads the body: a body that is not JSON is refused as such.
+        config.routes.beforeMatched(Gateway::requireJsonBody);
 
         config.routes.post("/v1/partners/{partnerId}/credits", partners::credit);
         config.routes.post("/v1/partners/{partnerId}/debits", partners::debit);
@@ -215,6 +224,9 @@ public final class Gateway implements AutoCloseable {
             ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
             ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("error", e.getMessage()));
         });
+        // Javalin's own answers (413 for a body over http.max.request.bytes, 415 above) in the gateway's format.
+        config.routes.exception(HttpResponseException.class, (e, ctx) ->
+                ctx.status(e.getStatus()).json(Map.of("error", e.getMessage())));
         config.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("Unhandled error on {} {}", ctx.method(), ctx.path(), e);
             ctx.status(HttpStatus.INTERNAL_SERVER_ERROR).json(Map.of("error", "internal error"));
@@ -225,6 +237,23 @@ public final class Gateway implements AutoCloseable {
                 ctx.json(Map.of("error", "no such route"));
             }
         });
+    }
+
+    /**
+     * A request that carries a body must say it is JSON ({@code Content-Type: application/json}, any parameters):
+     * 415 otherwise. Requests without a body (the optional {@code {}} of cancel, place and refund) pass.
+     */
+    static void requireJsonBody(final Context ctx) {
+        final String method = ctx.method().name();
+        if (!"POST".equals(method) && !"PUT".equals(method) || ctx.contentLength() == 0) {
+            return;
+        }
+        final String type = ctx.contentType();
+        final String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!"application/json".equals(base) && (ctx.contentLength() > 0 || type != null)) {
+            throw new UnsupportedMediaTypeResponse("the body must be application/json"
+                    + (type == null ? " (no Content-Type was sent)" : ", not " + type));
+        }
     }
 
     /** Keeps each declared HTTP endpoint as {@code "METHOD /path/{template}"}, for the OpenAPI coverage check. */

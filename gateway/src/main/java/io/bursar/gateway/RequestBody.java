@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -37,11 +38,19 @@ final class RequestBody {
     }
 
     /** Parses {@code body}; an empty body reads as an empty object when {@code fields} allows it. */
+    /** Jackson's message for a field given twice, with the field's name. */
+    private static final Pattern DUPLICATE_FIELD = Pattern.compile("^Duplicate field '([^']*)'");
+
     static RequestBody parse(final ObjectMapper mapper, final String body, final Set<String> fields) {
         final JsonNode root;
         try {
             root = body == null || body.isBlank() ? mapper.createObjectNode() : mapper.readTree(body);
         } catch (final JsonProcessingException e) {
+            // The mapper refuses a field given twice ({"amountMinor": 1, "amountMinor": 999999999}): which one meant?
+            final Matcher duplicate = DUPLICATE_FIELD.matcher(String.valueOf(e.getOriginalMessage()));
+            if (duplicate.find()) {
+                throw new InvalidRequestException(List.of(new FieldError(duplicate.group(1), "given more than once")));
+            }
             throw new InvalidRequestException(List.of(new FieldError("$", "not valid JSON: " + e.getOriginalMessage())));
         }
         if (root == null || !root.isObject()) {

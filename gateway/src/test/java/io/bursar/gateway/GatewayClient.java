@@ -31,6 +31,17 @@ final class GatewayClient {
         });
     }
 
+    /** A POST whose body is sent as {@code contentType}, or without a Content-Type when it is null. */
+    Response postAs(final String key, final String path, final String body, final String contentType) {
+        return http.request(path, request -> {
+            request.post(HttpRequest.BodyPublishers.ofString(body));
+            if (contentType != null) {
+                request.header("Content-Type", contentType);
+            }
+            bearer(request, key);
+        });
+    }
+
     Response put(final String key, final String path, final String body) {
         return put(key, path, body, Map.of());
     }

@@ -90,9 +90,11 @@ public final class Chaos {
      * @param drainTimeout    how long the pipeline may take to finish after the load stops
      * @param jar             the bursar jar the processes run
      * @param workDir         where the processes keep their data and logs
+     * @param instanceSettings configuration keys set on every instance, over the run's own
      */
     public record Settings(Duration duration, long seed, int instances, int rate, Duration killEveryMin,
-                           Duration killEveryMax, int providerRate, Duration drainTimeout, Path jar, Path workDir) {
+                           Duration killEveryMax, int providerRate, Duration drainTimeout, Path jar, Path workDir,
+                           Map<String, String> instanceSettings) {
     }
 
     /** What a run saw. */
@@ -622,6 +624,7 @@ public final class Chaos {
         // 30 ms saw 37 arrivals in one second while the recorded starts never exceeded 20): the margin is the
         // setting for exactly that, and widening the window to two seconds keeps every arrival second at the rate.
         props.setProperty(ProviderSetting.WINDOW_MARGIN_MS.key(PROVIDER_ID), Long.toString(WINDOW_MARGIN_MS));
+        settings.instanceSettings().forEach(props::setProperty);
         try (Writer writer = Files.newBufferedWriter(configFile(instance), StandardCharsets.UTF_8)) {
             props.store(writer, "bursar chaos instance " + instance);
         }
