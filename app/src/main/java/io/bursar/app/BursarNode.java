@@ -4,8 +4,8 @@ import io.bursar.connectors.ProviderConnectors;
 import io.bursar.gateway.Gateway;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.gateway.ItemCatalog;
-import io.bursar.gateway.OrderProgress;
 import io.bursar.gateway.KafkaCommandPublisher;
+import io.bursar.gateway.OrderProgress;
 import io.bursar.queries.GlobalStoreReader;
 import io.bursar.queries.KeyReader;
 import io.bursar.queries.OwnerRouter;
@@ -60,12 +60,15 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -311,6 +314,19 @@ public final class BursarNode implements AutoCloseable {
     /** This instance's local reads of partner balances (no forwarding). */
     public KeyReader<String, PartnerBalance> balances() {
         return balances;
+    }
+
+    /**
+     * Whether this instance's item catalog (a global table) lists {@code itemId}: the gateway accepts orders naming
+     * it. False while the catalog cannot be read yet.
+     */
+    public boolean catalogues(final String itemId) {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(OrderTopology.CATALOG_STORE,
+                    QueryableStoreTypes.<String, CatalogEntry>timestampedKeyValueStore())).get(itemId) != null;
+        } catch (final InvalidStateStoreException notYet) {
+            return false;
+        }
     }
 
     public Gateway gateway() {

@@ -9,7 +9,6 @@ import io.bursar.gateway.ApiKeys;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
-import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.LoanTerms;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
@@ -18,7 +17,6 @@ import io.bursar.schemas.payments.Credit;
 import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.serdes.EmbeddedSchemaRegistry;
-import io.bursar.topology.orders.OrderTopology;
 import io.bursar.topology.orders.OrderTopologyConfig;
 import java.io.IOException;
 import java.io.Writer;
@@ -36,9 +34,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
  * The embedded default: a real single-node KRaft broker in this JVM, the Apicurio registry as a child
@@ -201,21 +196,11 @@ public final class Demo implements AutoCloseable {
         // An order naming a loan the catalog does not know yet is refused: wait for the last one to be listed.
         final String lastLoan = String.format("loan-%05d", LOANS - 1);
         final Instant deadline = Instant.now().plus(READY_TIMEOUT);
-        while (!listed(lastLoan)) {
+        while (!node.catalogues(lastLoan)) {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("the loan book was not listed in time");
             }
             Thread.sleep(100);
-        }
-    }
-
-    /** Whether every instance's item catalog (a global table) knows {@code itemId}. */
-    private boolean listed(final String itemId) {
-        try {
-            return node.streams().store(StoreQueryParameters.fromNameAndType(OrderTopology.CATALOG_STORE,
-                    QueryableStoreTypes.<String, CatalogEntry>timestampedKeyValueStore())).get(itemId) != null;
-        } catch (final InvalidStateStoreException notYet) {
-            return false;
         }
     }
 

@@ -206,9 +206,11 @@ public final class LendingBenchmark {
                 .setPayload(new Credit(CreditKind.CREDIT, new Money((long) loans * notesEach * NOTE_MINOR, "EUR")))
                 .build()));
         CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-        // The last loan readable means the pool's task has applied them all (one partition, in order).
+        // The last loan readable means the pool's task has applied them all (one partition, in order); the gateway
+        // splits orders by the catalog, a global table that follows a moment later.
         final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (!readable(node, "/v1/categories/" + POOL + "/items/" + loanId(loans - 1))) {
+        while (!readable(node, "/v1/categories/" + POOL + "/items/" + loanId(loans - 1))
+                || !node.catalogues(loanId(loans - 1))) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the loan book was not applied within 5 minutes");
             }

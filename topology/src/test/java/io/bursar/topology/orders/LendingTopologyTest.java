@@ -79,12 +79,17 @@ class LendingTopologyTest {
 
     /** Starts the topologies with a Finance Service that answers each line as {@code script} says. */
     private void start(final Function<ProviderRequest, ProviderResult> script, final int loans, final long notesEach) {
+        start(script, loans, notesEach, Map.of());
+    }
+
+    private void start(final Function<ProviderRequest, ProviderResult> script, final int loans, final long notesEach,
+                       final Map<String, Object> dispatch) {
         final long[] now = {START.toEpochMilli()};
         finance = ScriptedConnector.answering(script, () -> now[0]);
         orders = OrderDriver.start(stateDir, Map.of(OrderTopologyConfig.FULFILMENT_PROVIDERS, POOL + "=" + FINANCE),
                 (builder, topics) -> {
                     PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
-                    ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(Map.of()),
+                    ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(dispatch),
                             providerId -> FINANCE.equals(providerId) ? finance : null,
                             providerId -> new ProviderLimits(2, 2), ceilingMs -> 0L);
                 });
@@ -204,6 +209,38 @@ class LendingTopologyTest {
                 .isEqualTo(finance.bulkCalls().get(0).subList(1, 4).stream().map(ProviderRequest::idempotencyKey).toList());
         assertThat(done.getLines()).filteredOn(line -> line.getHeld() == 1).hasSize(4);
         assertThat(available(INVESTOR)).isEqualTo(1_000_000 - 4 * NOTE);
+    }
+
+    @Test
+    void aBatchWhoseCallsRunOutOfAttemptsFailsOnlyItsOwnLines() {
+        // Every RESERVE line of batch 1 times out; two attempts at most.
+        start(request -> request.paymentId().endsWith("#1")
+                        ? ProviderResult.retryable(request.idempotencyKey(), 0, "timeout", Optional.empty())
+                        : ProviderResult.success(request.idempotencyKey(), 200, Optional.empty()), 4, 10,
+                Map.of(ProviderDispatchConfig.ATTEMPTS_MAX, 2, ProviderDispatchConfig.BACKOFF_BASE_MS, 1L,
+                        ProviderDispatchConfig.BACKOFF_CAP_MS, 1L));
+
+        orders.send("c-b0", POOL, order("o7", line("loan-0", 1), line("loan-1", 1)).setBatch(0).setBatches(2)
+                .setCustomerId(INVESTOR).setPartnerId(INVESTOR).setAllowPartial(true).build());
+        orders.send("c-b1", POOL, order("o7", line("loan-2", 1), line("loan-3", 1)).setBatch(1).setBatches(2)
+                .setCustomerId(INVESTOR).setPartnerId(INVESTOR).setAllowPartial(true).build());
+        orders.clock.advanceUntil(() -> orders.stored(POOL, "o7", 0).getStatus() == OrderStatus.COMPLETED
+                && orders.stored(POOL, "o7", 1).getStatus() == OrderStatus.FAILED, 40);
+
+        final Order failed = orders.stored(POOL, "o7", 1);
+        assertThat(failed.getReason()).isEqualTo("FULFILMENT_REFUSED");
+        assertThat(failed.getLines()).allSatisfy(line -> {
+            assertThat(line.getHeld()).isZero();
+            assertThat(line.getRemovedReason()).startsWith("RESERVE DEAD_LETTERED: timeout");
+        });
+        assertThat(orders.item(POOL, "loan-2").getAvailable()).isEqualTo(10);
+        assertThat(payment(INVESTOR, "o7#1")).isNull();
+        assertThat(orders.stored(POOL, "o7", 0).getLines()).allMatch(line -> line.getHeld() == 1);
+        assertThat(available(INVESTOR)).isEqualTo(1_000_000 - 2 * NOTE);
+        final List<ProviderCall> dead = deadLetters.readValuesToList();
+        assertThat(dead).singleElement().satisfies(call -> assertThat(call.getLines())
+                .extracting(line -> line.getOutcome()).containsOnly(FulfilmentLineOutcome.DEAD_LETTERED));
+        assertThat(finance.bulkCalls().stream().filter(call -> call.get(0).paymentId().equals("o7#1"))).hasSize(2);
     }
 
     @Test
