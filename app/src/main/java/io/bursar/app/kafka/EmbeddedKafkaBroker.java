@@ -352,10 +352,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("auto.create.topics.enable", "false");
         // Nobody else will join a group here, so waiting for them only slows every Streams start.
         props.put("group.initial.rebalance.delay.ms", "0");
-        // A transaction left open by a killed producer holds back every read_committed reader of its partitions
-        // (a task restoring or taking over among them) until the broker aborts it: look for those every second
-        // instead of every 10 s.
-        props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
 
         // Sized for a laptop or a 2-core CI machine rather than a production host.
         props.put("num.network.threads", "2");
