@@ -65,20 +65,16 @@ public final class DeadLetters {
      * @param summary   what it is: a provider call's operation, id and provider; else the error class
      * @param lines     the refused lines of a fulfilment call, {@code itemId: reason}
      * @param redriven  where and when it was sent again, or null
+     * @param redrivable whether it may be sent again: an unreadable command with its origin; a provider call's fate
+     *                  is its payment's or order's to decide
      */
     public record Letter(String topic, int partition, long offset, Instant at, String key, String origin,
                          String reason, String message, Integer attempts, String summary, List<String> lines,
-                         String redriven, ConsumerRecord<byte[], byte[]> record) {
+                         String redriven, boolean redrivable, ConsumerRecord<byte[], byte[]> record) {
 
         /** {@code topic/partition@offset}. */
         public String position() {
             return topic + "/" + partition + "@" + offset;
-        }
-
-        /** Only unreadable commands go back: a provider call's fate is its payment's or order's to decide. */
-        public boolean redrivable() {
-            return origin != null && record.headers().lastHeader(DeadLetterHandler.HEADER_ORIGIN_TOPIC) != null
-                    && !topic.equals(PROVIDER_DLQ);
         }
     }
 
@@ -102,8 +98,6 @@ public final class DeadLetters {
     /** What a redrive did: letters sent again, and those skipped (redriven before, or not redrivable). */
     public record Redrive(List<Letter> sent, List<Letter> skipped) {
     }
-
-    private static final String PROVIDER_DLQ = "provider-requests-dlq";
 
     private final Map<String, Object> kafka;
     private final Topics topics;
@@ -196,7 +190,8 @@ public final class DeadLetters {
                 record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8), origin,
                 reason(headers), header(headers, DeadLetterHandler.HEADER_ERROR_MESSAGE),
                 attempts == null ? null : Integer.valueOf(attempts), summary, List.copyOf(lines),
-                redrives.get(position), record);
+                redrives.get(position), origin != null && !record.topic().equals(topics.providerDeadLetters.name()),
+                record);
     }
 
     /** position → where and when it was redriven, from the redrive log (empty when there is none yet). */
