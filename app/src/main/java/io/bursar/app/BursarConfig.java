@@ -51,8 +51,8 @@ public final class BursarConfig extends AbstractConfig {
             .define(TOPIC_PARTITIONS, Type.INT, 4, Range.between(1, 1_024), Importance.MEDIUM,
                     "Partitions of the command and event topics when Bursar creates them.")
             .define(STARTUP_TIMEOUT_MS, Type.LONG, 30_000L, Range.between(1_000L, 600_000L), Importance.MEDIUM,
-                    "How long, in ms, an instance waits at start for Kafka (bootstrap.servers) to answer before it "
-                            + "stops, saying which cluster did not answer.")
+                    "How long, in ms, an instance waits at start for the schema registry (schema.registry.url) and "
+                            + "Kafka (bootstrap.servers) to answer before it stops, saying which did not answer.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW,
                     "Create missing topics at start-up.")
             .define(STANDBY_REPLICAS, Type.INT, 1, Range.between(0, 3), Importance.MEDIUM,

@@ -6,6 +6,8 @@ import io.bursar.gateway.GatewayConfig;
 import io.bursar.gateway.ItemCatalog;
 import io.bursar.gateway.KafkaCommandPublisher;
 import io.bursar.gateway.OrderProgress;
+import io.bursar.queries.AbsenceBarrier;
+import io.bursar.queries.AbsenceCheck;
 import io.bursar.queries.GlobalStoreReader;
 import io.bursar.queries.KeyReader;
 import io.bursar.queries.OwnerRouter;
@@ -19,6 +21,7 @@ import io.bursar.schemas.orders.ParentOrderView;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.serdes.SchemaRegistryClients;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.Misrouting;
@@ -37,6 +40,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,11 +105,13 @@ public final class BursarNode implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final List<KafkaStreamsMetrics> streamsMetrics;
     private final RebuildProgress rebuildProgress;
+    private final Admin barrierAdmin;
 
     private BursarNode(final Topics topics, final ProviderConnectors providers, final KafkaStreams streams, final KafkaStreams views,
                        final KafkaCommandPublisher publisher, final KeyReader<String, PartnerBalance> balances,
                        final Gateway gateway, final PrometheusMeterRegistry meters,
-                       final List<KafkaStreamsMetrics> streamsMetrics, final RebuildProgress rebuildProgress) {
+                       final List<KafkaStreamsMetrics> streamsMetrics, final RebuildProgress rebuildProgress,
+                       final Admin barrierAdmin) {
         this.topics = topics;
         this.providers = providers;
         this.streams = streams;
@@ -113,11 +122,13 @@ public final class BursarNode implements AutoCloseable {
         this.meters = meters;
         this.streamsMetrics = streamsMetrics;
         this.rebuildProgress = rebuildProgress;
+        this.barrierAdmin = barrierAdmin;
     }
 
     /** Creates missing topics (if configured), then starts both topologies and the gateway; does not wait for RUNNING. */
     public static BursarNode start(final BursarConfig config) {
         final Topics topics = Topics.create(config.serdeConfig(), config.getInt(BursarConfig.TOPIC_PARTITIONS));
+        awaitRegistry(config);
         awaitKafka(config);
         if (config.getBoolean(BursarConfig.TOPICS_CREATE)) {
             createMissingTopics(config.kafkaClientConfig(), topics);
@@ -190,6 +201,17 @@ public final class BursarNode implements AutoCloseable {
                     .tag("topic", topic)
                     .register(meters);
         }
+        // A key missing from a store is "not found" only once what was accepted before the read has reached it.
+        final Admin barrierAdmin = Admin.create(config.kafkaClientConfig());
+        final String applicationId = config.getString(BursarConfig.APPLICATION_ID);
+        final AbsenceBarrier.Stage commandsStage = new AbsenceBarrier.Stage(applicationId,
+                AbsenceBarrier.sourceTopicsOf(commands, applicationId));
+        // Twice through the views: the events, then the views' own repartition topics written from them.
+        final AbsenceBarrier.Stage viewsStage = new AbsenceBarrier.Stage(applicationId + VIEWS_APPLICATION_SUFFIX,
+                AbsenceBarrier.sourceTopicsOf(viewsDescription, applicationId + VIEWS_APPLICATION_SUFFIX));
+        final AbsenceCheck commandsAbsence = new AbsenceBarrier(barrierAdmin, List.of(commandsStage));
+        final AbsenceCheck viewsAbsence = new AbsenceBarrier(barrierAdmin,
+                List.of(commandsStage, viewsStage, viewsStage));
         final OwnerRouter router = new OwnerRouter(
                 new PeerForwarder(Duration.ofMillis(config.getLong(BursarConfig.FORWARD_TIMEOUT_MS)), meters),
                 Duration.ofMillis(config.getLong(BursarConfig.REBALANCE_WAIT_MS)));
@@ -201,9 +223,10 @@ public final class BursarNode implements AutoCloseable {
                 new GatewayConfig(gatewayOverrides).settings(config.paymentTopology().holdTtlMsMax(),
                         config.orderTopology().holdTtlMsMax(), config.orderTopology().linesMax()),
                 publisher,
-                new Gateway.Reads(router.reads(balances), router.reads(outcomes),
-                        router.reads(payments, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
-                        router.reads(orders, OrderProgress::isFinal), router.reads(parentOrders), router.reads(items),
+                new Gateway.Reads(router.reads(balances, commandsAbsence), router.reads(outcomes, viewsAbsence),
+                        router.reads(payments, viewsAbsence, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
+                        router.reads(orders, viewsAbsence, OrderProgress::isFinal),
+                        router.reads(parentOrders, viewsAbsence), router.reads(items, commandsAbsence),
                         new ItemCatalog() {
                             @Override
                             public Optional<CatalogEntry> find(final String itemId) {
@@ -216,14 +239,14 @@ public final class BursarNode implements AutoCloseable {
                                 return catalog.scan(afterItemId,
                                         (itemId, entry) -> entry.getCategoryId().equals(categoryId), limit);
                             }
-                        }, router.reads(positions)),
+                        }, router.reads(positions, viewsAbsence)),
                 () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
                 meters).start();
         streams.start();
         views.start();
         LOG.info("Bursar instance {} started: gateway {}", self, gateway.url());
         return new BursarNode(topics, providers, streams, views, publisher, balances, gateway, meters, streamsMetrics,
-                RebuildProgress.watch(views));
+                RebuildProgress.watch(views), barrierAdmin);
     }
 
     private static <V> KeyReader<String, V> reader(final KafkaStreams streams, final TopologyDescription topology,
@@ -336,6 +359,7 @@ public final class BursarNode implements AutoCloseable {
     @Override
     public void close() {
         gateway.close();
+        barrierAdmin.close(Duration.ofSeconds(5));
         publisher.close();
         // Leaving the group hands this instance's tasks to the others at once, instead of after the session timeout.
         final CloseOptions leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
@@ -375,6 +399,61 @@ public final class BursarNode implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while describing topics", e);
+        }
+    }
+
+    /**
+     * Throws {@link StartupException} when the schema registry does not answer within {@code startup.timeout.ms}:
+     * asked every second, with a line logged each time. Any HTTP answer will do here (credentials and paths are
+     * the registry client's business); a refused connection or a timeout will not.
+     */
+    private static void awaitRegistry(final BursarConfig config) {
+        final String url = config.getString(BursarConfig.SCHEMA_REGISTRY_URL).trim();
+        if (url.startsWith(SchemaRegistryClients.MOCK_URL_PREFIX)) {
+            return;
+        }
+        final long timeoutMs = config.getLong(BursarConfig.STARTUP_TIMEOUT_MS);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        final URI subjects;
+        try {
+            subjects = URI.create(url.endsWith("/") ? url + "subjects" : url + "/subjects");
+        } catch (final IllegalArgumentException e) {
+            throw new StartupException(BursarConfig.SCHEMA_REGISTRY_URL + " is not a URL: " + url, e);
+        }
+        final Duration each = Duration.ofMillis(Math.min(timeoutMs, 5_000));
+        final HttpClient http = HttpClient.newBuilder().connectTimeout(each).build();
+        String failure = "no answer";
+        while (true) {
+            try {
+                http.send(HttpRequest.newBuilder(subjects).timeout(each).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return;
+            } catch (final IOException | IllegalArgumentException e) {
+                failure = e instanceof java.net.http.HttpTimeoutException ? "no answer in time"
+                        : e instanceof java.net.ConnectException ? "connection refused"
+                        : e.getMessage() == null ? "unreachable" : e.getMessage();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for the schema registry", e);
+            }
+            final long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMs <= 0) {
+                throw new StartupException("the schema registry at " + url + " did not answer within " + timeoutMs
+                        + " ms (" + failure + "); check " + BursarConfig.SCHEMA_REGISTRY_URL + " or raise "
+                        + BursarConfig.STARTUP_TIMEOUT_MS, null);
+            }
+            LOG.warn("Waiting for the schema registry at {} ({}); {} ms left of {}", url, failure, leftMs,
+                    BursarConfig.STARTUP_TIMEOUT_MS);
+            pauseStartup(Math.min(leftMs, 1_000));
+        }
+    }
+
+    private static void pauseStartup(final long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while starting", e);
         }
     }
 

@@ -66,10 +66,7 @@ class BadConfigurationTest {
 
     @Test
     void aKafkaThatDoesNotAnswerIsNamedWithinTheStartupTimeout() throws Exception {
-        final int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        final int port = closedPort();
         final long start = System.nanoTime();
         final Outcome outcome = run("run", "--config", config("bootstrap.servers=127.0.0.1:" + port + "\n"
                 + "schema.registry.url=mock://bad-config\n"
@@ -80,5 +77,28 @@ class BadConfigurationTest {
         assertThat(outcome.err()).startsWith("bursar run: Kafka at 127.0.0.1:" + port + " did not answer within 2000 ms")
                 .contains("bootstrap.servers").hasLineCount(1);
         assertThat(System.nanoTime() - start).as("bounded by the startup timeout").isLessThan(20_000_000_000L);
+    }
+
+    @Test
+    void aRegistryThatDoesNotAnswerIsNamedWithinTheStartupTimeout() throws Exception {
+        final int port = closedPort();
+        final long start = System.nanoTime();
+        final Outcome outcome = run("run", "--config", config("bootstrap.servers=127.0.0.1:9\n"
+                + "schema.registry.url=http://127.0.0.1:" + port + "/apis/ccompat/v7\n"
+                + "state.dir=" + dir.resolve("state").toString().replace("\\", "/") + "\n"
+                + "startup.timeout.ms=2000\nhttp.port=0\n").toString());
+
+        assertThat(outcome.exit()).isEqualTo(Bursar.CONFIGURATION_ERROR);
+        assertThat(outcome.err()).startsWith("bursar run: the schema registry at http://127.0.0.1:" + port
+                        + "/apis/ccompat/v7 did not answer within 2000 ms")
+                .contains("schema.registry.url", "startup.timeout.ms").doesNotContain("Exception").hasLineCount(1);
+        assertThat(System.nanoTime() - start).as("bounded by the startup timeout").isLessThan(20_000_000_000L);
+    }
+
+    /** A loopback port nothing listens on. */
+    private static int closedPort() throws Exception {
+        try (ServerSocket free = new ServerSocket(0)) {
+            return free.getLocalPort();
+        }
     }
 }

@@ -58,23 +58,48 @@ public final class OwnerRouter {
         this.rebalanceWaitMax = rebalanceWaitMax;
     }
 
-    /** The reads of {@code reader}'s store, routed by this router; a long-poll waits for the key to appear. */
-    public <V> RoutedRead<V> reads(final KeyLookup<String, V> reader) {
-        return reads(reader, value -> true);
+    /**
+     * The reads of {@code reader}'s store, routed by this router; a long-poll waits for the key to appear.
+     * A missing key is answered not found only once {@code absence} proves it (see {@link AbsenceBarrier}).
+     */
+    public <V> RoutedRead<V> reads(final KeyLookup<String, V> reader, final AbsenceCheck absence) {
+        return reads(reader, absence, value -> true);
     }
 
     /**
-     * The reads of {@code reader}'s store, routed by this router; a long-poll waits until the key is there
-     * and its value is {@code settled} (a payment in a final state, say), not merely until it appears.
+     * As {@link #reads(KeyLookup, AbsenceCheck)}; a long-poll waits until the key is there and its value is
+     * {@code settled} (a payment in a final state, say), not merely until it appears.
      */
-    public <V> RoutedRead<V> reads(final KeyLookup<String, V> reader, final Predicate<V> settled) {
+    public <V> RoutedRead<V> reads(final KeyLookup<String, V> reader, final AbsenceCheck absence,
+                                   final Predicate<V> settled) {
         Objects.requireNonNull(reader, "reader");
+        Objects.requireNonNull(absence, "absence");
         Objects.requireNonNull(settled, "settled");
-        return (key, request, wait) -> route(reader, key, request, wait, settled);
+        return (key, request, wait) -> proveAbsence(reader, key, request, absence,
+                route(reader, key, request, wait, settled));
+    }
+
+    /**
+     * A final "not found" from this instance's store stands only once {@code absence} is proven: then the key is
+     * read once more (it may have arrived meanwhile). Otherwise the answer is "not yet": the key's command may
+     * still be on its way (a partition moving after a crash holds it back for as long as the move takes).
+     */
+    private <V> Outcome<V> proveAbsence(final KeyLookup<String, V> reader, final String key, final Request request,
+                                        final AbsenceCheck absence, final Outcome<V> outcome) {
+        if (!(outcome instanceof Outcome.NotFound<V>)) {
+            return outcome;
+        }
+        // A forwarded read must answer within its sender's timeout, or the sender gives up on us.
+        final Duration bound = request.forwarded() ? forwarder.timeout().dividedBy(2) : rebalanceWaitMax;
+        if (!absence.proven(bound)) {
+            return new Outcome.Unavailable<>("not found yet: commands accepted before this read are still being "
+                    + "processed");
+        }
+        return routeOnce(reader, key, request, Duration.ZERO);
     }
 
     /** Routes one read. */
-    public <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request) {
+    <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request) {
         return route(reader, key, request, Duration.ZERO);
     }
 
@@ -82,7 +107,7 @@ public final class OwnerRouter {
      * Routes one read and, while the key is missing, reads again until it appears or {@code wait} has
      * passed (a long-poll). A forwarded long-poll waits at the owner.
      */
-    public <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request,
+    <V> Outcome<V> route(final KeyLookup<String, V> reader, final String key, final Request request,
                                 final Duration wait) {
         return route(reader, key, request, wait, value -> true);
     }

@@ -51,6 +51,11 @@ public final class PeerForwarder {
         this.meters = meters;
     }
 
+    /** How long a forwarded read may take, beyond its own long-poll wait. */
+    public Duration timeout() {
+        return timeout;
+    }
+
     /**
      * Sends {@code GET pathAndQuery} to {@code peer}, with {@code headers} plus the forwarding marker.
      * Returns empty when the peer could not be reached or did not answer within the timeout plus

@@ -163,7 +163,8 @@ class OwnerRouterTest {
         final Instant start = Instant.now();
 
         final OwnerRouter.Outcome<String> outcome = router.reads(lookup(() -> new Read.Found<>(
-                Instant.now().isAfter(settlesAt) ? "SUCCEEDED" : "QUEUED")), "SUCCEEDED"::equals)
+                Instant.now().isAfter(settlesAt) ? "SUCCEEDED" : "QUEUED")), AbsenceCheck.NOTHING_UPSTREAM,
+                "SUCCEEDED"::equals)
                 .read("k", CLIENT, Duration.ofSeconds(5));
 
         assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("SUCCEEDED", null));
@@ -178,13 +179,13 @@ class OwnerRouterTest {
         final OwnerRouter.Outcome<String> outcome = router.reads(lookup(() -> {
             reads.incrementAndGet();
             return new Read.Found<>("QUEUED");
-        }), "SUCCEEDED"::equals).read("k", CLIENT, Duration.ofMillis(300));
+        }), AbsenceCheck.NOTHING_UPSTREAM, "SUCCEEDED"::equals).read("k", CLIENT, Duration.ofMillis(300));
 
         final Duration took = Duration.between(start, Instant.now());
         assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("QUEUED", null));
         assertThat(took).isBetween(Duration.ofMillis(300), Duration.ofMillis(300 + 1_000));
         assertThat(reads.get()).isGreaterThan(2);
-        assertThat(router.reads(lookup(Read.Missing::new), "SUCCEEDED"::equals)
+        assertThat(router.reads(lookup(Read.Missing::new), AbsenceCheck.NOTHING_UPSTREAM, "SUCCEEDED"::equals)
                 .read("k", CLIENT, Duration.ofMillis(100)))
                 .isInstanceOf(OwnerRouter.Outcome.NotFound.class);
     }
@@ -193,7 +194,8 @@ class OwnerRouterTest {
     void withoutAConditionAnyValueEndsTheLongPoll() {
         final Instant start = Instant.now();
 
-        assertThat(router.reads(lookup(() -> new Read.Found<>("QUEUED"))).read("k", CLIENT, Duration.ofSeconds(5)))
+        assertThat(router.reads(lookup(() -> new Read.Found<>("QUEUED")), AbsenceCheck.NOTHING_UPSTREAM)
+                .read("k", CLIENT, Duration.ofSeconds(5)))
                 .isEqualTo(new OwnerRouter.Outcome.Local<>("QUEUED", null));
         assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(1));
     }
@@ -208,7 +210,7 @@ class OwnerRouterTest {
                 false);
 
         final OwnerRouter.Outcome<String> outcome = shortTimeouts.reads(
-                lookup(() -> new Read.Elsewhere<>(owner, Set.of(), 2)), value -> false)
+                lookup(() -> new Read.Elsewhere<>(owner, Set.of(), 2)), AbsenceCheck.NOTHING_UPSTREAM, value -> false)
                 .read("k", longPoll, Duration.ofMillis(1_000));
 
         assertThat(((OwnerRouter.Outcome.Relayed<String>) outcome).answer().body())
@@ -216,6 +218,52 @@ class OwnerRouterTest {
         // Not asked again although the answer looks unsettled and the wait had time left: the owner waited.
         assertThat(seenByPeers).singleElement()
                 .satisfies(headers -> assertThat(headers).containsEntry("path", "/v1/things/k?waitMs=1000"));
+    }
+
+    @Test
+    void aMissingKeyIsNotFoundOnlyOnceItsAbsenceIsProven() {
+        final List<Duration> bounds = new CopyOnWriteArrayList<>();
+        final AbsenceCheck stillOnItsWay = bound -> {
+            bounds.add(bound);
+            return false;
+        };
+
+        final OwnerRouter.Outcome<String> notYet = router.reads(lookup(Read.Missing::new), stillOnItsWay)
+                .read("k", CLIENT, Duration.ZERO);
+        final OwnerRouter.Outcome<String> forwardedNotYet = router.reads(lookup(Read.Missing::new), stillOnItsWay)
+                .read("k", new OwnerRouter.Request("/x", Map.of(), true, false), Duration.ZERO);
+
+        assertThat(notYet).isInstanceOf(OwnerRouter.Outcome.Unavailable.class);
+        assertThat(((OwnerRouter.Outcome.Unavailable<String>) notYet).reason()).startsWith("not found yet");
+        assertThat(forwardedNotYet).isInstanceOf(OwnerRouter.Outcome.Unavailable.class);
+        // Here it may wait as long as a rebalance; forwarded, within half its sender's timeout.
+        assertThat(bounds).containsExactly(REBALANCE_WAIT, Duration.ofSeconds(1));
+        assertThat(router.reads(lookup(Read.Missing::new), bound -> true).read("k", CLIENT, Duration.ZERO))
+                .isInstanceOf(OwnerRouter.Outcome.NotFound.class);
+    }
+
+    @Test
+    void aKeyArrivingWhileItsAbsenceIsProvenIsAnswered() {
+        final AtomicInteger reads = new AtomicInteger();
+        final KeyLookup<String, String> arrivesLate = lookup(() -> reads.incrementAndGet() == 1
+                ? new Read.Missing<>() : new Read.Found<>("arrived"));
+
+        assertThat(router.reads(arrivesLate, bound -> true).read("k", CLIENT, Duration.ZERO))
+                .isEqualTo(new OwnerRouter.Outcome.Local<>("arrived", null));
+    }
+
+    @Test
+    void valuesAndRelayedAnswersNeedNoProof() throws IOException {
+        final AbsenceCheck neverAsked = bound -> {
+            throw new AssertionError("asked to prove an absence for a value");
+        };
+        final HostInfo owner = peer(404, "{\"error\":\"not found\"}");
+
+        assertThat(router.reads(lookup(() -> new Read.Found<>("v")), neverAsked).read("k", CLIENT, Duration.ZERO))
+                .isEqualTo(new OwnerRouter.Outcome.Local<>("v", null));
+        // The owner proved its own 404 before answering.
+        assertThat(router.reads(lookup(() -> new Read.Elsewhere<>(owner, Set.of(), 0)), neverAsked)
+                .read("k", CLIENT, Duration.ZERO)).isInstanceOf(OwnerRouter.Outcome.Relayed.class);
     }
 
     private static KeyLookup<String, String> lookup(final Supplier<Read<String>> active) {

@@ -117,14 +117,6 @@ public final class Chaos {
     private static final long WINDOW_MARGIN_MS = 1_000;
     private static final long SHORT_HOLD_TTL_MS = 2_000;
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
-    /** A 404 this long after a payment's command was written is checked against when it was processed. */
-    private static final long LATE_404_MS = 30_000;
-    /**
-     * A payment processed this long before a read answered 404 was known to the system: the answer is wrong.
-     * (Within it, the views may not have caught up with the partner's result yet.)
-     */
-    private static final long PROCESSED_BEFORE_READ_MS = 10_000;
-
     private final Settings settings;
     private final PrintStream out;
     private final Random random;
@@ -136,12 +128,6 @@ public final class Chaos {
     private final List<String> wrongSamples = new CopyOnWriteArrayList<>();
     private final AtomicLong wrong = new AtomicLong();
     private final List<String> providerPayments = new CopyOnWriteArrayList<>();
-    private final Map<String, Long> sentAtMs = new ConcurrentHashMap<>();
-    private final List<Late404> late404s = new CopyOnWriteArrayList<>();
-
-    /** A 404 for a payment written {@value #LATE_404_MS} ms or more before the read. */
-    private record Late404(String paymentId, int instance, long readAtMs) {
-    }
     private final Map<String, Integer> seenRank = new ConcurrentHashMap<>();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
 
@@ -245,7 +231,6 @@ public final class Chaos {
                 report = audit(config, topics);
             }
             final long drainMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStart);
-            judgeLate404s();
             return new Result(injected[0], injected[1], sent.get(), providerPayments.size(), new TreeMap<>(answers),
                     wrong.get(), List.copyOf(wrongSamples), report, simulator.stats(), recoveryMaxMs(), longestSilenceMs(),
                     drainMs, overRate(simulator.stats()));
@@ -375,8 +360,15 @@ public final class Chaos {
                         command = command("chaos-" + settings.seed() + "-p" + sequence, partner, new RequestPayment(
                                 RequestPaymentKind.REQUEST_PAYMENT, paymentId, new Money(1_000L + draw.nextInt(9_000),
                                 "EUR"), PaymentMethod.PROVIDER, PROVIDER_ID, null, null));
-                        providerPayments.add(paymentId);
-                        sentAtMs.put(paymentId, System.currentTimeMillis());
+                        // Read only once accepted (written): from then on, no answer may say it does not exist.
+                        producer.send(new ProducerRecord<>(topics.paymentCommands.name(), partner, command),
+                                (written, error) -> {
+                                    if (error == null) {
+                                        providerPayments.add(paymentId);
+                                    }
+                                });
+                        sent.incrementAndGet();
+                        continue;
                     } else if (sequence % 20 == 7) {
                         order(orders, topics, sequence, partner, draw, sent);
                         continue;
@@ -477,14 +469,8 @@ public final class Chaos {
             return;
         }
         if (status == 404) {
-            if (seenRank.containsKey(paymentId)) {
-                wrong("404 for " + paymentId + " from instance " + instance + " after it was read with a status");
-            } else if (System.currentTimeMillis() - sentAtMs.getOrDefault(paymentId, 0L) >= LATE_404_MS) {
-                // Judged after the run: wrong if the payment had been processed well before this read.
-                late404s.add(new Late404(paymentId, instance, System.currentTimeMillis()));
-            } else {
-                count("404 before the payment was first seen");
-            }
+            // Only payments whose command was written before the read are read.
+            wrong("404 for " + paymentId + " from instance " + instance + ", accepted before the read");
             return;
         }
         if (status != 200) {
@@ -505,32 +491,6 @@ public final class Chaos {
             seenRank.merge(paymentId, rank, Math::max);
         } else {
             seenRank.putIfAbsent(paymentId, -1);
-        }
-    }
-
-    /** Each late 404 against the time its payment was processed, read once everything has drained. */
-    private void judgeLate404s() {
-        for (final Late404 late : late404s) {
-            try {
-                final HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                + httpPorts[0] + "/v1/payments/" + late.paymentId() + "?waitMs=5000"))
-                        .header("Authorization", "Bearer " + adminKey).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                final long processedAtMs = answer.statusCode() == 200
-                        ? Instant.parse(json.readTree(answer.body()).path("createdAt").asText()).toEpochMilli()
-                        : Long.MAX_VALUE;
-                if (late.readAtMs() - processedAtMs > PROCESSED_BEFORE_READ_MS) {
-                    wrong("404 for " + late.paymentId() + " from instance " + late.instance() + ", "
-                            + (late.readAtMs() - processedAtMs) / 1000 + " s after it was processed");
-                } else {
-                    count("404 while the payment was not processed yet (partner task moving)");
-                }
-            } catch (final IOException | RuntimeException e) {
-                wrong("could not check the late 404 of " + late.paymentId() + ": " + e);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
         }
     }
 

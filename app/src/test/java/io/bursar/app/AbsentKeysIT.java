@@ -1,0 +1,88 @@
+package io.bursar.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bursar.app.kafka.EmbeddedKafkaBroker;
+import io.bursar.gateway.ApiKeys;
+import io.bursar.gateway.GatewayConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A read never says "not found" for something accepted before it: on a real broker, with the commands
+ * application paused as a crashed partition's would be, a payment the gateway accepted is answered 503 with
+ * Retry-After (and so is an id nobody sent: absence cannot be proven while commands wait), never 404; once
+ * processing resumes the payment is read, and an unknown id is 404 again.
+ */
+class AbsentKeysIT {
+
+    private static final String ADMIN_KEY = ApiKeys.newKey();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private final Started started = new Started();
+
+    @AfterEach
+    void stopAll() {
+        started.close();
+    }
+
+    @Test
+    void aPaymentAcceptedButNotYetProcessedIsNeverAnsweredNotFound() throws Exception {
+        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final BursarNode node = started.track(BursarNode.start(new BursarConfig(Map.of(
+                BursarConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                BursarConfig.SCHEMA_REGISTRY_URL, "mock://absent-keys",
+                BursarConfig.APPLICATION_ID, "absent-keys",
+                BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-absent-keys").toString(),
+                GatewayConfig.HTTP_PORT, "0",
+                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin"))));
+        node.awaitRunning(Duration.ofSeconds(60));
+        assertThat(get(node, "/v1/payments/never-sent").statusCode()).isEqualTo(404);
+
+        node.streams().pause();
+        assertThat(node.streams().isPaused()).isTrue();
+        final HttpResponse<String> accepted = send(node, HttpRequest.newBuilder(
+                        URI.create(node.gateway().url() + "/v1/payments"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"paymentId\":\"pay-held-back\",\"partnerId\":\"acme\","
+                        + "\"amountMinor\":100,\"currency\":\"EUR\",\"method\":\"BALANCE\"}")));
+        assertThat(accepted.statusCode()).isEqualTo(202);
+
+        final HttpResponse<String> heldBack = get(node, "/v1/payments/pay-held-back");
+        final HttpResponse<String> heldBackLongPoll = get(node, "/v1/payments/pay-held-back?waitMs=1000");
+        final HttpResponse<String> unknownWhileHeld = get(node, "/v1/payments/never-sent");
+
+        assertThat(heldBack.statusCode()).as(heldBack.body()).isEqualTo(503);
+        assertThat(heldBack.headers().firstValue("Retry-After")).isPresent();
+        assertThat(heldBack.body()).contains("not found yet");
+        assertThat(heldBackLongPoll.statusCode()).as(heldBackLongPoll.body()).isEqualTo(503);
+        assertThat(unknownWhileHeld.statusCode()).as(unknownWhileHeld.body()).isEqualTo(503);
+        assertThat(get(node, "/v1/partners/acme/balance").statusCode()).isEqualTo(503);
+
+        node.streams().resume();
+        final HttpResponse<String> processed = get(node, "/v1/payments/pay-held-back?waitMs=30000");
+        assertThat(processed.statusCode()).as(processed.body()).isEqualTo(200);
+        assertThat(json.readTree(processed.body()).path("status").asText()).isEqualTo("FAILED");
+        assertThat(node.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
+        assertThat(get(node, "/v1/payments/never-sent").statusCode()).isEqualTo(404);
+    }
+
+    private HttpResponse<String> get(final BursarNode node, final String path) throws Exception {
+        return send(node, HttpRequest.newBuilder(URI.create(node.gateway().url() + path)).GET());
+    }
+
+    private HttpResponse<String> send(final BursarNode node, final HttpRequest.Builder request) throws Exception {
+        return http.send(request.header("Authorization", "Bearer " + ADMIN_KEY).timeout(Duration.ofSeconds(40))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,149 @@
+package io.bursar.queries;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.TopologyDescription;
+
+/**
+ * Decides when a key missing from a store may be answered "not found": only once everything accepted before
+ * the read has flowed through the applications that build the store. A command written a moment before the
+ * read, or one whose partition is moving to another instance after a crash, is not in the store yet; answering
+ * 404 for it would deny a payment the caller was told was accepted.
+ *
+ * <p>The barrier is a chain of {@link Stage}s, one per hop (the commands application over the command topics,
+ * then the views application over the events, then over its own repartition topics). Each stage takes the
+ * end offsets of its topics (every record written so far, transactional or not) and waits until its consumer
+ * group has committed at least those offsets on every partition; the next stage's end offsets are taken only
+ * then, so they include what the previous hop wrote for the records it was waiting for. Kafka Streams commits
+ * the position past a transaction's marker once it has read it, so an idle partition catches up too.
+ *
+ * <p>Under load a stage passes within a commit interval or two; while a partition's task is moving after a
+ * crash it does not, and the read answers "not yet" (503) instead of a wrong 404. Thread-safe; at most
+ * {@value #CHECKS_AT_ONCE_MAX} checks at once ask the broker, the others answer "not yet".
+ */
+public final class AbsenceBarrier implements AbsenceCheck {
+
+    /** A consumer group and the topics it reads, fully named. */
+    public record Stage(String groupId, Set<String> topics) {
+        public Stage {
+            Objects.requireNonNull(groupId, "groupId");
+            topics = Set.copyOf(topics);
+        }
+    }
+
+    /** Checks asking the broker at once; more answer "not yet" rather than queue. */
+    static final int CHECKS_AT_ONCE_MAX = 8;
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Admin admin;
+    private final List<Stage> stages;
+    private final Semaphore checks = new Semaphore(CHECKS_AT_ONCE_MAX);
+    /** topic → its partitions, learnt once. */
+    private final Map<String, Integer> partitions = new ConcurrentHashMap<>();
+
+    /** A barrier over {@code stages}, checked in order, through {@code admin} (not closed here). */
+    public AbsenceBarrier(final Admin admin, final List<Stage> stages) {
+        this.admin = Objects.requireNonNull(admin, "admin");
+        this.stages = List.copyOf(stages);
+    }
+
+    /**
+     * The topics {@code topology} reads, fully named: an internal (repartition) topic under
+     * {@code <applicationId>-<name>}, as Kafka Streams creates it.
+     */
+    public static Set<String> sourceTopicsOf(final TopologyDescription topology, final String applicationId) {
+        final Set<String> topics = new TreeSet<>();
+        for (final TopologyDescription.Subtopology subtopology : topology.subtopologies()) {
+            for (final TopologyDescription.Node node : subtopology.nodes()) {
+                if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
+                    source.topicSet().forEach(topic -> topics.add(
+                            topic.endsWith("-repartition") ? applicationId + "-" + topic : topic));
+                }
+            }
+        }
+        return Set.copyOf(topics);
+    }
+
+    /**
+     * Waits, at most {@code bound}, until every stage's group has read what its topics held when the check
+     * reached it; false when that did not happen in time (or the broker could not be asked).
+     */
+    @Override
+    public boolean proven(final Duration bound) {
+        final long deadline = System.nanoTime() + bound.toNanos();
+        if (!checks.tryAcquire()) {
+            return false;
+        }
+        try {
+            for (final Stage stage : stages) {
+                if (!caughtUp(stage, deadline)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (final ExecutionException | TimeoutException e) {
+            return false;
+        } finally {
+            checks.release();
+        }
+    }
+
+    private boolean caughtUp(final Stage stage, final long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        final Map<TopicPartition, Long> ends = endOffsets(stage.topics());
+        while (true) {
+            final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(stage.groupId())
+                    .partitionsToOffsetAndMetadata().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (ends.entrySet().stream().allMatch(end -> end.getValue() == 0 || committed.get(end.getKey()) != null
+                    && committed.get(end.getKey()).offset() >= end.getValue())) {
+                return true;
+            }
+            if (System.nanoTime() + POLL_INTERVAL.toNanos() >= deadline) {
+                return false;
+            }
+            Thread.sleep(POLL_INTERVAL.toMillis());
+        }
+    }
+
+    /** The end offset (high watermark) of every partition of {@code topics}. */
+    private Map<TopicPartition, Long> endOffsets(final Set<String> topics)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        final Set<String> unknown = new TreeSet<>(topics);
+        unknown.removeAll(partitions.keySet());
+        if (!unknown.isEmpty()) {
+            admin.describeTopics(unknown).allTopicNames().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((topic, description) -> partitions.put(topic, description.partitions().size()));
+        }
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (final String topic : topics) {
+            for (int p = 0; p < partitions.get(topic); p++) {
+                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        }
+        final Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
+                .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .forEach((partition, info) -> ends.put(partition, info.offset()));
+        return ends;
+    }
+}
