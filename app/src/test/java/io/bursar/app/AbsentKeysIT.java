@@ -10,9 +10,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * A read never says "not found" for something accepted before it: on a real broker, with the commands
  * application paused as a crashed partition's would be, a payment the gateway accepted is answered 503 with
  * Retry-After (and so is an id nobody sent: absence cannot be proven while commands wait), never 404; once
- * processing resumes the payment is read, and an unknown id is 404 again.
+ * processing resumes the payment is read, and an unknown id is 404 again, also when a command topic ends in an
+ * aborted transaction.
  */
 class AbsentKeysIT {
 
@@ -74,6 +80,22 @@ class AbsentKeysIT {
         assertThat(processed.statusCode()).as(processed.body()).isEqualTo(200);
         assertThat(json.readTree(processed.body()).path("status").asText()).isEqualTo("FAILED");
         assertThat(node.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
+        assertThat(get(node, "/v1/payments/never-sent").statusCode()).isEqualTo(404);
+
+        // A transaction aborted on a command topic (a producer that died mid-transaction) leaves records no
+        // consumer reads, and no committed offset past them: that is nothing left to process, not a backlog.
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "absent-keys-aborted"),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int partition = 0; partition < node.topics().paymentCommands.partitions(); partition++) {
+                producer.send(new ProducerRecord<>(node.topics().paymentCommands.name(), partition, null,
+                        "never applied".getBytes(StandardCharsets.UTF_8))).get();
+            }
+            producer.abortTransaction();
+        }
         assertThat(get(node, "/v1/payments/never-sent").statusCode()).isEqualTo(404);
     }
 

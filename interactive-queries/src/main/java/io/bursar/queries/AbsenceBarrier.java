@@ -15,9 +15,12 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.TopologyDescription;
 
 /**
@@ -51,16 +54,23 @@ public final class AbsenceBarrier implements AbsenceCheck {
     static final int CHECKS_AT_ONCE_MAX = 8;
     private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
+    /** How often a stage still behind is checked for partitions with nothing left to read. */
+    private static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
 
     private final Admin admin;
+    private final Map<String, Object> consumerConfig;
     private final List<Stage> stages;
     private final Semaphore checks = new Semaphore(CHECKS_AT_ONCE_MAX);
     /** topic → its partitions, learnt once. */
     private final Map<String, Integer> partitions = new ConcurrentHashMap<>();
 
-    /** A barrier over {@code stages}, checked in order, through {@code admin} (not closed here). */
-    public AbsenceBarrier(final Admin admin, final List<Stage> stages) {
+    /**
+     * A barrier over {@code stages}, checked in order, through {@code admin} (not closed here); {@code clientConfig}
+     * (bootstrap servers, security) for the consumer that looks into a partition that stays behind.
+     */
+    public AbsenceBarrier(final Admin admin, final Map<String, Object> clientConfig, final List<Stage> stages) {
         this.admin = Objects.requireNonNull(admin, "admin");
+        this.consumerConfig = Map.copyOf(clientConfig);
         this.stages = List.copyOf(stages);
     }
 
@@ -111,17 +121,63 @@ public final class AbsenceBarrier implements AbsenceCheck {
     private boolean caughtUp(final Stage stage, final long deadline)
             throws InterruptedException, ExecutionException, TimeoutException {
         final Map<TopicPartition, Long> ends = endOffsets(stage.topics());
+        long probedAt = 0;
         while (true) {
             final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(stage.groupId())
                     .partitionsToOffsetAndMetadata().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            if (ends.entrySet().stream().allMatch(end -> end.getValue() == 0 || committed.get(end.getKey()) != null
-                    && committed.get(end.getKey()).offset() >= end.getValue())) {
+            final Map<TopicPartition, Long> behind = new HashMap<>();
+            ends.forEach((partition, end) -> {
+                final long at = committed.get(partition) == null ? 0 : committed.get(partition).offset();
+                if (at < end) {
+                    behind.put(partition, at);
+                }
+            });
+            if (behind.isEmpty()) {
                 return true;
+            }
+            // A partition may stay behind with nothing left to read: its last records an aborted transaction's,
+            // which a consumer skips without committing past them. Look, now and then.
+            if (System.nanoTime() - probedAt >= PROBE_INTERVAL.toNanos()) {
+                probedAt = System.nanoTime();
+                if (nothingToRead(behind, ends, deadline)) {
+                    return true;
+                }
             }
             if (System.nanoTime() + POLL_INTERVAL.toNanos() >= deadline) {
                 return false;
             }
             Thread.sleep(POLL_INTERVAL.toMillis());
+        }
+    }
+
+    /**
+     * True when, from each partition's {@code from} offset to its {@code ends} offset, a read_committed consumer
+     * finds no record: only transaction markers and aborted records lie there. False as soon as it finds one, or
+     * when it cannot get to the end in time (an open transaction, say).
+     */
+    private boolean nothingToRead(final Map<TopicPartition, Long> from, final Map<TopicPartition, Long> ends,
+                                  final long deadline) {
+        final Map<String, Object> settings = new HashMap<>(consumerConfig);
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // An offset the log no longer holds reads from what it does hold, as the applications would.
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        settings.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(settings, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.assign(from.keySet());
+            from.forEach(consumer::seek);
+            while (System.nanoTime() < deadline) {
+                if (!consumer.poll(Duration.ofMillis(100)).isEmpty()) {
+                    return false;
+                }
+                if (from.keySet().stream().allMatch(partition -> consumer.position(partition) >= ends.get(partition))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (final RuntimeException e) {
+            return false;
         }
     }
 
