@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bursar", mixinStandardHelpOptions = true, version = "bursar 0.1.0",
         description = "Exactly-once payments, partner balances and holds on Kafka Streams.",
         subcommands = {DemoCommand.class, RunCommand.class, BrokerCommand.class, BenchCommand.class, VerifyCommand.class, ChaosCommand.class,
-                DlqCommand.class, ResetCommand.class})
+                DlqCommand.class, ResetCommand.class, SimulatorCommand.class})
 public final class Bursar implements Runnable {
 
     @CommandLine.Spec

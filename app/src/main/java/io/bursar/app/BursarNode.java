@@ -1,5 +1,7 @@
 package io.bursar.app;
 
+import io.bursar.app.dlq.DeadLetters;
+import io.bursar.app.dlq.GatewayDeadLetters;
 import io.bursar.connectors.ProviderConnectors;
 import io.bursar.gateway.Gateway;
 import io.bursar.gateway.GatewayConfig;
@@ -135,7 +137,7 @@ public final class BursarNode implements AutoCloseable {
         }
         final GatewayConfig gatewayConfig = config.gateway();
         // application.server must be known before Streams starts, and it is the gateway's port.
-        final HostInfo self = new HostInfo(gatewayConfig.getString(GatewayConfig.HTTP_HOST),
+        final HostInfo self = new HostInfo(gatewayConfig.advertisedHost(),
                 portOrFree(gatewayConfig.getInt(GatewayConfig.HTTP_PORT)));
 
         // Processors check each record's partition against these counts: they must be the topics' own.
@@ -209,8 +211,9 @@ public final class BursarNode implements AutoCloseable {
         // Twice through the views: the events, then the views' own repartition topics written from them.
         final AbsenceBarrier.Stage viewsStage = new AbsenceBarrier.Stage(applicationId + VIEWS_APPLICATION_SUFFIX,
                 AbsenceBarrier.sourceTopicsOf(viewsDescription, applicationId + VIEWS_APPLICATION_SUFFIX));
-        final AbsenceCheck commandsAbsence = new AbsenceBarrier(barrierAdmin, List.of(commandsStage));
-        final AbsenceCheck viewsAbsence = new AbsenceBarrier(barrierAdmin,
+        final AbsenceCheck commandsAbsence = new AbsenceBarrier(barrierAdmin, config.kafkaClientConfig(),
+                List.of(commandsStage));
+        final AbsenceCheck viewsAbsence = new AbsenceBarrier(barrierAdmin, config.kafkaClientConfig(),
                 List.of(commandsStage, viewsStage, viewsStage));
         final OwnerRouter router = new OwnerRouter(
                 new PeerForwarder(Duration.ofMillis(config.getLong(BursarConfig.FORWARD_TIMEOUT_MS)), meters),
@@ -240,6 +243,7 @@ public final class BursarNode implements AutoCloseable {
                                         (itemId, entry) -> entry.getCategoryId().equals(categoryId), limit);
                             }
                         }, router.reads(positions, viewsAbsence)),
+                new GatewayDeadLetters(new DeadLetters(config.kafkaClientConfig(), topics)),
                 () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
                 meters).start();
         streams.start();

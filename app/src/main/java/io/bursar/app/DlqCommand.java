@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -127,18 +128,16 @@ final class DlqCommand implements Runnable {
             if (letters.isEmpty()) {
                 return FAILED;
             }
-            final List<DeadLetters.Letter> chosen = letters.get().list(filters.filter()).stream()
-                    .filter(letter -> positions.isEmpty() || positions.contains(letter.position())).toList();
+            final List<DeadLetters.Letter> chosen = letters.get().select(filters.filter(), positions);
             if (dryRun) {
-                chosen.forEach(letter -> System.out.println((letter.redrivable() && letter.redriven() == null
+                chosen.forEach(letter -> System.out.println((DeadLetters.whySkipped(letter) == null
                         ? "would send  " : "would skip  ") + text(letter)));
                 return 0;
             }
             final DeadLetters.Redrive done = letters.get().redrive(chosen);
             done.sent().forEach(letter -> System.out.println("sent     " + letter.position() + " to " + letter.origin()));
-            done.skipped().forEach(letter -> System.out.println("skipped  " + letter.position() + (letter.redriven() != null
-                    ? " (redriven " + letter.redriven() + ")" : letter.redrivable() ? " (redriven just now)"
-                    : " (not a command: " + letter.summary() + ")")));
+            done.skipped().forEach(letter -> System.out.println("skipped  " + letter.position() + " ("
+                    + Objects.requireNonNullElse(DeadLetters.whySkipped(letter), "redriven just now") + ")"));
             System.out.printf("%d sent, %d skipped%n", done.sent().size(), done.skipped().size());
             return 0;
         }

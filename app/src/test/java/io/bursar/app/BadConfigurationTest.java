@@ -95,6 +95,15 @@ class BadConfigurationTest {
         assertThat(System.nanoTime() - start).as("bounded by the startup timeout").isLessThan(20_000_000_000L);
     }
 
+    @Test
+    void aSimulatorOptionOutOfRangeIsNamed() {
+        final Outcome outcome = run("simulator", "--server-errors", "0.7", "--too-many", "0.5");
+
+        assertThat(outcome.exit()).isEqualTo(Bursar.CONFIGURATION_ERROR);
+        assertThat(outcome.err()).startsWith("bursar simulator: bad option: ").contains("failure rates")
+                .hasLineCount(1);
+    }
+
     /** A loopback port nothing listens on. */
     private static int closedPort() throws Exception {
         try (ServerSocket free = new ServerSocket(0)) {

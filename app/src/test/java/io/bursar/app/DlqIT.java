@@ -3,6 +3,8 @@ package io.bursar.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.app.dlq.DeadLetters;
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
 import io.bursar.gateway.ApiKeys;
@@ -16,6 +18,10 @@ import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.Misrouting;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -37,7 +43,11 @@ import org.junit.jupiter.api.Test;
  */
 class DlqIT {
 
+    private static final String ADMIN_KEY = ApiKeys.newKey();
+
     private final Started started = new Started();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
 
     @AfterEach
     void stop() {
@@ -53,7 +63,7 @@ class DlqIT {
                 BursarConfig.APPLICATION_ID, "dlq-it",
                 BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-dlq-it").toString(),
                 GatewayConfig.HTTP_PORT, "0",
-                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ApiKeys.newKey()) + ":admin"));
+                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin"));
         final BursarNode node = started.track(BursarNode.start(config));
         node.awaitRunning(Duration.ofSeconds(60));
         final Topics topics = node.topics();
@@ -93,14 +103,22 @@ class DlqIT {
         assertThat(deadLetters.list(new DeadLetters.Filter(null, "registry", null)))
                 .extracting(DeadLetters.Letter::position).containsExactly(good.position());
 
-        // Redriven: the command reaches its partner once; a second redrive of it is skipped.
-        assertThat(deadLetters.redrive(List.of(good)).sent()).extracting(DeadLetters.Letter::position)
-                .containsExactly(good.position());
+        // The admin's routes show the same letters.
+        final JsonNode listed = json.readTree(admin(node, HttpRequest.newBuilder(
+                URI.create(node.gateway().url() + "/v1/admin/dead-letters?reason=registry")).GET()));
+        assertThat(listed.get("count").asInt()).isEqualTo(1);
+        assertThat(listed.get("letters").get(0).get("position").asText()).isEqualTo(good.position());
+        assertThat(listed.get("letters").get(0).get("origin").asText()).isEqualTo(good.origin());
+
+        // Redriven through the gateway: the command reaches its partner once; a second redrive of it is skipped.
+        final String byPosition = "{\"positions\":[\"" + good.position() + "\"]}";
+        assertThat(json.readTree(redrive(node, byPosition)).get("sent").get(0).asText()).isEqualTo(good.position());
         assertThat(awaitBalance(node, 700)).isEqualTo(700);
-        final DeadLetters.Redrive again = deadLetters.redrive(deadLetters.list(new DeadLetters.Filter(null, "registry", null)));
-        assertThat(again.sent()).isEmpty();
-        assertThat(again.skipped()).hasSize(1);
-        assertThat(again.skipped().get(0).redriven()).contains(topics.paymentCommands.name());
+        final JsonNode again = json.readTree(redrive(node, "{\"reason\":\"registry\"}"));
+        assertThat(again.get("sent")).isEmpty();
+        assertThat(again.get("skipped")).hasSize(1);
+        assertThat(again.get("skipped").get(0).get("why").asText()).startsWith("redriven ")
+                .contains(topics.paymentCommands.name());
 
         // The poison record goes back, is still unreadable, and is dead-lettered again: a new letter, redriven once.
         assertThat(deadLetters.redrive(List.of(poison)).sent()).hasSize(1);
@@ -111,6 +129,19 @@ class DlqIT {
         assertThat(everything.sent()).hasSize(1);
         Thread.sleep(2_000);
         assertThat(awaitBalance(node, 700)).as("nothing applied twice").isEqualTo(700);
+    }
+
+    private String redrive(final BursarNode node, final String body) throws Exception {
+        return admin(node, HttpRequest.newBuilder(URI.create(node.gateway().url() + "/v1/admin/dead-letters/redrive"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** The body of an admin request that must answer 200. */
+    private String admin(final BursarNode node, final HttpRequest.Builder request) throws Exception {
+        final HttpResponse<String> answer = http.send(request.header("Authorization", "Bearer " + ADMIN_KEY).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return answer.body();
     }
 
     private static void awaitLetters(final DeadLetters deadLetters, final DeadLetters.Filter filter, final int count)

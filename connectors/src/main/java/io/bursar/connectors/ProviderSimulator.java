@@ -69,7 +69,8 @@ public final class ProviderSimulator implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger THREAD_SEQUENCE = new AtomicInteger();
 
-    private final SimulatorConfig config;
+    /** Replaced whole when the failure rates change (a provider going down or coming back); the ledger stays. */
+    private volatile SimulatorConfig config;
     private final SimulatorLedger ledger;
     private final Random random;
     private final HttpServer server;
@@ -86,7 +87,7 @@ public final class ProviderSimulator implements AutoCloseable {
         }
     }
 
-    private ProviderSimulator(final SimulatorConfig config) throws IOException {
+    private ProviderSimulator(final SimulatorConfig config, final InetSocketAddress bind) throws IOException {
         this.config = config;
         this.ledger = new SimulatorLedger(config.windowSecondsRetained(), config.chargeKeysRetained());
         // java.util.Random is thread-safe; with one caller at a time the draws repeat exactly for a seed.
@@ -97,7 +98,7 @@ public final class ProviderSimulator implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), BACKLOG);
+        this.server = HttpServer.create(bind, BACKLOG);
         server.setExecutor(handlers);
         server.createContext(HttpJsonConnector.CHARGES_PATH, exchange -> serve(exchange, this::charges));
         server.createContext(HttpJsonConnector.REFUNDS_PATH, exchange -> serve(exchange, this::refunds));
@@ -108,7 +109,12 @@ public final class ProviderSimulator implements AutoCloseable {
 
     /** Starts a simulator on a free port of 127.0.0.1; throws IOException when no port can be bound. */
     public static ProviderSimulator start(final SimulatorConfig config) throws IOException {
-        return new ProviderSimulator(Objects.requireNonNull(config, "config"));
+        return start(config, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** Starts a simulator on {@code bind} (a container's wildcard address and a fixed port, say). */
+    public static ProviderSimulator start(final SimulatorConfig config, final InetSocketAddress bind) throws IOException {
+        return new ProviderSimulator(Objects.requireNonNull(config, "config"), Objects.requireNonNull(bind, "bind"));
     }
 
     /** The base URL to configure as {@code providers.<id>.url}, e.g. {@code http://127.0.0.1:54321}. */
@@ -124,6 +130,14 @@ public final class ProviderSimulator implements AutoCloseable {
     /** The same counters GET /stats serves. */
     public SimulatorStats stats() {
         return ledger.snapshot();
+    }
+
+    /**
+     * From now on, fails calls at these rates (see {@link SimulatorConfig#withFailureRates}): a provider going down,
+     * or coming back with {@code 0, 0, 0}. What it charged so far, and its idempotency keys, are kept.
+     */
+    public void setFailureRates(final double serverError, final double tooManyRequests, final double timeout) {
+        config = config.withFailureRates(serverError, tooManyRequests, timeout);
     }
 
     /** Stops serving at once; calls still sleeping are interrupted and get no answer. */

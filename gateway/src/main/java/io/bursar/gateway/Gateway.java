@@ -117,13 +117,14 @@ public final class Gateway implements AutoCloseable {
      * must be routed), {@code ready} answers /health/ready, {@code metrics} gets timers and is /metrics.
      */
     public Gateway(final Settings settings, final CommandPublisher publisher, final Reads reads,
-                   final BooleanSupplier ready, final PrometheusMeterRegistry metrics) {
-        this(settings, publisher, reads, ready, metrics, System::nanoTime);
+                   final DeadLetterDesk deadLetters, final BooleanSupplier ready, final PrometheusMeterRegistry metrics) {
+        this(settings, publisher, reads, deadLetters, ready, metrics, System::nanoTime);
     }
 
     /** As the public constructor, with the clock of the rate limits given, for tests. */
     Gateway(final Settings settings, final CommandPublisher publisher, final Reads reads,
-            final BooleanSupplier ready, final PrometheusMeterRegistry metrics, final LongSupplier nanoClock) {
+            final DeadLetterDesk deadLetters, final BooleanSupplier ready, final PrometheusMeterRegistry metrics,
+            final LongSupplier nanoClock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(reads, "reads");
         // A field given twice is refused, not read as its last value (RequestBody answers 400 naming it).
@@ -136,6 +137,8 @@ public final class Gateway implements AutoCloseable {
         final ItemHandlers items = new ItemHandlers(mapper, commands);
         final ReadHandlers readHandlers = new ReadHandlers(mapper, reads, settings.longPollMax());
         final OperationsHandlers operations = new OperationsHandlers(mapper, ready, metrics);
+        final DeadLetterHandlers letters = new DeadLetterHandlers(mapper, Objects.requireNonNull(deadLetters,
+                "deadLetters"));
         final AccessControl access = new AccessControl(settings.apiKeys(), new RateLimiter(settings.ratePerSecond(),
                 settings.rateBurst(), Math.max(1, settings.apiKeys().size()), nanoClock));
         final HttpMetrics http = new HttpMetrics(metrics);
@@ -152,14 +155,16 @@ public final class Gateway implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.requestLogger.http(http::record);
             config.events.handlerAdded(this::remember);
-            routes(config, access, new Handlers(partners, paymentCommands, orders, items, readHandlers, operations));
+            routes(config, access, new Handlers(partners, paymentCommands, orders, items, readHandlers, letters,
+                    operations));
             errors(config);
         });
     }
 
     /** Every handler, by the resource it serves. */
     private record Handlers(PartnerBalanceHandlers partners, PaymentHandlers payments, OrderHandlers orders,
-                            ItemHandlers items, ReadHandlers reads, OperationsHandlers operations) {
+                            ItemHandlers items, ReadHandlers reads, DeadLetterHandlers deadLetters,
+                            OperationsHandlers operations) {
     }
 
     private static void routes(final JavalinConfig config, final AccessControl access, final Handlers handlers) {
@@ -182,6 +187,7 @@ public final class Gateway implements AutoCloseable {
         config.routes.post("/v1/payments", handlers.payments()::request);
         config.routes.get("/v1/payments/{paymentId}", reads::payment);
         config.routes.post("/v1/payments/{paymentId}/refund", handlers.payments()::refund);
+        config.routes.post("/v1/payments/{paymentId}/retry", handlers.payments()::retry);
         // Orders are keyed by orderId and travel keyed by category: handlers check the partner once they know it.
         config.routes.post("/v1/orders", handlers.orders()::create);
         config.routes.get("/v1/orders", reads::parentOrder);
@@ -193,6 +199,9 @@ public final class Gateway implements AutoCloseable {
         config.routes.get("/v1/categories/{categoryId}/items", reads::items);
         config.routes.get("/v1/categories/{categoryId}/items/{itemId}", reads::item);
         config.routes.get("/v1/investors/{customerId}/positions", reads::positions);
+        // What could not be processed, for the admin to review and send again.
+        config.routes.get("/v1/admin/dead-letters", handlers.deadLetters()::list);
+        config.routes.post("/v1/admin/dead-letters/redrive", handlers.deadLetters()::redrive);
 
         final OperationsHandlers operations = handlers.operations();
         config.routes.get("/health/live", operations::live, RouteAccess.OPEN);

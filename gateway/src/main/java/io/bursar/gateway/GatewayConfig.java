@@ -1,5 +1,7 @@
 package io.bursar.gateway;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,7 @@ import org.apache.kafka.common.config.ConfigException;
 public final class GatewayConfig extends AbstractConfig {
 
     public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_ADVERTISED_HOST = "http.advertised.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_MAX_REQUEST_BYTES = "http.max.request.bytes";
     public static final String HTTP_PUBLISH_TIMEOUT_MS = "http.publish.timeout.ms";
@@ -32,7 +35,12 @@ public final class GatewayConfig extends AbstractConfig {
     /** Every gateway key; an application merges these into its own definition. */
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                    "Address the gateway binds and advertises to peers (application.server).")
+                    "Address the gateway binds; also the one it advertises to peers unless "
+                            + HTTP_ADVERTISED_HOST + " is set.")
+            .define(HTTP_ADVERTISED_HOST, Type.STRING, "", Importance.MEDIUM,
+                    "Host name or address peers use to forward reads to this instance (Streams' "
+                            + "application.server). Empty: " + HTTP_HOST + ", or this machine's host name when "
+                            + HTTP_HOST + " is a wildcard (0.0.0.0, ::), which a peer could not reach.")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65_535), Importance.MEDIUM,
                     "Gateway port; 0 picks a free one.")
             .define(HTTP_MAX_REQUEST_BYTES, Type.LONG, 16_384L, Range.between(256L, 16_777_216L), Importance.LOW,
@@ -60,6 +68,27 @@ public final class GatewayConfig extends AbstractConfig {
     public GatewayConfig(final Map<?, ?> originals) {
         // Not logged: an application passes all its keys here, most of them not the gateway's.
         super(DEFINITION, originals, false);
+    }
+
+    /**
+     * The host peers reach this instance at: {@value #HTTP_ADVERTISED_HOST}, else {@value #HTTP_HOST} unless that
+     * is a wildcard address, else this machine's host name.
+     */
+    public String advertisedHost() {
+        final String advertised = getString(HTTP_ADVERTISED_HOST).trim();
+        if (!advertised.isEmpty()) {
+            return advertised;
+        }
+        final String bound = getString(HTTP_HOST).trim();
+        if (!bound.equals("0.0.0.0") && !bound.equals("::") && !bound.equals("[::]")) {
+            return bound;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (final UnknownHostException e) {
+            throw new ConfigException(HTTP_ADVERTISED_HOST, "",
+                    HTTP_HOST + " is a wildcard and this machine's host name is unknown: set " + HTTP_ADVERTISED_HOST);
+        }
     }
 
     /**

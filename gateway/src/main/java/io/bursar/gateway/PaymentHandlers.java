@@ -10,6 +10,8 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RequestPaymentKind;
+import io.bursar.schemas.payments.RetryPayment;
+import io.bursar.schemas.payments.RetryPaymentKind;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.Set;
 
 /**
  * Handlers of the payment command routes: validate, then publish a {@link RequestPayment} or a
- * {@link RefundPayment} keyed by the payment's partner. Whether a payment may be refunded is the stream
+ * {@link RefundPayment} (or an admin's {@link RetryPayment}) keyed by the payment's partner. Whether a payment may be refunded is the stream
  * processor's decision; the gateway only finds whose payment it is.
  */
 final class PaymentHandlers {
@@ -79,6 +81,24 @@ final class PaymentHandlers {
             throw NotFoundException.payment(paymentId);
         }
         commands.submit(commandId, partnerId, new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
+        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
+    }
+
+    /**
+     * An admin's retry of a DEAD_LETTERED provider payment (the provider is back): a {@link RetryPayment} that puts it
+     * back in the provider's queue. Whether it may be retried is the stream processor's decision (a payment in any
+     * other state is rejected PAYMENT_NOT_RETRYABLE).
+     */
+    void retry(final Context ctx) throws InterruptedException {
+        // Only the operator who can see the provider's state decides that a charge may be tried again.
+        if (!Caller.of(ctx).isAdmin()) {
+            throw new ForbiddenException("payments are retried with an admin key");
+        }
+        final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
+        RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
+        final String commandId = CommandSubmitter.commandId(ctx);
+        final String partnerId = partnerOf(paymentId, ctx);
+        commands.submit(commandId, partnerId, new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, paymentId));
         ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
     }
 

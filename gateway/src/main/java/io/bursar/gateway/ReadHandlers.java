@@ -126,7 +126,7 @@ final class ReadHandlers {
                 page.size() == limit ? page.get(page.size() - 1).getItemId() : null));
     }
 
-    private static int pageLimit(final String limit) {
+    static int pageLimit(final String limit) {
         if (limit == null) {
             return 100;
         }

@@ -103,6 +103,29 @@ final class RequestBody {
         return entries;
     }
 
+    /** The array of strings {@code field}, 1 to {@code sizeMax} of them, each 1 to {@code lengthMax} characters. */
+    List<String> texts(final String field, final int lengthMax, final int sizeMax) {
+        final JsonNode node = root.get(field);
+        if (node == null || node.isNull()) {
+            missing(field);
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty() || node.size() > sizeMax) {
+            invalid(field, "must be a JSON array of 1 to " + sizeMax + " strings");
+            return List.of();
+        }
+        final List<String> values = new ArrayList<>(node.size());
+        for (int i = 0; i < node.size(); i++) {
+            final JsonNode entry = node.get(i);
+            if (entry.isTextual() && !entry.textValue().isBlank() && entry.textValue().length() <= lengthMax) {
+                values.add(entry.textValue());
+            } else {
+                invalid(field + "[" + i + "]", "must be a string of 1 to " + lengthMax + " characters");
+            }
+        }
+        return values;
+    }
+
     private RequestBody checkedAgainst(final Set<String> fields) {
         for (final Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             final String field = names.next();

@@ -15,7 +15,7 @@ class GatewayConfigTest {
 
     @Test
     void everyKeyIsDeclaredOnceWithItsDefault() {
-        assertThat(GatewayConfig.DEFINITION.names()).containsExactlyInAnyOrder("http.host", "http.port",
+        assertThat(GatewayConfig.DEFINITION.names()).containsExactlyInAnyOrder("http.host", "http.advertised.host", "http.port",
                 "http.max.request.bytes", "http.publish.timeout.ms", "auth.api.keys", "auth.rate.per.second",
                 "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max", "order.batch.size");
 
@@ -32,6 +32,16 @@ class GatewayConfigTest {
         assertThat(settings.rateBurst()).isEqualTo(400);
         assertThat(settings.orderBatchSize()).isEqualTo(1_000);
         assertThat(GatewayConfig.DEFINITION.toRst()).contains("auth.api.keys", "auth.rate.burst", "http.long.poll.max.ms", "http.threads.max", "order.batch.size");
+    }
+
+    @Test
+    void peersAreToldAHostTheyCanReach() throws Exception {
+        assertThat(new GatewayConfig(Map.of()).advertisedHost()).isEqualTo("127.0.0.1");
+        assertThat(new GatewayConfig(Map.of(GatewayConfig.HTTP_HOST, "0.0.0.0",
+                GatewayConfig.HTTP_ADVERTISED_HOST, "bursar-1")).advertisedHost()).isEqualTo("bursar-1");
+        // A wildcard is where the gateway listens, not an address a peer can forward to.
+        assertThat(new GatewayConfig(Map.of(GatewayConfig.HTTP_HOST, "0.0.0.0")).advertisedHost())
+                .isEqualTo(java.net.InetAddress.getLocalHost().getHostName()).isNotEqualTo("0.0.0.0");
     }
 
     @Test

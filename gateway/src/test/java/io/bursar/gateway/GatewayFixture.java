@@ -75,6 +75,9 @@ final class GatewayFixture {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     volatile boolean kafkaDown;
+    /** The letters the dead-letter routes list (those of the selection's topic), and the redrives asked for. */
+    final List<DeadLetterDesk.Letter> letters = new CopyOnWriteArrayList<>();
+    final List<DeadLetterDesk.Selection> redrives = new CopyOnWriteArrayList<>();
     volatile boolean ready = true;
     final Gateway gateway;
 
@@ -131,6 +134,19 @@ final class GatewayFixture {
                                         .sorted(Comparator.comparing(CatalogEntry::getItemId)).limit(limit).toList();
                             }
                         }, routed(positions)),
+                new DeadLetterDesk() {
+                    @Override
+                    public List<Letter> list(final Selection selection) {
+                        return letters.stream().filter(letter -> selection.topic() == null
+                                || selection.topic().equals(letter.topic())).toList();
+                    }
+
+                    @Override
+                    public Redriven redrive(final Selection selection, final boolean dryRun) {
+                        redrives.add(selection);
+                        return new Redriven(selection.positions(), List.of(), dryRun);
+                    }
+                },
                 () -> ready, registry, nanos::get);
     }
 

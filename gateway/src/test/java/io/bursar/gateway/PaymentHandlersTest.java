@@ -19,6 +19,8 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RequestPaymentKind;
+import io.bursar.schemas.payments.RetryPayment;
+import io.bursar.schemas.payments.RetryPaymentKind;
 import io.javalin.testtools.Response;
 import java.time.Duration;
 import java.util.List;
@@ -256,6 +258,27 @@ class PaymentHandlersTest {
 
             assertThat(client.post(ADMIN_KEY, "/v1/payments/pay-1/refund", "{}").code()).isEqualTo(202);
             assertThat(fixture.published).extracting(PaymentCommand::getPartnerId).containsExactly("acme", "acme");
+        });
+    }
+
+    @Test
+    void anAdminRetryOfAPaymentIsPublishedToItsPartnerAndAPartnerMayNotRetry() {
+        fixture.payments.put("pay-1", new Read.Found<>(payment("pay-1", "acme", PaymentStatus.DEAD_LETTERED)));
+        fixture.run(client -> {
+            final Response refused = client.post(ACME_KEY, "/v1/payments/pay-1/retry", "");
+            final Response response = client.post(ADMIN_KEY, "/v1/payments/pay-1/retry", "", idempotencyKey("t-1"));
+
+            assertThat(refused.code()).isEqualTo(403);
+            assertThat(response.code()).isEqualTo(202);
+            assertThat(client.body(response).get("links").get("status").asText()).isEqualTo("/v1/commands/t-1");
+            assertThat(fixture.published).singleElement().satisfies(command -> {
+                assertThat(command.getCommandId()).isEqualTo("t-1");
+                assertThat(command.getPartnerId()).isEqualTo("acme");
+                assertThat(command.getPayload()).isEqualTo(new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1"));
+            });
+            assertThat(client.post(ADMIN_KEY, "/v1/payments/pay-2/retry", "").code()).isEqualTo(404);
+            assertThat(client.post(ADMIN_KEY, "/v1/payments/pay-1/retry", "{\"now\":true}").code()).isEqualTo(400);
+            assertThat(fixture.published).hasSize(1);
         });
     }
 

@@ -134,9 +134,10 @@ class ReadHandlersTest {
             assertThat(body.get("failureReason").isNull()).isTrue();
             assertThat(body.get("refundCommandId").isNull()).isTrue();
             assertThat(body.get("refundedMinor").asLong()).isZero();
+            assertThat(body.get("retries").asInt()).isZero();
             assertThat(body.get("createdAt").asText()).isEqualTo("2026-01-02T03:04:05Z");
             assertThat(body.get("updatedAt").asText()).isEqualTo("2026-01-02T03:04:06.789Z");
-            assertThat(body.size()).isEqualTo(17);
+            assertThat(body.size()).isEqualTo(18);
         });
     }
 

@@ -152,7 +152,7 @@ class MisroutingTopologyTest {
         final String partner = keyOnPartition(1);
         TestDrivers.input(driver, topics.providerResults).pipeInput(partner, new ProviderCallResult("charge:" + partner
                 + ":pay-1", "pay-1", partner, "sim", ProviderCallOutcome.SUCCEEDED, 1, "ref-1", 200, null, START, ProviderOperation.CHARGE,
-                List.of(), null, List.of()));
+                List.of(), null, List.of(), 0));
         final String category = keyOnPartition(2);
         TestDrivers.input(driver, topics.orderPaymentOutcomes).pipeInput(category, PaymentEvent.newBuilder()
                 .setCommandId("o-1").setPartnerId(partner).setType(PaymentEventType.REQUEST_PAYMENT)
@@ -178,7 +178,7 @@ class MisroutingTopologyTest {
     void aMisroutedProviderCallFailsWithoutACallAndIsDeadLettered() {
         final String provider = keyOnPartition(1);
         TestDrivers.input(driver, topics.providerRequests).pipeInput(provider, new ProviderCall("charge:acme:pay-1",
-                "pay-1", "acme", provider, new Money(100L, "EUR"), START, ProviderOperation.CHARGE, null, List.of()));
+                "pay-1", "acme", provider, new Money(100L, "EUR"), START, ProviderOperation.CHARGE, null, List.of(), 0));
 
         final List<TestRecord<String, ProviderCall>> dead = TestDrivers.output(driver, topics.providerDeadLetters)
                 .readRecordsToList();

@@ -122,6 +122,20 @@ public final class DeadLetters {
         return letters;
     }
 
+    /** The letters {@code filter} keeps that are at {@code positions} ({@code topic/partition@offset}; any when empty). */
+    public List<Letter> select(final Filter filter, final List<String> positions) {
+        return list(filter).stream().filter(letter -> positions.isEmpty() || positions.contains(letter.position()))
+                .toList();
+    }
+
+    /** Why a redrive leaves {@code letter} alone, or null when it would send it. */
+    public static String whySkipped(final Letter letter) {
+        if (letter.redriven() != null) {
+            return "redriven " + letter.redriven();
+        }
+        return letter.redrivable() ? null : "not a command: " + letter.summary();
+    }
+
     /**
      * Sends each redrivable letter of {@code letters} not redriven before to its origin topic, with its original key
      * and bytes and a {@value #HEADER_REDRIVEN_FROM} header, and records it, in one transaction.

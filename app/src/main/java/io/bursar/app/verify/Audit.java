@@ -475,8 +475,10 @@ public final class Audit {
         final List<Long> starts = result.getCallsStartedAt().stream().map(instant -> instant.toEpochMilli()).toList();
         final boolean last = result.getOutcome() != ProviderCallOutcome.SUBMITTED;
         // The final outcome lists every start; SUBMITTED only the first, and stands in while a call is in flight.
-        if (last || !calls.containsKey(result.getIdempotencyKey())) {
-            calls.put(result.getIdempotencyKey(), starts);
+        // An admin retry of a dead-lettered call keeps its key: its calls are counted beside the earlier life's.
+        final String call = result.getIdempotencyKey() + (result.getRetry() > 0 ? "#retry" + result.getRetry() : "");
+        if (last || !calls.containsKey(call)) {
+            calls.put(call, starts);
         }
     }
 

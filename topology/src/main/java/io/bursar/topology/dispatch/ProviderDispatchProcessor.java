@@ -171,7 +171,8 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
             return;
         }
         final ProviderCallResult recorded = ValueAndTimestamp.getValueOrNull(recordedOutcomes.get(call.getIdempotencyKey()));
-        if (recorded != null) {
+        // An admin's retry of a dead-lettered call is asked anew; the outcome of its earlier life does not answer it.
+        if (recorded != null && recorded.getRetry() >= call.getRetry()) {
             // Answered before (history being reprocessed after a reset): the provider is not asked again.
             LOG.info("Call {} already has outcome {}; reusing it", call.getIdempotencyKey(), recorded.getOutcome());
             context.forward(new Record<String, SpecificRecord>(resultKey(recorded),
@@ -585,7 +586,8 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         context.forward(new Record<String, SpecificRecord>(call.getPartnerId(), new ProviderCallResult(
                 call.getIdempotencyKey(), call.getPaymentId(), call.getPartnerId(), call.getProviderId(),
                 ProviderCallOutcome.SUBMITTED, 1, null, ProviderResult.NO_HTTP_STATUS, null,
-                Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt, null, List.of()), nowMs));
+                Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt, null, List.of(), call.getRetry()),
+                nowMs));
     }
 
     /**
@@ -609,7 +611,7 @@ public final class ProviderDispatchProcessor implements Processor<String, Provid
         final ProviderCallResult result = new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
                 call.getPartnerId(), call.getProviderId(), callOutcome, attempts, providerReference.orElse(null),
                 httpStatus, truncated(callReason), Instant.ofEpochMilli(nowMs), call.getOperation(), callsStartedAt,
-                call.getCategoryId(), lines);
+                call.getCategoryId(), lines, call.getRetry());
         if (fulfilment ? !failed.isEmpty() : outcome != ProviderCallOutcome.SUCCEEDED) {
             final RecordHeaders headers = new RecordHeaders();
             headers.add(HEADER_ERROR_REASON, String.valueOf(truncated(callReason)).getBytes(StandardCharsets.UTF_8));

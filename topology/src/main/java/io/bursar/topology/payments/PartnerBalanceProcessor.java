@@ -22,6 +22,7 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.schemas.payments.RefundPayment;
+import io.bursar.schemas.payments.RetryPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.RequestPayment;
@@ -236,6 +237,8 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             return payments.request(command, request, nowMs);
         } else if (payload instanceof RefundPayment refund) {
             return payments.refund(command, refund, nowMs);
+        } else if (payload instanceof RetryPayment retry) {
+            return payments.retry(command, retry, nowMs);
         }
         return new PaymentFlow.Decision(decideBalance(command, type, payload, nowMs), null);
     }
@@ -396,6 +399,8 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             return PaymentEventType.REQUEST_PAYMENT;
         } else if (payload instanceof RefundPayment) {
             return PaymentEventType.REFUND_PAYMENT;
+        } else if (payload instanceof RetryPayment) {
+            return PaymentEventType.RETRY_PAYMENT;
         } else if (payload instanceof ApplyBatch) {
             return PaymentEventType.APPLY_BATCH;
         }

@@ -19,6 +19,7 @@ import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
+import io.bursar.schemas.payments.RetryPayment;
 import java.time.Instant;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>BALANCE payments debit the partner at once. PROVIDER payments are stored QUEUED and yield a
  * {@link ProviderCall}; the dispatcher's answers come back as {@link ProviderCallResult}s and move
- * them to SUBMITTED, then SUCCEEDED (crediting the partner), FAILED or DEAD_LETTERED. A refund of a
+ * them to SUBMITTED, then SUCCEEDED (crediting the partner), FAILED or DEAD_LETTERED; an admin's RetryPayment
+ * puts a DEAD_LETTERED one back in the queue. A refund of a
  * PROVIDER payment first moves the amount from available to held, so the partner cannot spend it while
  * the provider refunds; the provider's answer then takes it out, or gives it back.
  */
@@ -201,6 +203,36 @@ final class PaymentFlow {
                 BalanceBook.snapshot(amount.getCurrency(), account), payment, nowMs), call);
     }
 
+    /**
+     * Puts a DEAD_LETTERED payment back in its provider's queue (an admin's retry, once the provider is back): QUEUED
+     * again with no attempts, and a new charge call with the same idempotency key, so a provider that did charge
+     * during the attempts that ended dead-lettered answers with that charge instead of charging again. The call is
+     * the payment's next retry: the outcome recorded for the earlier one does not answer it, and answers of the
+     * earlier one no longer apply.
+     */
+    Decision retry(final PaymentCommand command, final RetryPayment retry, final long nowMs) {
+        final String key = paymentKey(command.getPartnerId(), retry.getPaymentId());
+        final Payment payment = payments.get(key);
+        if (payment == null) {
+            return rejected(command, PaymentEventType.RETRY_PAYMENT, RejectionReason.PAYMENT_NOT_FOUND, null, nowMs);
+        }
+        if (payment.getStatus() != PaymentStatus.DEAD_LETTERED) {
+            return rejected(command, PaymentEventType.RETRY_PAYMENT, RejectionReason.PAYMENT_NOT_RETRYABLE,
+                    payment.getAmount(), nowMs);
+        }
+        payment.setStatus(PaymentStatus.QUEUED);
+        payment.setRetries(payment.getRetries() + 1);
+        payment.setAttempts(0);
+        payment.setFailureReason(null);
+        payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        payments.put(key, payment);
+        final ProviderCall call = call(payment, ProviderOperation.CHARGE, chargeKey(payment), payment.getAmount(),
+                nowMs);
+        call.setRetry(payment.getRetries());
+        return new Decision(event(command.getCommandId(), PaymentEventType.RETRY_PAYMENT, Outcome.ACCEPTED, null,
+                payment, book.peek(payment.getPartnerId(), payment.getAmount().getCurrency()), nowMs), call);
+    }
+
     /** {@code amount} given back: REFUNDED once nothing is left, else SUCCEEDED for the rest. */
     private static void refunded(final Payment payment, final Money amount) {
         payment.setRefundedMinor(payment.getRefundedMinor() + amount.getAmountMinor());
@@ -235,7 +267,9 @@ final class PaymentFlow {
         payment.setAttempts(result.getAttempts());
         payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         payments.put(key, payment);
-        final String commandId = PROVIDER_COMMAND_PREFIX + result.getIdempotencyKey() + ':' + result.getOutcome();
+        // One result per answer: an admin retry's answers are told from the earlier life's by the retry number.
+        final String commandId = PROVIDER_COMMAND_PREFIX + result.getIdempotencyKey()
+                + (result.getRetry() > 0 ? "#retry" + result.getRetry() : "") + ':' + result.getOutcome();
         // A refund's answer is about the refund's amount, which may be part of the payment.
         final Money amount = result.getOperation() == ProviderOperation.REFUND ? refundAmountOf(payment)
                 : payment.getAmount();
@@ -247,7 +281,7 @@ final class PaymentFlow {
     private boolean applyChargeResult(final Payment payment, final ProviderCallResult result, final long nowMs) {
         final PaymentStatus status = payment.getStatus();
         if (status != PaymentStatus.QUEUED && status != PaymentStatus.SUBMITTED
-                || !chargeKey(payment).equals(result.getIdempotencyKey())) {
+                || !chargeKey(payment).equals(result.getIdempotencyKey()) || result.getRetry() != payment.getRetries()) {
             return false;
         }
         switch (result.getOutcome()) {

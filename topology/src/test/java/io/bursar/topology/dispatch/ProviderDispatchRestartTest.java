@@ -128,6 +128,6 @@ class ProviderDispatchRestartTest {
 
     private static ProviderCall call(final String idempotencyKey) {
         return new ProviderCall(idempotencyKey, "pay-" + idempotencyKey, "partner-1", PROVIDER,
-                new Money(1_250L, "EUR"), Instant.ofEpochMilli(START_MS), ProviderOperation.CHARGE, null, List.of());
+                new Money(1_250L, "EUR"), Instant.ofEpochMilli(START_MS), ProviderOperation.CHARGE, null, List.of(), 0);
     }
 }

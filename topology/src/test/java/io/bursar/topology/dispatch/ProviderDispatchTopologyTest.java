@@ -182,6 +182,33 @@ class ProviderDispatchTopologyTest {
     }
 
     @Test
+    void anAdminRetryOfADeadLetteredCallIsAskedAnewDespiteItsRecordedOutcome() {
+        final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
+        start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
+        // The call's first life ended DEAD_LETTERED, and that outcome is recorded under its key.
+        recordedOutcomesIn.pipeInput("k1", new ProviderCallResult("k1", "pay-k1", "partner-1", PROVIDER,
+                ProviderCallOutcome.DEAD_LETTERED, 5, null, 503, "HTTP 503", START, ProviderOperation.CHARGE,
+                List.of(), null, List.of(), 0), clock.nowMs());
+
+        requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k1")).setRetry(1).build(), clock.nowMs());
+        clock.advance(10);
+
+        assertThat(acme.sentCount()).as("the retry is sent, with the call's own key").isEqualTo(1);
+        assertThat(finalResults()).singleElement().satisfies(result -> {
+            assertThat(result.value().getOutcome()).isEqualTo(ProviderCallOutcome.SUCCEEDED);
+            assertThat(result.value().getIdempotencyKey()).isEqualTo("k1");
+            assertThat(result.value().getRetry()).isEqualTo(1);
+        });
+        // The retry's outcome is recorded in turn; the same retry arriving again (a replay) reuses it.
+        final List<TestRecord<String, ProviderCallResult>> recorded = outcomes.readRecordsToList();
+        assertThat(recorded).singleElement().satisfies(record -> assertThat(record.value().getRetry()).isEqualTo(1));
+        recordedOutcomesIn.pipeInput("k1", recorded.get(0).value(), clock.nowMs());
+        requests.pipeInput(PROVIDER, ProviderCall.newBuilder(call("k1")).setRetry(1).build(), clock.nowMs());
+        clock.advance(10);
+        assertThat(acme.sentCount()).isEqualTo(1);
+    }
+
+    @Test
     void successEmitsOneSucceededResultKeyedByPartner() {
         final ScriptedConnector acme = ScriptedConnector.succeeding(() -> clock.nowMs());
         start(stateDir, config(50, 16, 8), acme, UNLIMITED, JITTER_NONE, 50);
@@ -411,7 +438,7 @@ class ProviderDispatchTopologyTest {
 
     private static ProviderCall call(final String idempotencyKey) {
         return new ProviderCall(idempotencyKey, "pay-" + idempotencyKey, "partner-1", PROVIDER,
-                new Money(1_250L, "EUR"), START, ProviderOperation.CHARGE, null, List.of());
+                new Money(1_250L, "EUR"), START, ProviderOperation.CHARGE, null, List.of(), 0);
     }
 
     private KeyValueStore<String, QueuedCall> queueStore() {

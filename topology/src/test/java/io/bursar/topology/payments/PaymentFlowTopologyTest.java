@@ -32,6 +32,8 @@ import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RequestPaymentKind;
+import io.bursar.schemas.payments.RetryPayment;
+import io.bursar.schemas.payments.RetryPaymentKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
@@ -275,6 +277,51 @@ class PaymentFlowTopologyTest {
         assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("HTTP 503");
         assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
         assertThat(calls.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aDeadLetteredChargeRetriedByAnAdminIsQueuedAgainWithTheSameKeyAndCreditedOnce() {
+        final ProviderCall first = requestProviderPayment("c1", "p1", "pay-1", 1_250);
+        answer(first, ProviderCallOutcome.SUBMITTED, 1, null, null);
+        answer(first, ProviderCallOutcome.DEAD_LETTERED, 5, null, "HTTP 503");
+
+        final PaymentEvent retried = send("r1", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1"));
+
+        assertThat(retried.getType()).isEqualTo(PaymentEventType.RETRY_PAYMENT);
+        assertThat(retried.getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(retried.getPayment().getStatus()).isEqualTo(PaymentStatus.QUEUED);
+        assertThat(retried.getPayment().getRetries()).isEqualTo(1);
+        assertThat(retried.getPayment().getAttempts()).isZero();
+        assertThat(retried.getPayment().getFailureReason()).isNull();
+        final List<ProviderCall> again = calls.readValuesToList();
+        assertThat(again).singleElement().satisfies(call -> {
+            // The same key: a provider that did charge during the dead-lettered attempts answers with that charge.
+            assertThat(call.getIdempotencyKey()).isEqualTo(first.getIdempotencyKey());
+            assertThat(call.getRetry()).isEqualTo(1);
+            assertThat(call.getOperation()).isEqualTo(ProviderOperation.CHARGE);
+            assertThat(call.getAmount()).isEqualTo(first.getAmount());
+        });
+        // A late answer of the earlier attempts does not apply to the retry.
+        assertThat(answer(first, ProviderCallOutcome.SUCCEEDED, 6, "ref-late", null)).isEmpty();
+        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.QUEUED);
+
+        final List<TestRecord<String, PaymentEvent>> out = answer(again.get(0), ProviderCallOutcome.SUCCEEDED, 1,
+                "ref-1", null);
+
+        assertThat(out).singleElement().satisfies(record -> {
+            assertThat(record.value().getCommandId()).isEqualTo("provider:charge:p1:pay-1#retry1:SUCCEEDED");
+            assertThat(record.value().getPayment().getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
+        });
+        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_250L, 0L));
+        // Only a DEAD_LETTERED payment is retried; the repeat of the retry command is answered as before.
+        final PaymentEvent notRetryable = send("r2", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1"));
+        assertThat(notRetryable.getOutcome()).isEqualTo(Outcome.REJECTED);
+        assertThat(notRetryable.getReason()).isEqualTo(RejectionReason.PAYMENT_NOT_RETRYABLE);
+        assertThat(send("r3", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-9")).getReason())
+                .isEqualTo(RejectionReason.PAYMENT_NOT_FOUND);
+        assertThat(send("r1", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1")).getDuplicate()).isTrue();
+        assertThat(calls.isEmpty()).isTrue();
+        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_250L, 0L));
     }
 
     @ParameterizedTest
@@ -844,6 +891,7 @@ class PaymentFlowTopologyTest {
         int nextPayment = 0;
         int duplicates = 0;
         int providerEvents = 0;
+        int retried = 0;
 
         for (int step = 0; step < 2_000; step++) {
             final String partnerId = "p" + random.nextInt(partners);
@@ -890,7 +938,10 @@ class PaymentFlowTopologyTest {
                                 : "pay-" + nextPayment++, amount, PaymentMethod.BALANCE, null);
                         case 5, 6 -> payment("pay-" + nextPayment++, amount, PaymentMethod.PROVIDER,
                                 random.nextBoolean() ? PROVIDER : "beta");
-                        default -> new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, knownPaymentId(paymentKeys, partnerId, random), null);
+                        // An admin retrying a payment: accepted only when it is DEAD_LETTERED.
+                        default -> random.nextInt(4) == 0
+                                ? new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, knownPaymentId(paymentKeys, partnerId, random))
+                                : new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, knownPaymentId(paymentKeys, partnerId, random), null);
                     };
                     command = command("c" + step, partnerId, payload);
                     sentCommands.add(command);
@@ -913,6 +964,9 @@ class PaymentFlowTopologyTest {
                 if (event.getDuplicate()) {
                     duplicates++;
                     continue;
+                }
+                if (event.getType() == PaymentEventType.RETRY_PAYMENT && event.getOutcome() == Outcome.ACCEPTED) {
+                    retried++;
                 }
                 if (event.getType() == PaymentEventType.PAYMENT_UPDATED) {
                     providerEvents++;
@@ -978,8 +1032,9 @@ class PaymentFlowTopologyTest {
         assertThat(duplicates).isGreaterThan(50);
         assertThat(reasons).contains(RejectionReason.INSUFFICIENT_FUNDS, RejectionReason.IDEMPOTENCY_CONFLICT,
                 RejectionReason.PAYMENT_ALREADY_EXISTS, RejectionReason.PAYMENT_NOT_FOUND,
-                RejectionReason.PAYMENT_NOT_REFUNDABLE);
+                RejectionReason.PAYMENT_NOT_REFUNDABLE, RejectionReason.PAYMENT_NOT_RETRYABLE);
         assertThat(providerEvents).isGreaterThan(200);
+        assertThat(retried).as("dead-lettered payments retried").isGreaterThan(0);
         assertThat(all(payments()).values()).extracting(Payment::getStatus).contains(PaymentStatus.SUCCEEDED,
                 PaymentStatus.FAILED, PaymentStatus.DEAD_LETTERED, PaymentStatus.REFUNDED, PaymentStatus.REFUND_FAILED);
     }
@@ -994,6 +1049,7 @@ class PaymentFlowTopologyTest {
             case REQUEST_PAYMENT -> payment.getMethod() == PaymentMethod.BALANCE ? -amount : 0;
             // A BALANCE refund gives the money back; a PROVIDER refund only moves it to held.
             case REFUND_PAYMENT -> payment.getMethod() == PaymentMethod.BALANCE ? amount : 0;
+            case RETRY_PAYMENT -> 0;
             case PAYMENT_UPDATED -> switch (payment.getStatus()) {
                 case SUCCEEDED -> amount;   // the charge succeeded
                 case REFUNDED -> -amount;   // the provider refunded: the held money leaves
@@ -1010,6 +1066,7 @@ class PaymentFlowTopologyTest {
         }
         return switch (from) {
             case QUEUED -> EnumSet.of(PaymentStatus.SUBMITTED);
+            case DEAD_LETTERED -> EnumSet.of(PaymentStatus.QUEUED);
             case SUBMITTED -> EnumSet.of(PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.DEAD_LETTERED);
             case SUCCEEDED, REFUND_FAILED -> method == PaymentMethod.BALANCE ? EnumSet.of(PaymentStatus.REFUNDED)
                     : EnumSet.of(PaymentStatus.REFUND_PENDING);
@@ -1092,7 +1149,7 @@ class PaymentFlowTopologyTest {
         answers.pipeInput(call.getPartnerId(), new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
                 call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference,
                 outcome == ProviderCallOutcome.SUCCEEDED ? 201 : 0, reason, START, call.getOperation(),
-                List.of(), null, List.of()));
+                List.of(), null, List.of(), call.getRetry()));
         assertThat(calls.isEmpty()).as("an answer never makes a call").isTrue();
         return events.readRecordsToList();
     }
