@@ -5,6 +5,7 @@ import io.bursar.app.bench.LendingBenchmark;
 import io.bursar.app.bench.OrdersBenchmark;
 import io.bursar.app.bench.PaymentsBenchmark;
 import io.bursar.app.bench.RateUsage;
+import io.bursar.app.bench.ReadsBenchmark;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -22,12 +23,12 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on an embedded broker; results are printed, one line per run.",
         subcommands = {BenchCommand.Dispatch.class, BenchCommand.Lending.class, BenchCommand.Orders.class,
-                BenchCommand.Payments.class})
+                BenchCommand.Payments.class, BenchCommand.Reads.class})
 final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        System.out.println("Usage: bursar bench dispatch|lending|orders|payments --help");
+        System.out.println("Usage: bursar bench dispatch|lending|orders|payments|reads --help");
     }
 
     @Command(name = "dispatch", mixinStandardHelpOptions = true,
@@ -61,6 +62,51 @@ final class BenchCommand implements Runnable {
                 }
             }
             return exceeded == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "reads", mixinStandardHelpOptions = true,
+            description = "Balance reads through the gateway: open loop at a fixed rate (latency from when each read "
+                    + "was due), then at saturation beside the framework's own floor (/health/live), in one run.")
+    static final class Reads implements Callable<Integer> {
+
+        @Option(names = "--rate", defaultValue = "10000", description = "Reads per second offered (default ${DEFAULT-VALUE}).")
+        private int rate;
+
+        @Option(names = "--seconds", defaultValue = "30", description = "Measured open-loop seconds (default ${DEFAULT-VALUE}).")
+        private int seconds;
+
+        @Option(names = "--warmup-seconds", defaultValue = "60",
+                description = "The same load first, not measured, while the JIT compiles (default ${DEFAULT-VALUE}).")
+        private int warmUpSeconds;
+
+        @Option(names = "--saturation-seconds", defaultValue = "15",
+                description = "Seconds of each saturation phase (default ${DEFAULT-VALUE}).")
+        private int saturationSeconds;
+
+        @Option(names = "--out", defaultValue = "target/bench-reads",
+                description = "Where the charts are written (default ${DEFAULT-VALUE}).")
+        private Path outDir;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A configuration key set on the demo's instance (repeatable).")
+        private Map<String, String> overrides = new HashMap<>();
+
+        @Override
+        public Integer call() throws Exception {
+            final ReadsBenchmark.Result result = ReadsBenchmark.run(new ReadsBenchmark.Settings(rate,
+                    Duration.ofSeconds(warmUpSeconds), Duration.ofSeconds(seconds), Duration.ofSeconds(saturationSeconds),
+                    outDir, overrides), System.out);
+            System.out.printf("%n== bursar bench reads ==%n");
+            System.out.printf("open loop, %,d/s offered for %d s: %,d sent, %,d shed, %,d errors; latency from when due: "
+                            + "p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.1f ms%n", result.offered(), seconds,
+                    result.sent(), result.shed(), result.errors(), result.p50(), result.p99(), result.p999(),
+                    result.max());
+            System.out.printf("saturation, %d requests open: /health/live (floor) %,.0f/s, balances %,.0f/s: %.2f x the "
+                            + "floor (%d errors)%n", ReadsBenchmark.SATURATION_CONNECTIONS, result.floorPerSecond(),
+                    result.balancePerSecond(), result.ratio(), result.saturationErrors());
+            result.charts().forEach(chart -> System.out.println("chart: " + chart.toAbsolutePath()));
+            return result.errors() == 0 && result.saturationErrors() == 0 ? 0 : 1;
         }
     }
 

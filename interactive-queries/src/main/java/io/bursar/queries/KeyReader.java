@@ -2,14 +2,15 @@ package io.bursar.queries;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -67,8 +68,9 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     /** Keyed by the part of the key that decides the partition. */
     /** The topics feeding the store; empty when unknown. */
     private final Set<String> inputTopics = new HashSet<>();
-    /** partition → {when read (nanoTime), its lag as double bits}. */
-    private final Map<Integer, long[]> recentLags = new ConcurrentHashMap<>();
+    /** The lags of every partition as last read, for the reads of keys found (see {@link #recentLag}). */
+    private volatile LagSnapshot lags = new LagSnapshot(System.nanoTime() - LAG_REUSE_NANOS, Map.of());
+    private final AtomicBoolean refreshingLags = new AtomicBoolean();
     private final Cache<K, KeyQueryMetadata> owners = Caffeine.newBuilder()
             .maximumSize(METADATA_CACHE_ENTRIES_MAX).build();
 
@@ -202,16 +204,25 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
                 : new Read.Missing<>();
     }
 
-    /** {@link #inputLag} of {@code partition}, read at most every 250 ms (the metrics map is costly to scan per read). */
+    /**
+     * {@link #inputLag} of {@code partition} as last seen, at most 250 ms ago: the lags of every partition are read
+     * in one pass over the metrics (a copy of all of them, costly per read), by one reader at a time.
+     */
     private double recentLag(final int partition) {
-        final long now = System.nanoTime();
-        final long[] cached = recentLags.get(partition);
-        if (cached != null && now - cached[0] < LAG_REUSE_NANOS) {
-            return Double.longBitsToDouble(cached[1]);
+        LagSnapshot snapshot = lags;
+        if (System.nanoTime() - snapshot.takenAtNanos() >= LAG_REUSE_NANOS && refreshingLags.compareAndSet(false, true)) {
+            try {
+                snapshot = new LagSnapshot(System.nanoTime(), inputLags());
+                lags = snapshot;
+            } finally {
+                refreshingLags.set(false);
+            }
         }
-        final double lag = inputLag(partition);
-        recentLags.put(partition, new long[] {now, Double.doubleToLongBits(lag)});
-        return lag;
+        return snapshot.byPartition().getOrDefault(partition, Double.NaN);
+    }
+
+    /** The lags of every partition, and when they were read. */
+    private record LagSnapshot(long takenAtNanos, Map<Integer, Double> byPartition) {
     }
 
     /**
@@ -221,29 +232,33 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
      * just restored has not looked at its input).
      */
     private double inputLag(final int partition) {
-        final String wanted = Integer.toString(partition);
-        final Set<String> seen = new HashSet<>();
-        double most = Double.NaN;
+        return inputLags().getOrDefault(partition, Double.NaN);
+    }
+
+    /** {@link #inputLag} of every partition this instance reads; partitions it does not read are absent. */
+    private Map<Integer, Double> inputLags() {
+        final Map<Integer, Set<String>> seen = new HashMap<>();
+        final Map<Integer, Double> most = new HashMap<>();
         for (final Map.Entry<MetricName, ? extends Metric> metric : streams.metrics().entrySet()) {
             final MetricName name = metric.getKey();
             if (!RECORDS_LAG.equals(name.name()) || !FETCH_GROUP.equals(name.group())
-                    || !wanted.equals(name.tags().get("partition"))
                     || String.valueOf(name.tags().get("client-id")).endsWith("restore-consumer")) {
                 continue;
             }
             final String input = inputOf(String.valueOf(name.tags().get("topic")));
-            if (input == null) {
+            final String partitionTag = name.tags().get("partition");
+            if (input == null || partitionTag == null) {
                 continue;
             }
-            seen.add(input);
+            final int partition = Integer.parseInt(partitionTag);
+            seen.computeIfAbsent(partition, p -> new HashSet<>()).add(input);
             final Object value = metric.getValue().metricValue();
             final double lag = value instanceof Number number ? number.doubleValue() : Double.NaN;
-            if (Double.isNaN(lag)) {
-                return Double.NaN;
-            }
-            most = Double.isNaN(most) ? lag : Math.max(most, lag);
+            // NaN (not fetched yet) on any input makes the partition's lag unknown.
+            most.merge(partition, lag, (a, b) -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b));
         }
-        return seen.containsAll(inputTopics) ? most : Double.NaN;
+        most.replaceAll((partition, lag) -> seen.get(partition).containsAll(inputTopics) ? lag : Double.NaN);
+        return most;
     }
 
     /** The input topic a consumed topic is ({@code <application.id>-<name>} for internal ones), or null. */
