@@ -1,5 +1,6 @@
 package io.bursar.gateway;
 
+import io.bursar.schemas.OrderRules;
 import io.bursar.schemas.orders.OrderLine;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,11 +24,8 @@ final class OrderSplit {
     static final int LINES_MAX = 100_000;
     /** Categories one order request may span: each is one sub-order to publish and to read back. */
     static final int CATEGORIES_MAX = 100;
-    /**
-     * Batches one order may have: the order processor's bound (its PlaceOrder and CancelOrder act on every batch),
-     * so the gateway refuses what the processor would reject.
-     */
-    static final int BATCHES_MAX = 1_000;
+    /** Batches one order may have: the order processor's bound. */
+    static final int BATCHES_MAX = OrderRules.BATCHES_MAX;
 
     /** A line of the request with the category the catalog puts its item in. */
     record Line(String itemId, long quantity, String categoryId) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
+import io.bursar.schemas.OrderRules;
 import io.bursar.schemas.orders.OrderView;
 import io.bursar.schemas.orders.CatalogEntry;
 import io.bursar.schemas.orders.ParentOrderView;
@@ -101,7 +102,7 @@ final class ReadHandlers {
         final String categoryId = RequestBody.requireId("categoryId", ctx.pathParam("categoryId"));
         final String itemId = RequestBody.requireId("itemId", ctx.pathParam("itemId"));
         // Stock is public to every key: anyone who may order may see what is there to order.
-        answer(ctx, reads.items().read(categoryId + "/" + itemId, request(ctx), Duration.ZERO), ItemView::of,
+        answer(ctx, reads.items().read(OrderRules.itemKey(categoryId, itemId), request(ctx), Duration.ZERO), ItemView::of,
                 item -> true, () -> new NotFoundException("item " + itemId + " not found in category " + categoryId));
     }
 

@@ -5,8 +5,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Which payment states are final: a payment in one of them changes again only when a refund is asked
- * for. Long-polling reads wait for one of these; tests check every payment reaches one.
+ * Which payment states are final (settled): a payment in one of them changes again only when a refund is asked
+ * for, or, DEAD_LETTERED, when an admin retries it. Long-polling reads wait for one of these, and an order acts
+ * on its payment once it reaches one; tests check every payment reaches one.
  */
 public final class PaymentStatuses {
 

@@ -40,7 +40,10 @@ public final class Topics {
 
     /** Commands on partner balances and payments, keyed by partnerId. */
     public final Topic<String, PaymentCommand> paymentCommands;
-    /** One result per payment command (and per expired hold), keyed by partnerId. */
+    /**
+     * One result per payment command (and per expired hold, and per provider answer applied): keyed by paymentId
+     * when the event is about a payment, so one payment's events stay in order in one partition; else by partnerId.
+     */
     public final Topic<String, PaymentEvent> paymentEvents;
     /**
      * The first result of every payment command (events with {@code duplicate = false}), keyed by commandId and

@@ -1,5 +1,6 @@
 package io.bursar.topology.orders;
 
+import io.bursar.schemas.OrderRules;
 import io.bursar.schemas.ProviderIds;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.dispatch.FulfilmentLine;
@@ -62,7 +63,7 @@ final class OrderFlow {
     /** Between an orderId and its batch number, in store keys and paymentIds: {@code orderId#batch}. */
     static final char BATCH_SEPARATOR = '#';
     /** Most batches of one order; more are rejected INVALID_COMMAND, so PlaceOrder and CancelOrder stay bounded. */
-    static final int BATCHES_MAX = 1_000;
+    static final int BATCHES_MAX = OrderRules.BATCHES_MAX;
     /** Prefix of the commandId of the RequestPayment an order sends: {@code pay:<paymentId>}. */
     static final String PAY_COMMAND_PREFIX = "pay:";
     /** Prefix of the commandId of the RefundPayment an order sends: {@code refund:<paymentId>}. */

@@ -1,5 +1,6 @@
 package io.bursar.topology.orders;
 
+import io.bursar.schemas.OrderRules;
 import io.bursar.schemas.orders.CancelOrder;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.orders.CatalogEntry;
@@ -68,7 +69,7 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
     public static final String RESULT_DEADLINES_STORE = "category-command-result-deadlines";
 
     /** Between the categoryId and the rest of every store key here: {@code categoryId/itemId}, and so on. */
-    public static final char KEY_SEPARATOR = '/';
+    public static final char KEY_SEPARATOR = OrderRules.KEY_SEPARATOR;
 
     /** Prefix of the commandId of the event an expiry emits: {@code expired:<orderId>#<batch>}. */
     public static final String EXPIRY_COMMAND_PREFIX = "expired:";
@@ -90,7 +91,7 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
 
     /** Key of an item in {@link #ITEMS_STORE}. */
     public static String itemKey(final String categoryId, final String itemId) {
-        return categoryId + KEY_SEPARATOR + itemId;
+        return OrderRules.itemKey(categoryId, itemId);
     }
 
     @Override

@@ -1,18 +1,16 @@
 package io.bursar.topology.payments;
 
+import io.bursar.schemas.PaymentStatuses;
 import io.bursar.schemas.dispatch.ProviderCall;
 import io.bursar.schemas.dispatch.ProviderCallResult;
 import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
-import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.Misrouting;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -32,10 +30,6 @@ import org.apache.kafka.streams.state.Stores;
  * {@code main}, TopologyTestDriver tests and real-broker tests.
  */
 public final class PaymentTopology {
-
-    /** The payment states an order acts on or records; QUEUED, SUBMITTED and the rest are on the way to one. */
-    private static final Set<PaymentStatus> SETTLED = EnumSet.of(PaymentStatus.SUCCEEDED, PaymentStatus.FAILED,
-            PaymentStatus.DEAD_LETTERED, PaymentStatus.REFUNDED, PaymentStatus.REFUND_FAILED);
 
     private PaymentTopology() {
     }
@@ -125,7 +119,7 @@ public final class PaymentTopology {
             return false;
         }
         final Payment payment = event.getPayment();
-        return payment.getOrderId() != null && payment.getCategoryId() != null && SETTLED.contains(payment.getStatus());
+        return payment.getOrderId() != null && payment.getCategoryId() != null && PaymentStatuses.isTerminal(payment.getStatus());
     }
 
     private static <V> void store(final StreamsBuilder builder, final String name, final Serde<V> valueSerde) {
