@@ -10,8 +10,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * A deadline-ordered index over a key-value store: finds the entries whose deadline has passed by a
  * range scan from the start of the index, so a punctuator never scans the whole state.
  *
- * <p>Index keys are {@code <deadline, 19 zero-padded digits>/<entry key>}; RocksDB orders keys by
- * their serialized bytes, and for these ASCII keys byte order is deadline order.
+ * <p>Index keys are {@code <lane><deadline, 19 zero-padded digits>/<entry key>}; RocksDB orders keys by
+ * their serialized bytes, and for these ASCII keys byte order is deadline order within a lane. A lane (empty for
+ * a single index) shares one store between several indexes: the dispatcher keeps one per provider, so one
+ * provider's backlog never hides another's due entries.
  */
 public final class DeadlineIndex {
 
@@ -20,19 +22,30 @@ public final class DeadlineIndex {
     private static final String DIGITS_ZEROS = "0000000000000000000";
 
     private final KeyValueStore<String, String> store;
+    private final String lane;
 
+    /** The one index of {@code store}. */
     public DeadlineIndex(final KeyValueStore<String, String> store) {
+        this(store, "");
+    }
+
+    /**
+     * The index of {@code lane} in {@code store}, beside other lanes; {@code lane} must end with a character no
+     * other lane's name holds at that place (the dispatcher's end with '/', which provider ids never hold).
+     */
+    public DeadlineIndex(final KeyValueStore<String, String> store, final String lane) {
         this.store = store;
+        this.lane = lane;
     }
 
     /** Schedules {@code entryKey} at {@code deadlineMs}; a no-op if it is already there. */
     public void add(final long deadlineMs, final String entryKey) {
-        store.put(indexKey(deadlineMs, entryKey), entryKey);
+        store.put(laneKey(deadlineMs, entryKey), entryKey);
     }
 
     /** Removes the entry scheduled at exactly {@code deadlineMs}. */
     public void remove(final long deadlineMs, final String entryKey) {
-        store.delete(indexKey(deadlineMs, entryKey));
+        store.delete(laneKey(deadlineMs, entryKey));
     }
 
     /**
@@ -44,9 +57,7 @@ public final class DeadlineIndex {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
         final List<KeyValue<String, String>> due = new ArrayList<>(Math.min(limit, 1024));
-        // Upper bound: every key of deadline nowMs sorts below "<nowMs>0" ('0' follows '/').
-        final String upper = padded(Math.max(0, nowMs)) + AFTER_SEPARATOR;
-        try (KeyValueIterator<String, String> it = store.range(LOWEST, upper)) {
+        try (KeyValueIterator<String, String> it = store.range(lane + LOWEST, upperBound(nowMs))) {
             while (it.hasNext() && due.size() < limit) {
                 due.add(it.next());
             }
@@ -57,6 +68,22 @@ public final class DeadlineIndex {
             entries.add(kv.value);
         }
         return entries;
+    }
+
+    /** Whether an entry is due at {@code nowMs}, without removing it. */
+    public boolean hasDue(final long nowMs) {
+        try (KeyValueIterator<String, String> it = store.range(lane + LOWEST, upperBound(nowMs))) {
+            return it.hasNext();
+        }
+    }
+
+    /** Every key of a deadline up to {@code nowMs} sorts below {@code <lane><nowMs>0} ('0' follows '/'). */
+    private String upperBound(final long nowMs) {
+        return lane + padded(Math.max(0, nowMs)) + AFTER_SEPARATOR;
+    }
+
+    private String laneKey(final long deadlineMs, final String entryKey) {
+        return lane + indexKey(deadlineMs, entryKey);
     }
 
     static String indexKey(final long deadlineMs, final String entryKey) {

@@ -40,6 +40,28 @@ class DeadlineIndexTest {
     }
 
     @Test
+    void lanesShareAStoreWithoutSeeingEachOther() {
+        final DeadlineIndex slow = new DeadlineIndex(store, "slow/");
+        final DeadlineIndex fast = new DeadlineIndex(store, "fast/");
+        for (int i = 0; i < 5; i++) {
+            slow.add(10 + i, "s" + i);
+        }
+        fast.add(50, "f0");
+        index.add(5, "plain");
+
+        assertThat(store.get("slow/0000000000000000010/s0")).isEqualTo("s0");
+        assertThat(fast.hasDue(49)).isFalse();
+        assertThat(fast.hasDue(50)).isTrue();
+        // The slow lane's backlog, due earlier, does not stand in front of the fast lane's entry.
+        assertThat(fast.pollDue(100, 1)).containsExactly("f0");
+        assertThat(slow.pollDue(12, 10)).containsExactly("s0", "s1", "s2");
+        assertThat(slow.hasDue(12)).isFalse();
+        assertThat(slow.hasDue(13)).isTrue();
+        assertThat(index.pollDue(100, 10)).containsExactly("plain");
+        assertThat(slow.pollDue(100, 10)).containsExactly("s3", "s4");
+    }
+
+    @Test
     void pollDueReturnsOnlyPassedDeadlinesEarliestFirstAndAtMostTheLimit() {
         index.add(9, "nine");
         index.add(10, "ten");

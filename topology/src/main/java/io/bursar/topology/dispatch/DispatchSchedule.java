@@ -2,20 +2,22 @@
 package io.bursar.topology.dispatch;
 
 import io.bursar.schemas.ProviderIds;
+import io.bursar.topology.DeadlineIndex;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import org.apache.kafka.streams.KeyValue;
+import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * An index of waiting calls ordered by provider, then by the time they may start.
+ * An index of waiting calls ordered by provider, then by the time they may start: one {@link DeadlineIndex} lane
+ * per provider in one store.
  *
  * <p>Keys are {@code <providerId>/<notBefore, 19 zero-padded digits>/<call key>}. RocksDB orders keys
  * by their bytes, so one provider's entries are contiguous and in notBefore order (calls due at the
- * same millisecond go in call-key order). The shared
- * {@code DeadlineIndex} orders by deadline alone, which would let one provider's backlog, waiting for
- * tokens, hide every other provider's due calls behind it.
+ * same millisecond go in call-key order). One index ordered by deadline alone would let one provider's backlog,
+ * waiting for tokens, hide every other provider's due calls behind it.
  */
 final class DispatchSchedule {
 
@@ -24,6 +26,7 @@ final class DispatchSchedule {
     private static final char AFTER_SEPARATOR = SEPARATOR + 1;
 
     private final KeyValueStore<String, String> store;
+    private final Map<String, DeadlineIndex> lanes = new HashMap<>();
 
     DispatchSchedule(final KeyValueStore<String, String> store) {
         this.store = store;
@@ -31,37 +34,17 @@ final class DispatchSchedule {
 
     /** Schedules {@code callKey} of {@code providerId} at {@code notBeforeMs}. */
     void add(final String providerId, final long notBeforeMs, final String callKey) {
-        store.put(entryKey(providerId, notBeforeMs, callKey), callKey);
+        lane(providerId).add(notBeforeMs, callKey);
     }
 
     /** Removes and returns at most {@code limit} call keys of the provider due at {@code nowMs}, earliest first. */
     List<String> pollDue(final String providerId, final long nowMs, final int limit) {
-        if (limit <= 0) {
-            throw new IllegalArgumentException("limit must be positive: " + limit);
-        }
-        final String lower = providerId + SEPARATOR;
-        final String upper = providerId + SEPARATOR + String.format("%019d", Math.max(0, nowMs)) + AFTER_SEPARATOR;
-        final List<KeyValue<String, String>> due = new ArrayList<>(Math.min(limit, 1_024));
-        try (KeyValueIterator<String, String> it = store.range(lower, upper)) {
-            while (it.hasNext() && due.size() < limit) {
-                due.add(it.next());
-            }
-        }
-        final List<String> callKeys = new ArrayList<>(due.size());
-        for (final KeyValue<String, String> entry : due) {
-            store.delete(entry.key);
-            callKeys.add(entry.value);
-        }
-        return callKeys;
+        return lane(providerId).pollDue(nowMs, limit);
     }
 
     /** Whether the provider has a call due at {@code nowMs}, without removing it. */
     boolean hasDue(final String providerId, final long nowMs) {
-        final String lower = providerId + SEPARATOR;
-        final String upper = providerId + SEPARATOR + String.format("%019d", Math.max(0, nowMs)) + AFTER_SEPARATOR;
-        try (KeyValueIterator<String, String> it = store.range(lower, upper)) {
-            return it.hasNext();
-        }
+        return lane(providerId).hasDue(nowMs);
     }
 
     /** At most {@code limit} distinct providers with waiting calls, found by skipping over each provider's range. */
@@ -83,14 +66,11 @@ final class DispatchSchedule {
         return providers;
     }
 
-    static String entryKey(final String providerId, final long notBeforeMs, final String callKey) {
-        // Provider ids hold no '/': one provider's prefix never swallows another provider's entries.
+    /** The provider's lane; provider ids hold no '/', so one provider's lane never swallows another's entries. */
+    private DeadlineIndex lane(final String providerId) {
         if (!ProviderIds.isValid(providerId)) {
             throw new IllegalArgumentException("bad provider id: " + providerId);
         }
-        if (notBeforeMs < 0) {
-            throw new IllegalArgumentException("notBefore must not be negative: " + notBeforeMs);
-        }
-        return String.format("%s%c%019d%c%s", providerId, SEPARATOR, notBeforeMs, SEPARATOR, callKey);
+        return lanes.computeIfAbsent(providerId, id -> new DeadlineIndex(store, id + SEPARATOR));
     }
 }
