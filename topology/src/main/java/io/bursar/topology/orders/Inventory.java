@@ -10,6 +10,7 @@ import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderEventType;
 import io.bursar.schemas.orders.OrderRejectionReason;
 import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.topology.Outbox;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

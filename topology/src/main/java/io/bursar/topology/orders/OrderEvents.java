@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Builds {@link OrderEvent}s, with copies of the records they carry so later changes never leak into sent events. */
-final class OrderEvents {
+public final class OrderEvents {
 
     private OrderEvents() {
     }
@@ -46,7 +46,7 @@ final class OrderEvents {
     }
 
     /** The key an event is published under: the order it is about, else its category. */
-    static String keyOf(final OrderEvent event) {
+    public static String keyOf(final OrderEvent event) {
         return event.getOrder() != null ? event.getOrder().getOrderId() : event.getCategoryId();
     }
 

@@ -31,6 +31,7 @@ import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.topology.DeadlineIndex;
+import io.bursar.topology.Outbox;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

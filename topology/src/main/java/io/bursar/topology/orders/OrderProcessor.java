@@ -17,13 +17,13 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.topology.CommandFingerprint;
 import io.bursar.topology.DeadlineIndex;
 import io.bursar.topology.Misrouting;
+import io.bursar.topology.Outbox;
 import io.bursar.topology.payments.PaymentTopology;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -230,8 +230,6 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
     }
 
     private void emit(final Outbox out, final long nowMs) {
-        for (final KeyValue<String, SpecificRecord> record : out.records()) {
-            context.forward(new Record<>(record.key, record.value, nowMs));
-        }
+        out.forwardTo(context, nowMs);
     }
 }

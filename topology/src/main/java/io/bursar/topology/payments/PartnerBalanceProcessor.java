@@ -29,6 +29,7 @@ import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.topology.CommandFingerprint;
 import io.bursar.topology.DeadlineIndex;
 import io.bursar.topology.Misrouting;
+import io.bursar.topology.Outbox;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -139,9 +140,9 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
                 context.forward(Misrouting.refused(context, record, misrouted));
                 return;
             }
-            final PaymentFlow.Decision decision = payments.onProviderResult(result, nowMs);
-            if (decision != null) {
-                emit(decision, nowMs);
+            final PaymentEvent updated = payments.onProviderResult(result, nowMs);
+            if (updated != null) {
+                emit(updated, nowMs);
             }
         } else {
             // A tombstone carries nothing to answer: nothing to decide, nothing lost.
@@ -164,11 +165,14 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             emit(replay(command, earlier, fingerprint, nowMs), nowMs);
             return;
         }
-        final PaymentFlow.Decision decision = decide(key, command, nowMs);
+        final Outbox out = new Outbox();
+        final PaymentEvent result = decide(key, command, nowMs, out);
         final long rememberedUntilMs = nowMs + config.idempotencyRetention().toMillis();
-        results.put(resultKey, new ProcessedCommand(command.getCommandId(), fingerprint, decision.event(),
+        results.put(resultKey, new ProcessedCommand(command.getCommandId(), fingerprint, result,
                 Instant.ofEpochMilli(rememberedUntilMs)), nowMs);
-        emit(decision, nowMs);
+        // The result first, then the calls it decided on.
+        emit(result, nowMs);
+        out.forwardTo(context, nowMs);
     }
 
     /** The result remembered for {@code resultKey} within the retention, or null. */
@@ -177,13 +181,6 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         // The long-based fetch: the Instant one formats a message on every call.
         try (WindowStoreIterator<ProcessedCommand> found = results.backwardFetch(resultKey, Math.max(0, fromMs), nowMs)) {
             return found.hasNext() ? found.next().value : null;
-        }
-    }
-
-    private void emit(final PaymentFlow.Decision decision, final long nowMs) {
-        emit(decision.event(), nowMs);
-        if (decision.call() != null) {
-            context.forward(new Record<>(decision.call().getProviderId(), decision.call(), nowMs));
         }
     }
 
@@ -223,24 +220,24 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     }
 
     /** Validates and applies one first-seen command; returns its result. */
-    private PaymentFlow.Decision decide(final String key, final PaymentCommand command, final long nowMs) {
+    private PaymentEvent decide(final String key, final PaymentCommand command, final long nowMs, final Outbox out) {
         final PaymentEventType type = typeOf(command);
         if (command.getPartnerId().isBlank()) {
-            return new PaymentFlow.Decision(reject(command, type, RejectionReason.INVALID_COMMAND, nowMs), null);
+            return reject(command, type, RejectionReason.INVALID_COMMAND, nowMs);
         }
         if (!command.getPartnerId().equals(key)) {
             // Keyed by another partner, the command sits in a partition that may not own this partner.
-            return new PaymentFlow.Decision(reject(command, type, RejectionReason.PARTNER_KEY_MISMATCH, nowMs), null);
+            return reject(command, type, RejectionReason.PARTNER_KEY_MISMATCH, nowMs);
         }
         final Object payload = command.getPayload();
         if (payload instanceof RequestPayment request) {
-            return payments.request(command, request, nowMs);
+            return payments.request(command, request, nowMs, out);
         } else if (payload instanceof RefundPayment refund) {
-            return payments.refund(command, refund, nowMs);
+            return payments.refund(command, refund, nowMs, out);
         } else if (payload instanceof RetryPayment retry) {
-            return payments.retry(command, retry, nowMs);
+            return payments.retry(command, retry, nowMs, out);
         }
-        return new PaymentFlow.Decision(decideBalance(command, type, payload, nowMs), null);
+        return decideBalance(command, type, payload, nowMs);
     }
 
     private PaymentEvent decideBalance(final PaymentCommand command, final PaymentEventType type,

@@ -10,7 +10,7 @@ import io.bursar.schemas.payments.RejectionReason;
 import java.time.Instant;
 
 /** Builds {@link PaymentEvent}s, with copies of the records they carry so later changes never leak into sent events. */
-final class PaymentEvents {
+public final class PaymentEvents {
 
     private PaymentEvents() {
     }
@@ -29,7 +29,7 @@ final class PaymentEvents {
     }
 
     /** The key an event is published under: the payment it is about, else its partner. */
-    static String keyOf(final PaymentEvent event) {
+    public static String keyOf(final PaymentEvent event) {
         return event.getPayment() != null ? event.getPayment().getPaymentId() : event.getPartnerId();
     }
 }

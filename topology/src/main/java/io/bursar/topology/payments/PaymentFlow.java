@@ -20,6 +20,7 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RetryPayment;
+import io.bursar.topology.Outbox;
 import java.time.Instant;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -37,10 +38,6 @@ import org.slf4j.LoggerFactory;
  * the provider refunds; the provider's answer then takes it out, or gives it back.
  */
 final class PaymentFlow {
-
-    /** What deciding a payment command or a provider answer produced: the event, and a call to make, if any. */
-    record Decision(PaymentEvent event, ProviderCall call) {
-    }
 
     /** Idempotency keys providers accept; longer ones are refused before any call. */
     static final int PROVIDER_KEY_LENGTH_MAX = 255;
@@ -67,7 +64,8 @@ final class PaymentFlow {
         return payments.get(paymentKey(partnerId, paymentId));
     }
 
-    Decision request(final PaymentCommand command, final RequestPayment request, final long nowMs) {
+    PaymentEvent request(final PaymentCommand command, final RequestPayment request, final long nowMs,
+                         final Outbox out) {
         final Money amount = request.getAmount();
         final RejectionReason invalid = invalidRequest(command, request);
         if (invalid != null) {
@@ -91,9 +89,9 @@ final class PaymentFlow {
         }
         payment.setStatus(PaymentStatus.QUEUED);
         payments.put(key, payment);
-        return new Decision(event(command.getCommandId(), PaymentEventType.REQUEST_PAYMENT, Outcome.ACCEPTED, null,
-                payment, book.peek(payment.getPartnerId(), amount.getCurrency()), nowMs),
-                call(payment, ProviderOperation.CHARGE, chargeKey(payment), payment.getAmount(), nowMs));
+        out.call(call(payment, ProviderOperation.CHARGE, chargeKey(payment), payment.getAmount(), nowMs));
+        return event(command.getCommandId(), PaymentEventType.REQUEST_PAYMENT, Outcome.ACCEPTED, null, payment,
+                book.peek(payment.getPartnerId(), amount.getCurrency()), nowMs);
     }
 
     private static RejectionReason invalidRequest(final PaymentCommand command, final RequestPayment request) {
@@ -118,7 +116,7 @@ final class PaymentFlow {
         return null;
     }
 
-    private Decision payFromBalance(final PaymentCommand command, final Payment payment, final long nowMs) {
+    private PaymentEvent payFromBalance(final PaymentCommand command, final Payment payment, final long nowMs) {
         final Money amount = payment.getAmount();
         final PartnerBalance balance = book.balanceOf(payment.getPartnerId(), nowMs);
         final CurrencyAccount account = BalanceBook.accountOf(balance, amount.getCurrency());
@@ -128,16 +126,16 @@ final class PaymentFlow {
             payment.setStatus(PaymentStatus.FAILED);
             payment.setFailureReason(RejectionReason.INSUFFICIENT_FUNDS.name());
             payments.put(key, payment);
-            return new Decision(event(command.getCommandId(), PaymentEventType.REQUEST_PAYMENT, Outcome.REJECTED,
+            return event(command.getCommandId(), PaymentEventType.REQUEST_PAYMENT, Outcome.REJECTED,
                     RejectionReason.INSUFFICIENT_FUNDS, payment, BalanceBook.snapshot(amount.getCurrency(), account),
-                    nowMs), null);
+                    nowMs);
         }
         account.setAvailableMinor(account.getAvailableMinor() - amount.getAmountMinor());
         book.save(balance, nowMs);
         payment.setStatus(PaymentStatus.SUCCEEDED);
         payments.put(key, payment);
-        return new Decision(event(command.getCommandId(), PaymentEventType.REQUEST_PAYMENT, Outcome.ACCEPTED, null,
-                payment, BalanceBook.snapshot(amount.getCurrency(), account), nowMs), null);
+        return event(command.getCommandId(), PaymentEventType.REQUEST_PAYMENT, Outcome.ACCEPTED, null, payment,
+                BalanceBook.snapshot(amount.getCurrency(), account), nowMs);
     }
 
     /**
@@ -145,7 +143,8 @@ final class PaymentFlow {
      * payment at once, a PROVIDER one through the provider (REFUND_PENDING meanwhile). A payment whose every unit
      * was given back is REFUNDED; after a partial refund it stays SUCCEEDED, refundable again for the rest.
      */
-    Decision refund(final PaymentCommand command, final RefundPayment refund, final long nowMs) {
+    PaymentEvent refund(final PaymentCommand command, final RefundPayment refund, final long nowMs,
+                        final Outbox out) {
         final String key = paymentKey(command.getPartnerId(), refund.getPaymentId());
         final Payment payment = payments.get(key);
         if (payment == null) {
@@ -198,9 +197,12 @@ final class PaymentFlow {
         payment.setFailureReason(null);
         payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         payments.put(key, payment);
-        return new Decision(PaymentEvents.event(command.getCommandId(), payment.getPartnerId(),
-                PaymentEventType.REFUND_PAYMENT, Outcome.ACCEPTED, null, amount, null,
-                BalanceBook.snapshot(amount.getCurrency(), account), payment, nowMs), call);
+        if (call != null) {
+            out.call(call);
+        }
+        return PaymentEvents.event(command.getCommandId(), payment.getPartnerId(), PaymentEventType.REFUND_PAYMENT,
+                Outcome.ACCEPTED, null, amount, null, BalanceBook.snapshot(amount.getCurrency(), account), payment,
+                nowMs);
     }
 
     /**
@@ -210,7 +212,8 @@ final class PaymentFlow {
      * the payment's next retry: the outcome recorded for the earlier one does not answer it, and answers of the
      * earlier one no longer apply.
      */
-    Decision retry(final PaymentCommand command, final RetryPayment retry, final long nowMs) {
+    PaymentEvent retry(final PaymentCommand command, final RetryPayment retry, final long nowMs,
+                       final Outbox out) {
         final String key = paymentKey(command.getPartnerId(), retry.getPaymentId());
         final Payment payment = payments.get(key);
         if (payment == null) {
@@ -229,8 +232,9 @@ final class PaymentFlow {
         final ProviderCall call = call(payment, ProviderOperation.CHARGE, chargeKey(payment), payment.getAmount(),
                 nowMs);
         call.setRetry(payment.getRetries());
-        return new Decision(event(command.getCommandId(), PaymentEventType.RETRY_PAYMENT, Outcome.ACCEPTED, null,
-                payment, book.peek(payment.getPartnerId(), payment.getAmount().getCurrency()), nowMs), call);
+        out.call(call);
+        return event(command.getCommandId(), PaymentEventType.RETRY_PAYMENT, Outcome.ACCEPTED, null, payment,
+                book.peek(payment.getPartnerId(), payment.getAmount().getCurrency()), nowMs);
     }
 
     /** {@code amount} given back: REFUNDED once nothing is left, else SUCCEEDED for the rest. */
@@ -249,7 +253,7 @@ final class PaymentFlow {
      * Applies a provider's answer; null when it changes nothing (a late or repeated answer, or one for a
      * payment this task does not hold).
      */
-    Decision onProviderResult(final ProviderCallResult result, final long nowMs) {
+    PaymentEvent onProviderResult(final ProviderCallResult result, final long nowMs) {
         final String key = paymentKey(result.getPartnerId(), result.getPaymentId());
         final Payment payment = payments.get(key);
         if (payment == null) {
@@ -273,9 +277,9 @@ final class PaymentFlow {
         // A refund's answer is about the refund's amount, which may be part of the payment.
         final Money amount = result.getOperation() == ProviderOperation.REFUND ? refundAmountOf(payment)
                 : payment.getAmount();
-        return new Decision(PaymentEvents.event(commandId, payment.getPartnerId(), PaymentEventType.PAYMENT_UPDATED,
+        return PaymentEvents.event(commandId, payment.getPartnerId(), PaymentEventType.PAYMENT_UPDATED,
                 Outcome.ACCEPTED, null, amount, null, book.peek(payment.getPartnerId(), amount.getCurrency()), payment,
-                nowMs), null);
+                nowMs);
     }
 
     private boolean applyChargeResult(final Payment payment, final ProviderCallResult result, final long nowMs) {
@@ -390,12 +394,11 @@ final class PaymentFlow {
         return id.replace("%", "%25").replace(":", "%3A");
     }
 
-    private Decision rejected(final PaymentCommand command, final PaymentEventType type, final RejectionReason reason,
-                              final Money amount, final long nowMs) {
-        final PaymentEvent event = PaymentEvents.event(command.getCommandId(), command.getPartnerId(), type,
-                Outcome.REJECTED, reason, amount, null,
-                amount == null ? null : book.peek(command.getPartnerId(), amount.getCurrency()), null, nowMs);
-        return new Decision(event, null);
+    private PaymentEvent rejected(final PaymentCommand command, final PaymentEventType type,
+                                  final RejectionReason reason, final Money amount, final long nowMs) {
+        return PaymentEvents.event(command.getCommandId(), command.getPartnerId(), type, Outcome.REJECTED, reason,
+                amount, null, amount == null ? null : book.peek(command.getPartnerId(), amount.getCurrency()), null,
+                nowMs);
     }
 
     private static PaymentEvent event(final String commandId, final PaymentEventType type, final Outcome outcome,
