@@ -6,13 +6,11 @@ import io.bursar.schemas.payments.CurrencyAccount;
 import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.RejectionReason;
-import io.bursar.topology.DeadlineIndex;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * One command's work on one partner's balance and funds holds: operations applied in order to a working
@@ -35,8 +33,7 @@ final class BalanceOperations {
     }
 
     private final BalanceBook book;
-    private final KeyValueStore<String, FundsHold> holds;
-    private final DeadlineIndex holdDeadlines;
+    private final FundsHolds holds;
     private final long holdTtlMsMax;
     private final String partnerId;
     private final long nowMs;
@@ -47,12 +44,10 @@ final class BalanceOperations {
     private final Map<String, Long> endedDeadlines = new LinkedHashMap<>();
     private boolean changed;
 
-    BalanceOperations(final BalanceBook book, final KeyValueStore<String, FundsHold> holds,
-                      final DeadlineIndex holdDeadlines, final long holdTtlMsMax, final String partnerId,
+    BalanceOperations(final BalanceBook book, final FundsHolds holds, final long holdTtlMsMax, final String partnerId,
                       final long nowMs) {
         this.book = book;
         this.holds = holds;
-        this.holdDeadlines = holdDeadlines;
         this.holdTtlMsMax = holdTtlMsMax;
         this.partnerId = partnerId;
         this.nowMs = nowMs;
@@ -176,15 +171,13 @@ final class BalanceOperations {
             return;
         }
         book.save(balance, nowMs);
+        // A stored hold ended here leaves with its deadline entry; one made anew under its key takes its place.
         for (final Map.Entry<String, Long> ended : endedDeadlines.entrySet()) {
-            holdDeadlines.remove(ended.getValue(), ended.getKey());
+            holds.remove(ended.getKey(), ended.getValue());
         }
         for (final Map.Entry<String, FundsHold> hold : changedHolds.entrySet()) {
-            if (hold.getValue() == null) {
-                holds.delete(hold.getKey());
-            } else {
+            if (hold.getValue() != null) {
                 holds.put(hold.getKey(), hold.getValue());
-                holdDeadlines.add(hold.getValue().getExpiresAt().toEpochMilli(), hold.getKey());
             }
         }
     }

@@ -34,13 +34,13 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
@@ -103,9 +103,8 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     private ProcessorContext<String, SpecificRecord> context;
     private BalanceBook book;
     private PaymentFlow payments;
-    private KeyValueStore<String, FundsHold> holds;
+    private FundsHolds holds;
     private WindowStore<String, ProcessedCommand> results;
-    private DeadlineIndex holdDeadlines;
 
     public PartnerBalanceProcessor(final PaymentTopologyConfig config, final Misrouting misrouting) {
         this.config = Objects.requireNonNull(config, "config");
@@ -117,9 +116,9 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         this.context = context;
         this.book = new BalanceBook(context.getStateStore(BALANCES_STORE));
         this.payments = new PaymentFlow(context.getStateStore(PAYMENTS_STORE), book);
-        this.holds = context.getStateStore(HOLDS_STORE);
+        this.holds = new FundsHolds(context.getStateStore(HOLDS_STORE),
+                new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE)));
         this.results = context.getStateStore(RESULTS_STORE);
-        this.holdDeadlines = new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE));
         context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -343,16 +342,14 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     }
 
     private BalanceOperations operations(final String partnerId, final long nowMs) {
-        return new BalanceOperations(book, holds, holdDeadlines, config.holdTtlMsMax(), partnerId, nowMs);
+        return new BalanceOperations(book, holds, config.holdTtlMsMax(), partnerId, nowMs);
     }
 
     private void punctuate(final long nowMs) {
         final int workMax = config.punctuationWorkMax();
-        for (final String holdKey : holdDeadlines.pollDue(nowMs, workMax)) {
-            final FundsHold hold = holds.get(holdKey);
-            if (hold == null || hold.getExpiresAt().toEpochMilli() > nowMs) {
-                continue; // ended earlier, or replaced by a newer hold with its own deadline entry
-            }
+        for (final Map.Entry<String, FundsHold> due : holds.pollExpired(nowMs, workMax)) {
+            final String holdKey = due.getKey();
+            final FundsHold hold = due.getValue();
             final BalanceOperations work = operations(hold.getPartnerId(), nowMs);
             work.expire(holdKey, hold);
             work.commit();
