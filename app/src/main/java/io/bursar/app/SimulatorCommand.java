@@ -1,7 +1,7 @@
 package io.bursar.app;
 
-import io.bursar.connectors.ProviderSimulator;
-import io.bursar.connectors.SimulatorConfig;
+import io.bursar.sandbox.ProviderSimulator;
+import io.bursar.sandbox.SimulatorConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -51,13 +51,13 @@ public final class HttpJsonConnector implements ProviderConnector {
     public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 
     /** Where charges are posted and looked up, below the base URL. */
-    static final String CHARGES_PATH = "/charges";
+    public static final String CHARGES_PATH = "/charges";
 
     /** Where refunds are posted, below the base URL. */
-    static final String REFUNDS_PATH = "/refunds";
+    public static final String REFUNDS_PATH = "/refunds";
 
     /** Where bulk calls are posted, below the base URL. */
-    static final String BULK_PATH = "/bulk";
+    public static final String BULK_PATH = "/bulk";
 
     /** A bulk answer holds a short document per line. */
     static final int BULK_RESPONSE_BYTES_MAX = 4 * 1024 * 1024;

@@ -18,13 +18,13 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 /** Generic-record helpers: schema variants, conversion of a specific record, wire-format encoding. */
-final class AvroTestSupport {
+public final class AvroTestSupport {
 
     private AvroTestSupport() {
     }
 
     /** An older version of {@code schema}: the same record without the fields that have defaults. */
-    static Schema withoutDefaultedFields(final Schema schema) {
+    public static Schema withoutDefaultedFields(final Schema schema) {
         final List<Schema.Field> kept = new ArrayList<>();
         for (final Schema.Field field : schema.getFields()) {
             if (!field.hasDefaultValue()) {
@@ -35,7 +35,7 @@ final class AvroTestSupport {
     }
 
     /** A newer version of {@code schema}: the same record plus an optional string field defaulting to null. */
-    static Schema withOptionalStringField(final Schema schema, final String name) {
+    public static Schema withOptionalStringField(final Schema schema, final String name) {
         final List<Schema.Field> fields = new ArrayList<>();
         for (final Schema.Field field : schema.getFields()) {
             fields.add(new Schema.Field(field, field.schema()));
@@ -46,7 +46,7 @@ final class AvroTestSupport {
     }
 
     /** {@code record} as a generic record of {@code target}, a compatible version of its schema. */
-    static GenericRecord asGeneric(final SpecificRecord record, final Schema target) {
+    public static GenericRecord asGeneric(final SpecificRecord record, final Schema target) {
         // Encoding with the record's own schema and decoding into the target is how a record really
         // crosses versions: dropped fields vanish, added fields take their defaults.
         final byte[] bytes = avroBinary(new SpecificDatumWriter<>(record.getSchema(),
@@ -60,7 +60,7 @@ final class AvroTestSupport {
     }
 
     /** {@code record} in Confluent's wire format with schema id {@code schemaId}. */
-    static byte[] wireBytes(final GenericRecord record, final int schemaId) {
+    public static byte[] wireBytes(final GenericRecord record, final int schemaId) {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         ConfluentWireFormat.writeHeader(out, schemaId);
         out.writeBytes(avroBinary(new GenericDatumWriter<>(record.getSchema()), record));
@@ -68,7 +68,7 @@ final class AvroTestSupport {
     }
 
     /** Reads wire-format {@code bytes} as a generic record of {@code reader}, the writer schema fetched by id. */
-    static GenericRecord readGeneric(final byte[] bytes, final Schema reader, final SchemaRegistryClient client) {
+    public static GenericRecord readGeneric(final byte[] bytes, final Schema reader, final SchemaRegistryClient client) {
         final Schema writer = client.schemaById(ConfluentWireFormat.schemaId(bytes, "test"));
         try {
             return new GenericDatumReader<GenericRecord>(writer, reader).read(null, DecoderFactory.get()

@@ -22,15 +22,15 @@ import java.time.Instant;
 import java.util.List;
 
 /** Builds valid sample records; timestamps are whole milliseconds because the schemas store millis. */
-final class PaymentSamples {
+public final class PaymentSamples {
 
-    static final Instant ISSUED_AT = Instant.ofEpochMilli(1_790_000_000_123L);
+    public static final Instant ISSUED_AT = Instant.ofEpochMilli(1_790_000_000_123L);
 
     private PaymentSamples() {
     }
 
     /** One command for every branch of the payload union. */
-    static List<PaymentCommand> commandOfEveryPayload() {
+    public static List<PaymentCommand> commandOfEveryPayload() {
         return List.of(
                 command("c-credit", Credit.newBuilder().setCredit(CreditKind.CREDIT).setAmount(eur(10_000)).build()),
                 command("c-debit", Debit.newBuilder().setDebit(DebitKind.DEBIT).setAmount(eur(2_500)).build()),
@@ -39,7 +39,7 @@ final class PaymentSamples {
                 command("c-release", ReleaseHold.newBuilder().setReleaseHold(ReleaseHoldKind.RELEASE_HOLD).setHoldId("h-2").build()));
     }
 
-    static PaymentCommand command(final String commandId, final Object payload) {
+    public static PaymentCommand command(final String commandId, final Object payload) {
         return PaymentCommand.newBuilder()
                 .setCommandId(commandId)
                 .setPartnerId("partner-7")
@@ -49,7 +49,7 @@ final class PaymentSamples {
     }
 
     /** An accepted hold with every optional field set. */
-    static PaymentEvent acceptedHoldEvent() {
+    public static PaymentEvent acceptedHoldEvent() {
         return PaymentEvent.newBuilder()
                 .setCommandId("c-hold")
                 .setPartnerId("partner-7")
@@ -64,7 +64,7 @@ final class PaymentSamples {
     }
 
     /** A rejected debit with only the required fields and a reason. */
-    static PaymentEvent rejectedDebitEvent() {
+    public static PaymentEvent rejectedDebitEvent() {
         return PaymentEvent.newBuilder()
                 .setCommandId("c-debit")
                 .setPartnerId("partner-7")
@@ -76,7 +76,7 @@ final class PaymentSamples {
                 .build();
     }
 
-    static Money eur(final long amountMinor) {
+    public static Money eur(final long amountMinor) {
         return Money.newBuilder().setAmountMinor(amountMinor).setCurrency("EUR").build();
     }
 }

@@ -1,6 +1,6 @@
 package io.bursar.app.bench;
 
-import io.bursar.connectors.SimulatorStats;
+import io.bursar.sandbox.SimulatorStats;
 import java.util.SortedMap;
 
 /**

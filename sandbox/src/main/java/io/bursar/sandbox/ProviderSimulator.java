@@ -1,5 +1,5 @@
 // A fake payment provider on 127.0.0.1 for the demo and tests: slow, flaky and rate limited on demand, and it keeps score.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.bursar.connectors.HttpJsonConnector;
+import io.bursar.connectors.ProviderOperation;
+import io.bursar.connectors.ProviderRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

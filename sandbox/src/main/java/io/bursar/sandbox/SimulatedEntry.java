@@ -1,5 +1,7 @@
 // One charge or refund the simulator made, remembered per idempotency key for lookups and duplicate counting.
-package io.bursar.connectors;
+package io.bursar.sandbox;
+
+import io.bursar.connectors.ProviderOperation;
 
 /**
  * A charge or refund as the simulator recorded it.

@@ -1,5 +1,5 @@
 // The launcher's failure paths, with a stand-in "java" script instead of the real registry.
-package io.bursar.serdes;
+package io.bursar.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

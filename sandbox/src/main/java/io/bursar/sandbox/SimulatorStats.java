@@ -1,5 +1,5 @@
 // A consistent snapshot of the simulator's counters, served at GET /stats and by ProviderSimulator.stats().
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 import java.util.Map;
 import java.util.SortedMap;

@@ -1,5 +1,5 @@
 // A clock tests move by hand, so that one-second windows are cut exactly where a test wants them.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,5 @@
 // What the simulator's ledger did with one charge or refund call: made it, or replayed an earlier one.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 /**
  * The ledger's answer to one charge or refund call.

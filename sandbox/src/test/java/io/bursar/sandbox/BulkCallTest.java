@@ -1,8 +1,13 @@
 // Tests bulk calls end to end: the HTTP adapter's one POST for many lines against the simulator's /bulk endpoint.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bursar.connectors.HttpJsonConnector;
+import io.bursar.connectors.ProviderOperation;
+import io.bursar.connectors.ProviderOutcome;
+import io.bursar.connectors.ProviderRequest;
+import io.bursar.connectors.ProviderResult;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,5 @@
 // The knobs of the provider simulator: latency, injected failures, its own rate limit and memory bounds.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 import java.time.Clock;
 import java.time.Duration;

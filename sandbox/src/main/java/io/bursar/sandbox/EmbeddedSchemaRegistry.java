@@ -1,6 +1,7 @@
 // The embedded registry: a real Apicurio Registry server in a child process on a free loopback port.
-package io.bursar.serdes;
+package io.bursar.sandbox;
 
+import io.bursar.serdes.RestSchemaRegistryClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

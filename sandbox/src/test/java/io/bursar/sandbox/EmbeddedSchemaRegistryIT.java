@@ -1,5 +1,5 @@
 // The serde and the REST client against a real Apicurio Registry started as a child process.
-package io.bursar.serdes;
+package io.bursar.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.serdes.AvroTestSupport;
+import io.bursar.serdes.PaymentSamples;
+import io.bursar.serdes.RestSchemaRegistryClient;
+import io.bursar.serdes.SchemaRegistryException;
+import io.bursar.serdes.SpecificAvroSerde;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

@@ -1,5 +1,5 @@
 // Finds what the embedded registry needs on this machine: the unpacked Apicurio server and a Java 21+ to run it.
-package io.bursar.serdes;
+package io.bursar.sandbox;
 
 import java.io.IOException;
 import java.io.InputStream;

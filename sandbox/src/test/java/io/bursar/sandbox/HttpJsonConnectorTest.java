@@ -1,10 +1,15 @@
 // Tests the HTTP adapter's requests and its classification of every kind of answer, against the simulator.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bursar.connectors.HttpJsonConnector;
+import io.bursar.connectors.ProviderOperation;
+import io.bursar.connectors.ProviderOutcome;
+import io.bursar.connectors.ProviderRequest;
+import io.bursar.connectors.ProviderResult;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

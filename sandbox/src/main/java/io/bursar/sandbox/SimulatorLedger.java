@@ -1,6 +1,7 @@
 // The simulator's memory: call windows, charges and refunds per key and totals, all bounded and behind one lock.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
+import io.bursar.connectors.ProviderOperation;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

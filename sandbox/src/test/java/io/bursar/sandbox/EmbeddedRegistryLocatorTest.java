@@ -1,5 +1,5 @@
 // The locator's choices of JDK and registry folder, on fake folder trees.
-package io.bursar.serdes;
+package io.bursar.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,5 @@
 // Tests the simulator's counters, rate limit, idempotency modes, HTTP edges and memory bounds.
-package io.bursar.connectors;
+package io.bursar.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
