@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bursar bench dispatch} (how much of a provider's rate a backlog uses, never above it),
- * {@code bursar bench orders} (seed 001's mix of order reads and writes) and {@code bursar bench payments}
+ * {@code bursar bench orders} (a shop's mix of order reads and writes) and {@code bursar bench payments}
  * (what a balance command costs beside Kafka's own transactional pipe).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -111,8 +111,8 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "lending", mixinStandardHelpOptions = true,
-            description = "Seed 000: investor orders of many loan notes through a slow Finance Service in bulk calls, "
-                    + "beside the seed's per-item design at the same rate.")
+            description = "Peer-to-peer lending: investor orders of many loan notes through a slow Finance Service in bulk calls, "
+                    + "beside a per-item design at the same rate.")
     static final class Lending implements Callable<Integer> {
 
         @Option(names = "--notes", split = ",", defaultValue = "1000,10000,50000",
@@ -164,7 +164,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "orders", mixinStandardHelpOptions = true,
-            description = "Seed 001's mix against the demo: order status reads and order writes at fixed rates.")
+            description = "A shop's mix against the demo: order status reads and order writes at fixed rates.")
     static final class Orders implements Callable<Integer> {
 
         @Option(names = "--reads", defaultValue = "2500", description = "Status reads per second (default ${DEFAULT-VALUE}).")

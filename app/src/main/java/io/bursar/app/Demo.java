@@ -103,7 +103,7 @@ public final class Demo implements AutoCloseable {
                     .withLatency(Duration.ofMillis(150), Duration.ofMillis(100))
                     .withFailureRates(0.05, 0, 0)
                     .withDedupe(true)));
-            // The Finance Service of the seed: slow, 2 calls/s, some calls failing whole, now and then a line refused.
+            // The lending platform's Finance Service: slow, 2 calls/s, some calls failing whole, now and then a line refused.
             demo.finance = demo.track(ProviderSimulator.start(SimulatorConfig.defaults()
                     .withLatency(Duration.ofMillis(200), Duration.ofMillis(100))
                     .withFailureRates(0.05, 0, 0)

@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bursar verify}: audits a cluster's topics and stores against the design's invariants; exit code 0
+ * {@code bursar verify}: audits a cluster's topics and stores against the invariants of docs/reliability.md; exit code 0
  * when none is broken, 1 when one is, 2 when the audit could not run.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,

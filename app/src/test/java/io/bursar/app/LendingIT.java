@@ -1,4 +1,4 @@
-// Seed 000 end to end on a real broker: a 10,000-note investor order through a slow, failing Finance Service.
+// Peer-to-peer lending end to end on a real broker: a 10,000-note investor order through a slow, failing Finance Service.
 package io.bursar.app;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -51,13 +51,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seed 001's Black Friday on a real broker, through the HTTP gateway: 20 items with 100 units each,
+ * A shop's Black Friday on a real broker, through the HTTP gateway: 20 items with 100 units each,
  * 2,000 orders posted concurrently and competing for them, some cancelled at once, some paid through a
  * provider that is not configured (their payments fail), some with short holds and no automatic
- * placement (they expire after being paid, and must be refunded). Then DESIGN's invariants 1, 3, 4 and
- * 6 hold: no item oversold and every unit accounted for, every hold ended, every order terminal, every
- * payment that succeeded for an expired or cancelled order refunded, and the shop's balance equal to
- * its completed orders.
+ * placement (they expire after being paid, and must be refunded). Then invariants 1, 3, 4 and 6 of
+ * docs/reliability.md hold: no item oversold and every unit accounted for, every hold ended, every order
+ * terminal, every payment that succeeded for an expired or cancelled order refunded, and the shop's balance
+ * equal to its completed orders.
  */
 class OrdersBlackFridayIT {
 

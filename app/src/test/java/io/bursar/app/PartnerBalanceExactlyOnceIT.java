@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 100,000 random balance commands for 50 partners through the real topology on a real broker with
- * exactly_once_v2; then the committed events are checked against DESIGN.md invariants 1, 2 and 4, and
+ * exactly_once_v2; then the committed events are checked against invariants 1, 2 and 4 of docs/reliability.md, and
  * every partner's balance read over HTTP (interactive queries) against the one the events derive.
  * Unreadable records sent alongside must reach the dead-letter topic, once each, under exactly-once.
  */

@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Test;
 /**
  * PROVIDER payments end to end on a real broker, through the dispatcher and the provider simulator over
  * HTTP: every payment reaches a terminal state, no one-second window ever holds more calls than the
- * provider's rate (DESIGN invariant 5), nothing is charged twice, and every partner's balance equals
+ * provider's rate (invariant 5 of docs/reliability.md), nothing is charged twice, and every partner's balance equals
  * what the provider charged for it. Each test runs on its own broker, since topic names are fixed.
  */
 class ProviderPaymentsIT {

@@ -79,7 +79,7 @@ public record SimulatorConfig(
         }
     }
 
-    /** No latency, no failures, 2 calls per second like the design's default provider, no dedupe, 10 minutes of windows. */
+    /** No latency, no failures, 2 calls per second like a slow provider, no dedupe, 10 minutes of windows. */
     public static SimulatorConfig defaults() {
         return new SimulatorConfig(Duration.ZERO, Duration.ZERO, 0, 0, 0, Duration.ofSeconds(30), 2,
                 Duration.ofSeconds(1), false, 42L, 600, 100_000, Clock.systemUTC(), 0);

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.SortedMap;
 
 /**
- * What the simulator observed; tests and the demo check the design's invariants against it.
+ * What the simulator observed; tests and the demo check Bursar's invariants (docs/reliability.md) against it.
  *
  * <p>Charges and refunds share the call counters and the rate limit but have separate totals, so the
  * net taken from a partner is {@code chargedMinorByPartner - refundedMinorByPartner}.

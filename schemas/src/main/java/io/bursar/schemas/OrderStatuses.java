@@ -4,7 +4,7 @@ import io.bursar.schemas.orders.OrderStatus;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** Which order states are final (DESIGN invariant 6: every order reaches one). */
+/** Which order states are final (invariant 6 of docs/reliability.md: every order reaches one). */
 public final class OrderStatuses {
 
     private static final Set<OrderStatus> TERMINAL = EnumSet.of(OrderStatus.COMPLETED, OrderStatus.REJECTED,

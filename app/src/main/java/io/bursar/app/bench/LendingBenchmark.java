@@ -1,4 +1,4 @@
-// Seed 000 measured: investor orders of thousands of loan notes through a slow Finance Service, in bulk calls.
+// Peer-to-peer lending measured: investor orders of thousands of loan notes through a slow Finance Service, in bulk calls.
 package io.bursar.app.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,12 +52,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Seed 000 on a real broker: a loan book in one pool whose record is kept by a Finance Service (the provider
+ * Peer-to-peer lending on a real broker: a loan book in one pool whose record is kept by a Finance Service (the provider
  * simulator over HTTP, at its rate limit, with whole calls failing and lines refused at the configured rates),
  * and one investor order per size, posted to the gateway. Bursar splits each order into batches of 1,000 lines,
  * reserves and invests each batch in one bulk call each, pays from the investor's balance and removes what the
  * Finance Service refuses. Measured per order: time from the POST to the order's final state, Finance Service
- * calls (and how many were retries), lines refused, the most calls in any second; beside the seed's per-item
+ * calls (and how many were retries), lines refused, the most calls in any second; beside a per-item
  * design (two calls per note, RESERVED then INVESTED) at the same rate.
  */
 public final class LendingBenchmark {
@@ -114,7 +114,7 @@ public final class LendingBenchmark {
                       long rateViolations, long duplicateLines, List<Double> investedOverTime, JsonNode orderView,
                       long positionUnits) {
 
-        /** Calls the seed's per-item design makes for the same order: RESERVED, then INVESTED, per note. */
+        /** Calls a per-item design makes for the same order: RESERVED, then INVESTED, per note. */
         public long perItemCalls() {
             return 2L * notes;
         }

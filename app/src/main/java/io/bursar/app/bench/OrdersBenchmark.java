@@ -44,7 +44,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Seed 001's mix against the demo: order status reads and order writes at fixed rates (open loop: a
+ * A shop's mix against the demo: order status reads and order writes at fixed rates (open loop: a
  * request is sent on schedule whether or not earlier ones have been answered), for a fixed time. Reports
  * read latency percentiles and, for every order, the time from sending its POST to its terminal event.
  */

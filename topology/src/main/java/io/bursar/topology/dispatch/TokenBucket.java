@@ -9,7 +9,7 @@ import java.util.Arrays;
  * a window of T seconds (3 in one second at rate 2, burst 2), so the starts of the last second are
  * also remembered and a call starts only while fewer than {@code ratePerSecond} started in the
  * preceding window of 1,000 ms plus the provider's margin: the rate then holds in every one-second
- * window (DESIGN invariant 5), also as the provider counts arrivals, which reach it after delays that
+ * window (invariant 5 of docs/reliability.md), also as the provider counts arrivals, which reach it after delays that
  * vary by up to the margin.
  *
  * <p>Lifecycle: created when its dispatcher starts, empty and with a full window, as if the previous

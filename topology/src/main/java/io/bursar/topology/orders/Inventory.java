@@ -87,7 +87,7 @@ final class Inventory {
         items.put(OrderProcessor.itemKey(item.getCategoryId(), item.getItemId()), item);
     }
 
-    /** DESIGN invariant 3; a break is a bug in this package, never bad input. */
+    /** Invariant 3 of docs/reliability.md; a break is a bug in this package, never bad input. */
     static void check(final Item item) {
         if (item.getAvailable() < 0 || item.getHeld() < 0 || item.getSold() < 0
                 || item.getAvailable() + item.getHeld() + item.getSold() != item.getStocked()) {

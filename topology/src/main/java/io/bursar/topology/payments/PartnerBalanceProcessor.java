@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides every command on {@code payment-commands} and every provider answer on {@code provider-results}
  * and owns the partners' balances, funds holds and payments: the single writer for the partners of its
- * partition (seed 002's LMAX writer, without locks). Both inputs are keyed by partnerId and
+ * partition (a single writer, without locks). Both inputs are keyed by partnerId and
  * co-partitioned, so a payment and the balance it moves change in one transaction.
  *
  * <p>Each command yields exactly one {@link PaymentEvent} with {@code duplicate = false}; a repeated

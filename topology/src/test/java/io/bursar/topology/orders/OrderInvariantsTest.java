@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN's invariants 2, 3, 4 and 6 for the category topology under a seeded random mix of orders (some partial,
+ * Invariants 2, 3, 4 and 6 of docs/reliability.md for the category topology under a seeded random mix of orders (some partial,
  * some in two batches), payment outcomes in any order and at any time, PlaceOrder, CancelOrder, restocks,
  * replays and wall-clock time moving on: after every step, every item has {@code available + held + sold =
  * stocked}, none negative, and holds and sales match the orders; every command has exactly one first result;
