@@ -135,9 +135,10 @@ class OrdersBlackFridayIT {
                 final String orderId = order.get("orderId").asText();
                 final int status = send("POST", "/v1/orders", order).statusCode();
                 if (status == 202 && order.path("cancelAtOnce").asBoolean()) {
-                    // The order is found by its view once its first event is in: retry briefly until then.
+                    // The order is found by its view once its first event is in: until then the cancel answers
+                    // 503 with Retry-After ("not found yet"), which a client retries.
                     for (int attempt = 0; attempt < 100
-                            && send("POST", "/v1/orders/" + orderId + "/cancel", null).statusCode() == 404; attempt++) {
+                            && send("POST", "/v1/orders/" + orderId + "/cancel", null).statusCode() == 503; attempt++) {
                         Thread.sleep(50);
                     }
                 }

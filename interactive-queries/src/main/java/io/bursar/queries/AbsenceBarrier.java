@@ -38,7 +38,7 @@ import org.apache.kafka.streams.TopologyDescription;
  *
  * <p>Under load a stage passes within a commit interval or two; while a partition's task is moving after a
  * crash it does not, and the read answers "not yet" (503) instead of a wrong 404. Thread-safe; at most
- * {@value #CHECKS_AT_ONCE_MAX} checks at once ask the broker, the others answer "not yet".
+ * {@value #CHECKS_AT_ONCE_MAX} checks at once ask the broker, the others wait their turn within their bound.
  */
 public final class AbsenceBarrier implements AbsenceCheck {
 
@@ -50,7 +50,7 @@ public final class AbsenceBarrier implements AbsenceCheck {
         }
     }
 
-    /** Checks asking the broker at once; more answer "not yet" rather than queue. */
+    /** Checks asking the broker at once; more wait their turn, within their bound. */
     static final int CHECKS_AT_ONCE_MAX = 8;
     private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
@@ -98,7 +98,13 @@ public final class AbsenceBarrier implements AbsenceCheck {
     @Override
     public boolean proven(final Duration bound) {
         final long deadline = System.nanoTime() + bound.toNanos();
-        if (!checks.tryAcquire()) {
+        try {
+            // Waiting its turn counts against the read's own bound.
+            if (!checks.tryAcquire(bound.toNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
         try {
