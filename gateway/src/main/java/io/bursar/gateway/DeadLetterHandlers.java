@@ -19,6 +19,7 @@ final class DeadLetterHandlers {
     /** Most positions one redrive names. */
     static final int POSITIONS_MAX = 1_000;
     private static final int FILTER_LENGTH_MAX = 256;
+    private static final String INSTANT_RULE = "must be an ISO-8601 instant, e.g. 2026-12-07T10:00:00Z";
 
     private final ObjectMapper mapper;
     private final DeadLetterDesk desk;
@@ -50,18 +51,14 @@ final class DeadLetterHandlers {
         final String topic = body.has("topic") ? body.text("topic", FILTER_LENGTH_MAX) : null;
         final String reason = body.has("reason") ? body.text("reason", FILTER_LENGTH_MAX) : null;
         final String since = body.has("since") ? body.text("since", FILTER_LENGTH_MAX) : null;
+        final Instant sinceInstant = since == null ? null : parseInstant(since);
         final boolean dryRun = body.flag("dryRun", false);
         if (!body.has("positions") && topic == null && reason == null && since == null) {
             // Everything at once is one command-line flag away, not one empty body away.
             body.report("positions", "name the letters, or select them by topic, reason or since");
         }
-        Instant sinceInstant = null;
-        if (since != null) {
-            try {
-                sinceInstant = Instant.parse(since);
-            } catch (final DateTimeParseException e) {
-                body.report("since", "must be an ISO-8601 instant, e.g. 2026-12-07T10:00:00Z");
-            }
+        if (since != null && sinceInstant == null) {
+            body.report("since", INSTANT_RULE);
         }
         body.validate();
         ctx.json(desk.redrive(new DeadLetterDesk.Selection(topic, reason, sinceInstant, positions), dryRun));
@@ -82,14 +79,19 @@ final class DeadLetterHandlers {
     }
 
     private static Instant instant(final String field, final String value) {
-        if (value == null) {
-            return null;
+        final Instant parsed = value == null ? null : parseInstant(value);
+        if (value != null && parsed == null) {
+            throw new InvalidRequestException(List.of(new FieldError(field, INSTANT_RULE)));
         }
+        return parsed;
+    }
+
+    /** {@code value} as an ISO-8601 instant, or null when it is not one. */
+    private static Instant parseInstant(final String value) {
         try {
             return Instant.parse(value);
         } catch (final DateTimeParseException e) {
-            throw new InvalidRequestException(List.of(new FieldError(field,
-                    "must be an ISO-8601 instant, e.g. 2026-12-07T10:00:00Z")));
+            return null;
         }
     }
 }

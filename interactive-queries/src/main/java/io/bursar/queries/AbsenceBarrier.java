@@ -81,12 +81,8 @@ public final class AbsenceBarrier implements AbsenceCheck {
     public static Set<String> sourceTopicsOf(final TopologyDescription topology, final String applicationId) {
         final Set<String> topics = new TreeSet<>();
         for (final TopologyDescription.Subtopology subtopology : topology.subtopologies()) {
-            for (final TopologyDescription.Node node : subtopology.nodes()) {
-                if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
-                    source.topicSet().forEach(topic -> topics.add(
-                            topic.endsWith("-repartition") ? applicationId + "-" + topic : topic));
-                }
-            }
+            KeyReader.sourcesOf(subtopology).forEach(topic -> topics.add(
+                    topic.endsWith("-repartition") ? applicationId + "-" + topic : topic));
         }
         return Set.copyOf(topics);
     }

@@ -100,16 +100,21 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
             final boolean holdsStore = subtopology.nodes().stream().anyMatch(node ->
                     node instanceof TopologyDescription.Processor processor && processor.stores().contains(storeName));
             if (holdsStore) {
-                final Set<String> topics = new TreeSet<>();
-                subtopology.nodes().forEach(node -> {
-                    if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
-                        topics.addAll(source.topicSet());
-                    }
-                });
-                return Set.copyOf(topics);
+                return Set.copyOf(sourcesOf(subtopology));
             }
         }
         throw new IllegalArgumentException("no sub-topology holds store " + storeName);
+    }
+
+    /** The topics {@code subtopology} reads, as the description names them (internal ones without the application id). */
+    static Set<String> sourcesOf(final TopologyDescription.Subtopology subtopology) {
+        final Set<String> topics = new TreeSet<>();
+        subtopology.nodes().forEach(node -> {
+            if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
+                topics.addAll(source.topicSet());
+            }
+        });
+        return topics;
     }
 
     /**

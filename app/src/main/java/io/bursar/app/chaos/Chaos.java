@@ -61,6 +61,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -334,7 +335,7 @@ public final class Chaos {
              KafkaProducer<String, OrderCommand> orders = new KafkaProducer<>(producerConfig, new StringSerializer(),
                      topics.orderCommands.valueSerde().serializer())) {
             for (int i = 0; i < PARTNERS; i++) {
-                send(producer, topics, mix.opening(i), sent);
+                send(producer, topics, mix.opening(i), sent, null);
             }
             for (int i = 0; i < ITEMS; i++) {
                 orders.send(new ProducerRecord<>(topics.orderCommands.name(), category(i), orderCommand(
@@ -361,13 +362,11 @@ public final class Chaos {
                                 RequestPaymentKind.REQUEST_PAYMENT, paymentId, new Money(1_000L + draw.nextInt(9_000),
                                 "EUR"), PaymentMethod.PROVIDER, PROVIDER_ID, null, null));
                         // Read only once accepted (written): from then on, no answer may say it does not exist.
-                        producer.send(new ProducerRecord<>(topics.paymentCommands.name(), partner, command),
-                                (written, error) -> {
-                                    if (error == null) {
-                                        providerPayments.add(paymentId);
-                                    }
-                                });
-                        sent.incrementAndGet();
+                        send(producer, topics, command, sent, (written, error) -> {
+                            if (error == null) {
+                                providerPayments.add(paymentId);
+                            }
+                        });
                         continue;
                     } else if (sequence % 20 == 7) {
                         order(orders, topics, sequence, partner, draw, sent);
@@ -378,7 +377,7 @@ public final class Chaos {
                     } else {
                         command = mix.next(sequence);
                     }
-                    send(producer, topics, command, sent);
+                    send(producer, topics, command, sent, null);
                 }
                 sleep(tickMs);
             }
@@ -421,8 +420,8 @@ public final class Chaos {
     }
 
     private static void send(final KafkaProducer<String, PaymentCommand> producer, final Topics topics,
-                             final PaymentCommand command, final AtomicLong sent) {
-        producer.send(new ProducerRecord<>(topics.paymentCommands.name(), command.getPartnerId(), command));
+                             final PaymentCommand command, final AtomicLong sent, final Callback written) {
+        producer.send(new ProducerRecord<>(topics.paymentCommands.name(), command.getPartnerId(), command), written);
         sent.incrementAndGet();
     }
 

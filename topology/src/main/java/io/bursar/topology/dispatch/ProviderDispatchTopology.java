@@ -109,11 +109,11 @@ public final class ProviderDispatchTopology {
                     final KStream<String, ProviderCallResult> typed =
                             results.mapValues(value -> (ProviderCallResult) value, Named.as("dispatch-as-results"));
                     // A payment's answers go to its partner, a fulfilment call's to its order's category.
-                    typed.filter((key, result) -> result.getCategoryId() == null, Named.as("payment-results"))
+                    typed.filter((key, result) -> result.getCategoryId() == null, Named.as("dispatch-payment-answers"))
                             .to(topics.providerResults.name(),
                                     Produced.with(topics.providerResults.keySerde(), topics.providerResults.valueSerde())
                                             .withName(topics.providerResults.name() + "-sink"));
-                    typed.filter((key, result) -> result.getCategoryId() != null, Named.as("fulfilment-results"))
+                    typed.filter((key, result) -> result.getCategoryId() != null, Named.as("dispatch-fulfilment-answers"))
                             .to(topics.fulfilmentResults.name(),
                                     Produced.with(topics.fulfilmentResults.keySerde(),
                                                     topics.fulfilmentResults.valueSerde())
