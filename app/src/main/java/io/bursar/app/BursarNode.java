@@ -26,6 +26,7 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.SchemaRegistryClients;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
+import io.bursar.topology.Generation;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.StreamsSettings;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
@@ -150,11 +151,19 @@ public final class BursarNode implements AutoCloseable {
                     + BursarConfig.SCHEMA_REGISTRY_URL, e);
         }
         final Misrouting misrouting = Misrouting.of(topics);
+        // After a reset of everything, the log is processed again: this instance must know from where on it is new.
+        final Generation generation = new Generations(config.kafkaClientConfig())
+                .current(config.getString(BursarConfig.APPLICATION_ID));
+        if (generation.number() > 0) {
+            LOG.info("Generation {}: the {} records below its horizon are processed again; their events carry header "
+                    + "{}", generation.number(), generation.horizon().values().stream().mapToLong(Long::longValue).sum(),
+                    Generation.HEADER);
+        }
         final ProviderConnectors providers = config.providers();
         final StreamsBuilder commandsBuilder = new StreamsBuilder();
-        PaymentTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting);
+        PaymentTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting, generation);
         ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers, misrouting);
-        OrderTopology.build(commandsBuilder, topics, config.orderTopology(), misrouting);
+        OrderTopology.build(commandsBuilder, topics, config.orderTopology(), misrouting, generation);
         final Topology commandsTopology = commandsBuilder.build();
         final TopologyDescription commands = commandsTopology.describe();
         final KafkaStreams streams = streams(commandsTopology, config, topics, self, "", new Properties());

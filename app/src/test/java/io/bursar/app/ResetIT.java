@@ -12,6 +12,12 @@ import io.bursar.gateway.ApiKeys;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.sandbox.ProviderSimulator;
 import io.bursar.sandbox.SimulatorConfig;
+import io.bursar.schemas.orders.OrderEvent;
+import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.serdes.Topics;
+import io.bursar.topology.Generation;
+import io.bursar.topology.orders.OrderProcessor;
+import io.bursar.topology.payments.PartnerBalanceProcessor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.Writer;
@@ -29,7 +35,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -54,14 +71,11 @@ class ResetIT {
 
     @Test
     void theViewsRebuildFromTheEventsWithoutANewProviderCall() throws Exception {
-        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
-        final ProviderSimulator simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()
-                .withRateLimitPerSecond(50).withDedupe(true)));
-        final Path configFile = writeConfig(broker, simulator);
-        final BursarConfig config = new BursarConfig(load(configFile));
-
-        BursarNode node = BursarNode.start(config);
-        node.awaitRunning(Duration.ofSeconds(60));
+        final Cluster cluster = start(SimulatorConfig.defaults().withRateLimitPerSecond(50).withDedupe(true));
+        final ProviderSimulator simulator = cluster.simulator();
+        final Path configFile = cluster.configFile();
+        final BursarConfig config = cluster.config();
+        BursarNode node = cluster.node();
         final String url = node.gateway().url();
         post(url, "/v1/partners/acme/credits", "{\"amountMinor\":100000,\"currency\":\"EUR\"}");
         final List<String> paths = new ArrayList<>();
@@ -117,10 +131,211 @@ class ResetIT {
         assertThat(simulator.stats().calls()).as("no provider call while the views rebuilt").isEqualTo(callsBefore);
     }
 
+    @Test
+    void everyStoreIsRebuiltFromTheCommandsWithoutANewProviderCall() throws Exception {
+        // One call in five fails with a server error, so that payments are retried and their attempts recorded.
+        final Cluster cluster = start(SimulatorConfig.defaults().withRateLimitPerSecond(50).withDedupe(true)
+                .withFailureRates(0.2, 0, 0).withSeed(15));
+        final ProviderSimulator simulator = cluster.simulator();
+        final Path configFile = cluster.configFile();
+        final BursarConfig config = cluster.config();
+        BursarNode node = cluster.node();
+        final String url = node.gateway().url();
+        post(url, "/v1/partners/acme/credits", "{\"amountMinor\":100000,\"currency\":\"EUR\"}");
+        post(url, "/v1/partners/acme/debits", "{\"amountMinor\":1500,\"currency\":\"EUR\"}");
+        post(url, "/v1/partners/globex/debits", "{\"amountMinor\":1,\"currency\":\"EUR\"}");
+        post(url, "/v1/partners/acme/holds", "{\"holdId\":\"h-captured\",\"amountMinor\":700,\"currency\":\"EUR\","
+                + "\"ttlMs\":600000}");
+        post(url, "/v1/partners/acme/holds/h-captured/capture", "{\"amountMinor\":500,\"currency\":\"EUR\"}");
+        post(url, "/v1/partners/acme/holds", "{\"holdId\":\"h-released\",\"amountMinor\":300,\"currency\":\"EUR\","
+                + "\"ttlMs\":600000}");
+        post(url, "/v1/partners/acme/holds/h-released/release", "{}");
+        // Ends on its own: the processor's clock ticks it out of the log, and a reprocessing reads the same tick.
+        post(url, "/v1/partners/acme/holds", "{\"holdId\":\"h-expired\",\"amountMinor\":900,\"currency\":\"EUR\","
+                + "\"ttlMs\":1000}");
+        final List<String> paths = new ArrayList<>(List.of("/v1/partners/acme/balance"));
+        for (int i = 0; i < 8; i++) {
+            post(url, "/v1/payments", "{\"paymentId\":\"pay-" + i + "\",\"partnerId\":\"acme\",\"amountMinor\":"
+                    + (100 + i) + ",\"currency\":\"EUR\",\"method\":\"PROVIDER\",\"providerId\":\"sim\"}");
+            paths.add("/v1/payments/pay-" + i);
+        }
+        put(url, "/v1/items/ball", "{\"categoryId\":\"toys\",\"name\":\"Ball\",\"priceMinor\":300,\"currency\":\"EUR\","
+                + "\"stock\":10}");
+        awaitStatus(url, "/v1/categories/toys/items/ball", 200);
+        final long catalogued = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (send(url, "/v1/orders", "POST", order("o-paid"), false) == 400 && System.nanoTime() < catalogued) {
+            Thread.sleep(100);
+        }
+        paths.add("/v1/orders/o-paid");
+        // Every provider answer is in before the refund: a reprocessing merges a partner's commands and its provider
+        // answers by record time, and live a refund that overtook an answer would see another balance.
+        for (final String path : paths) {
+            awaitSettled(url, path);
+        }
+        post(url, "/v1/payments/pay-3/refund", "{}");
+        final Map<String, JsonNode> before = new LinkedHashMap<>();
+        for (final String path : paths) {
+            before.put(path, awaitSettled(url, path));
+        }
+        final long heldUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (before.get("/v1/partners/acme/balance").toString().contains("\"heldMinor\":900")) {
+            assertThat(System.nanoTime()).as("h-expired ended within 30 s").isLessThan(heldUntil);
+            Thread.sleep(200);
+            before.put("/v1/partners/acme/balance", awaitSettled(url, "/v1/partners/acme/balance"));
+        }
+        final Map<String, Map<String, String>> storesBefore = awaitQuiet(node);
+        final long callsBefore = simulator.stats().calls();
+        assertThat(callsBefore).isGreaterThanOrEqualTo(9);
+        assertThat(storesBefore.get(PartnerBalanceProcessor.HOLDS_STORE)).as("every hold ended").isEmpty();
+
+        final Run refused = reset(configFile, "--all", "--yes");
+        assertThat(refused.exit()).isEqualTo(ResetCommand.REFUSED);
+        assertThat(refused.err()).contains("group reset-it has 1 active member");
+        node.close();
+        assertThat(reset(configFile, "--all", "--to-datetime", "2026-12-01T00:00:00Z", "--yes").err())
+                .contains("--to-datetime is not offered");
+        final Run dryRun = reset(configFile, "--all", "--dry-run");
+        assertThat(dryRun.exit()).as(dryRun.err()).isZero();
+        assertThat(dryRun.out()).contains("Would start generation 1 of reset-it");
+        final Run done = reset(configFile, "--all", "--to-earliest", "--yes");
+        assertThat(done.exit()).as(done.out() + done.err()).isZero();
+        assertThat(done.out()).contains("Recorded generation 1");
+        assertThat(Path.of(config.getString(BursarConfig.STATE_DIR)).resolve("reset-it")).doesNotExist();
+
+        node = started.track(BursarNode.start(config));
+        node.awaitRunning(Duration.ofSeconds(60));
+        final String again = node.gateway().url();
+        for (final Map.Entry<String, JsonNode> view : before.entrySet()) {
+            assertThat(awaitSettled(again, view.getKey())).as(view.getKey()).isEqualTo(view.getValue());
+        }
+        final Map<String, Map<String, String>> storesAfter = awaitQuiet(node);
+        for (final String store : COMPARED_STORES) {
+            assertThat(storesAfter.get(store)).as(store).isEqualTo(storesBefore.get(store));
+        }
+        assertThat(simulator.stats().calls()).as("no provider call while the commands were processed again")
+                .isEqualTo(callsBefore);
+
+        // Downstream: the first generation's events, then the second's, the same decisions marked with its number.
+        final Map<Integer, List<String>> decisions = decisionsByGeneration(cluster.broker(), node.topics());
+        assertThat(decisions.keySet()).containsExactly(0, 1);
+        assertThat(decisions.get(1)).containsExactlyInAnyOrderElementsOf(decisions.get(0));
+        assertThat(decisions.get(0)).anyMatch(event -> event.contains("\"commandId\": \"expired:"));
+
+        node.close();
+        final Run verify = verify(configFile);
+        assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
+        assertThat(verify.out()).contains("events of earlier generations (superseded)");
+    }
+
+    /** The stores a reprocessing must rebuild to the same entries: every store of the partner and category tasks. */
+    private static final List<String> COMPARED_STORES = List.of(PartnerBalanceProcessor.BALANCES_STORE,
+            PartnerBalanceProcessor.HOLDS_STORE, PartnerBalanceProcessor.HOLD_DEADLINES_STORE,
+            PartnerBalanceProcessor.RESULTS_STORE, PartnerBalanceProcessor.PAYMENTS_STORE, OrderProcessor.ITEMS_STORE,
+            OrderProcessor.ORDERS_STORE, OrderProcessor.HOLD_DEADLINES_STORE, OrderProcessor.RESULTS_STORE,
+            OrderProcessor.RESULT_DEADLINES_STORE);
+
+    private static String order(final String orderId) {
+        return "{\"orderId\":\"" + orderId + "\",\"customerId\":\"c-1\",\"partnerId\":\"acme\",\"items\":"
+                + "[{\"itemId\":\"ball\",\"quantity\":2}],\"holdTtlMs\":600000,\"payment\":{\"method\":\"BALANCE\"}}";
+    }
+
+    /** Every entry of every store of the commands application, as text, once two reads a second apart agree. */
+    private static Map<String, Map<String, String>> awaitQuiet(final BursarNode node) throws Exception {
+        Map<String, Map<String, String>> last = null;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            final Map<String, Map<String, String>> now = new LinkedHashMap<>();
+            for (final String store : COMPARED_STORES) {
+                now.put(store, entries(node.streams(), store));
+            }
+            if (now.equals(last)) {
+                return now;
+            }
+            assertThat(System.nanoTime()).as("stores settled within 90 s").isLessThan(deadline);
+            last = now;
+            Thread.sleep(1_000);
+        }
+    }
+
+    private static Map<String, String> entries(final KafkaStreams streams, final String store) {
+        final Map<String, String> entries = new TreeMap<>();
+        if (store.equals(PartnerBalanceProcessor.RESULTS_STORE)) {
+            try (KeyValueIterator<Windowed<Object>, Object> all = streams.store(StoreQueryParameters
+                    .fromNameAndType(store, QueryableStoreTypes.windowStore())).all()) {
+                all.forEachRemaining(kv -> entries.put(kv.key.key() + "@" + kv.key.window().start(),
+                        String.valueOf(kv.value)));
+            }
+        } else {
+            try (KeyValueIterator<Object, Object> all = streams.store(StoreQueryParameters
+                    .fromNameAndType(store, QueryableStoreTypes.keyValueStore())).all()) {
+                all.forEachRemaining(kv -> entries.put(String.valueOf(kv.key), String.valueOf(kv.value)));
+            }
+        }
+        return entries;
+    }
+
+    /** Per generation, each payment and order event's decision: command id, type, outcome, reason, state after. */
+    private static Map<Integer, List<String>> decisionsByGeneration(final EmbeddedKafkaBroker broker,
+                                                                    final Topics topics) {
+        final Map<Integer, List<String>> decisions = new TreeMap<>();
+        final Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "isolation.level", "read_committed", "auto.offset.reset", "earliest");
+        final Deserializer<PaymentEvent> payments = topics.paymentEvents.valueSerde().deserializer();
+        final Deserializer<OrderEvent> orders = topics.orderEvents.valueSerde().deserializer();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (final String topic : List.of(topics.paymentEvents.name(), topics.orderEvents.name())) {
+                consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            }
+            consumer.assign(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    final String decision;
+                    if (record.topic().equals(topics.paymentEvents.name())) {
+                        final PaymentEvent event = payments.deserialize(record.topic(), record.value());
+                        decision = String.valueOf(event);
+                    } else {
+                        final OrderEvent event = orders.deserialize(record.topic(), record.value());
+                        decision = String.valueOf(event);
+                    }
+                    decisions.computeIfAbsent(Generation.of(record.headers()), g -> new ArrayList<>()).add(decision);
+                }
+            }
+        }
+        return decisions;
+    }
+
+    private static Run verify(final Path configFile) {
+        return run(new VerifyCommand(), "--config", configFile.toString());
+    }
+
+    /** A broker, a provider simulator, a properties file naming both, and one running instance on it. */
+    private record Cluster(EmbeddedKafkaBroker broker, ProviderSimulator simulator, Path configFile,
+                           BursarConfig config, BursarNode node) {
+    }
+
+    private Cluster start(final SimulatorConfig provider) throws Exception {
+        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final ProviderSimulator simulator = started.track(ProviderSimulator.start(provider));
+        final Path configFile = writeConfig(broker, simulator);
+        final BursarConfig config = new BursarConfig(load(configFile));
+        final BursarNode node = BursarNode.start(config);
+        node.awaitRunning(Duration.ofSeconds(60));
+        return new Cluster(broker, simulator, configFile, config, node);
+    }
+
     private record Run(int exit, String out, String err) {
     }
 
     private static Run reset(final Path configFile, final String... args) {
+        final List<String> all = new ArrayList<>(List.of("--config", configFile.toString()));
+        all.addAll(List.of(args));
+        return run(new ResetCommand(), all.toArray(String[]::new));
+    }
+
+    private static Run run(final Object command, final String... args) {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final PrintStream stdout = System.out;
@@ -128,9 +343,7 @@ class ResetIT {
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            final List<String> all = new ArrayList<>(List.of("--config", configFile.toString()));
-            all.addAll(List.of(args));
-            final int exit = new CommandLine(new ResetCommand()).execute(all.toArray(String[]::new));
+            final int exit = new CommandLine(command).execute(args);
             return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(stdout);
@@ -213,6 +426,26 @@ class ResetIT {
             }
             assertThat(System.nanoTime()).as("%s final within 90 s", path).isLessThan(deadline);
             Thread.sleep(100);
+        }
+    }
+
+    /** The view at {@code path} once final (when it says) and the same in two reads half a second apart. */
+    private JsonNode awaitSettled(final String url, final String path) throws Exception {
+        JsonNode last = null;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            final HttpResponse<String> answer = get(url, path);
+            if (answer.statusCode() == 200) {
+                final JsonNode view = JSON.readTree(answer.body());
+                if (view.path("terminal").asBoolean(true) && view.equals(last)) {
+                    return view;
+                }
+                last = view;
+            } else {
+                assertThat(answer.statusCode()).as(path + ": " + answer.body()).isIn(404, 503);
+            }
+            assertThat(System.nanoTime()).as("%s settled within 90 s", path).isLessThan(deadline);
+            Thread.sleep(500);
         }
     }
 

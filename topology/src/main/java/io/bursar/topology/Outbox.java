@@ -49,10 +49,18 @@ public final class Outbox {
         return records;
     }
 
-    /** Forwards every record, in order, stamped {@code nowMs}. */
-    public void forwardTo(final ProcessorContext<String, SpecificRecord> context, final long nowMs) {
+    /**
+     * Forwards the records in order, stamped {@code nowMs} and marked with {@code generation}. While the generation
+     * replays a record an earlier one processed, only the events are forwarded: the rest went to other keys' inputs
+     * then and is read again from there.
+     */
+    public void forwardTo(final ProcessorContext<String, SpecificRecord> context, final long nowMs,
+                          final Generation generation) {
+        final boolean replaying = generation.replaying(context);
         for (final KeyValue<String, SpecificRecord> record : records) {
-            context.forward(new Record<>(record.key, record.value, nowMs));
+            if (!replaying || record.value instanceof PaymentEvent || record.value instanceof OrderEvent) {
+                context.forward(generation.stamp(new Record<>(record.key, record.value, nowMs)));
+            }
         }
     }
 }

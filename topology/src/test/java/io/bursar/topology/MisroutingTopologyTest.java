@@ -74,8 +74,8 @@ class MisroutingTopologyTest {
         topics = TestDrivers.topics(PARTITIONS);
         misrouting = Misrouting.of(topics);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()), misrouting);
-        OrderTopology.build(builder, topics, new OrderTopologyConfig(Map.of()), misrouting);
+        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()), misrouting, Generation.FIRST);
+        OrderTopology.build(builder, topics, new OrderTopologyConfig(Map.of()), misrouting, Generation.FIRST);
         ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(Map.of()), providerId -> null,
                 providerId -> new ProviderLimits(2, 2), ceilingMs -> 0L, misrouting);
         driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-misrouting-test", stateDir,

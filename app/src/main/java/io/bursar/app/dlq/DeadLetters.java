@@ -4,37 +4,24 @@ package io.bursar.app.dlq;
 import io.bursar.schemas.dispatch.FulfilmentLine;
 import io.bursar.schemas.dispatch.FulfilmentLineOutcome;
 import io.bursar.schemas.dispatch.ProviderCall;
+import io.bursar.app.kafka.TopicLog;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.dispatch.ProviderDispatchProcessor;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -101,10 +88,12 @@ public final class DeadLetters {
 
     private final Map<String, Object> kafka;
     private final Topics topics;
+    private final TopicLog log;
 
     public DeadLetters(final Map<String, Object> kafkaClientConfig, final Topics topics) {
         this.kafka = Map.copyOf(kafkaClientConfig);
         this.topics = topics;
+        this.log = new TopicLog(kafka);
     }
 
     /** Every letter of both topics that {@code filter} keeps, oldest first per topic. */
@@ -112,7 +101,7 @@ public final class DeadLetters {
         final Map<String, String> redrives = redrives();
         final List<Letter> letters = new ArrayList<>();
         for (final String topic : List.of(topics.deadLetters.name(), topics.providerDeadLetters.name())) {
-            for (final ConsumerRecord<byte[], byte[]> record : readAll(topic)) {
+            for (final ConsumerRecord<byte[], byte[]> record : log.readAll(topic)) {
                 final Letter letter = letter(record, redrives);
                 if (filter.keeps(letter)) {
                     letters.add(letter);
@@ -141,7 +130,7 @@ public final class DeadLetters {
      * and bytes and a {@value #HEADER_REDRIVEN_FROM} header, and records it, in one transaction.
      */
     public Redrive redrive(final List<Letter> letters) {
-        ensureRedrivesTopic();
+        log.ensureCompacted(REDRIVES_TOPIC);
         final Map<String, String> done = redrives();
         final List<Letter> sent = new ArrayList<>();
         final List<Letter> skipped = new ArrayList<>();
@@ -211,70 +200,13 @@ public final class DeadLetters {
     /** position → where and when it was redriven, from the redrive log (empty when there is none yet). */
     private Map<String, String> redrives() {
         final Map<String, String> redrives = new HashMap<>();
-        for (final ConsumerRecord<byte[], byte[]> record : readAll(REDRIVES_TOPIC)) {
+        for (final ConsumerRecord<byte[], byte[]> record : log.readAll(REDRIVES_TOPIC)) {
             if (record.key() != null && record.value() != null) {
                 redrives.put(new String(record.key(), StandardCharsets.UTF_8),
                         new String(record.value(), StandardCharsets.UTF_8));
             }
         }
         return redrives;
-    }
-
-    private void ensureRedrivesTopic() {
-        try (Admin admin = Admin.create(kafka)) {
-            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(REDRIVES_TOPIC)) {
-                admin.createTopics(List.of(new NewTopic(REDRIVES_TOPIC, 1, (short) -1)
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
-                        .all().get(30, TimeUnit.SECONDS);
-            }
-        } catch (final ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("could not create " + REDRIVES_TOPIC, e);
-            }
-        } catch (final Exception e) {
-            throw new IllegalStateException("could not create " + REDRIVES_TOPIC, e);
-        }
-    }
-
-    /** Every committed record of {@code topic}, to its end at the time of the call; none when it does not exist. */
-    private List<ConsumerRecord<byte[], byte[]>> readAll(final String topic) {
-        final Properties props = new Properties();
-        props.putAll(kafka);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        if (!exists(topic)) {
-            return records;
-        }
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            if (partitions.isEmpty()) {
-                return records;
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            final Set<TopicPartition> open = new HashSet<>(partitions);
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!open.isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end");
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                open.removeIf(tp -> consumer.position(tp) >= ends.get(tp));
-            }
-        }
-        return records;
-    }
-
-    private boolean exists(final String topic) {
-        try (Admin admin = Admin.create(kafka)) {
-            return admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic);
-        } catch (final Exception e) {
-            throw new IllegalStateException("could not list the cluster's topics", e);
-        }
     }
 
     /** Why: the reason header, else (a record no deserializer could read) the error's message. */

@@ -213,6 +213,19 @@ public final class Audit {
         counts.put("records read", records);
     }
 
+    /** A tick of the processors' clock on a command topic: no command, nothing to answer. */
+    public void tick() {
+        count("clock ticks");
+    }
+
+    /**
+     * An event of an earlier generation of the commands application: the current one processed its command again and
+     * emitted its own, which is audited instead.
+     */
+    public void earlierGeneration() {
+        count("events of earlier generations (superseded)");
+    }
+
     /** An output record that cannot be read: nothing is derived from it, so the audit says it is incomplete. */
     public void unreadableRecord(final Position at) {
         count("unreadable output records");

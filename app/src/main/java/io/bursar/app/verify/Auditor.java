@@ -8,7 +8,10 @@ import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
+import io.bursar.app.Generations;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Generation;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.orders.OrderProcessor;
@@ -112,10 +115,16 @@ public final class Auditor {
             final Deserializer<PaymentEvent> paymentEvents = topics.paymentEvents.valueSerde().deserializer();
             final Deserializer<OrderEvent> orderEvents = topics.orderEvents.valueSerde().deserializer();
             final Deserializer<ProviderCallResult> providerResults = topics.providerResults.valueSerde().deserializer();
+            // After a reset of everything, the latest generation's events stand for all the earlier ones'.
+            final int generation = new Generations(kafkaConfig).current(applicationId).number();
             reading.read(partitions, List.of(topics.paymentEvents.name(), topics.orderEvents.name(),
                     topics.deadLetters.name(), topics.providerResults.name(), topics.fulfilmentResults.name()), record -> {
                 final Audit.Position at = position(record);
-                if (record.topic().equals(topics.paymentEvents.name())) {
+                final boolean anEvent = record.topic().equals(topics.paymentEvents.name())
+                        || record.topic().equals(topics.orderEvents.name());
+                if (anEvent && Generation.of(record.headers()) < generation) {
+                    audit.earlierGeneration();
+                } else if (record.topic().equals(topics.paymentEvents.name())) {
                     final PaymentEvent event = decode(paymentEvents, record);
                     if (event != null) {
                         audit.paymentEvent(at, event);
@@ -163,6 +172,10 @@ public final class Auditor {
         final Deserializer<C> deserializer = topic.valueSerde().deserializer();
         reading.read(partitions, List.of(topic.name()), record -> {
             final Audit.Position at = position(record);
+            if (record.value() == null && record.headers().lastHeader(LogClock.TICK_HEADER) != null) {
+                audit.tick();
+                return;
+            }
             final boolean consumed = record.offset() < committed.getOrDefault(partition(record), 0L);
             final C command = decode(deserializer, record);
             if (command == null) {

@@ -687,6 +687,11 @@ final class OrderFlow {
 
     // ---- expiry ---------------------------------------------------------------------------------------------
 
+    /** True when an order's deadline has passed at {@code nowMs}. */
+    boolean hasDue(final long nowMs) {
+        return deadlines.hasDue(nowMs);
+    }
+
     /** Expires at most {@code limit} orders whose deadline is at or before {@code nowMs}. */
     void expireDue(final long nowMs, final int limit, final Outbox out) {
         for (final String key : deadlines.pollDue(nowMs, limit)) {

@@ -16,6 +16,8 @@ import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.topology.CommandFingerprint;
 import io.bursar.topology.DeadlineIndex;
+import io.bursar.topology.Generation;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.Outbox;
 import io.bursar.topology.payments.PaymentTopology;
@@ -78,15 +80,17 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
 
     private final OrderTopologyConfig config;
     private final Misrouting misrouting;
+    private final Generation generation;
     private ProcessorContext<String, SpecificRecord> context;
     private Inventory inventory;
     private OrderFlow flow;
     private KeyValueStore<String, ProcessedOrderCommand> results;
     private DeadlineIndex resultDeadlines;
 
-    public OrderProcessor(final OrderTopologyConfig config, final Misrouting misrouting) {
+    public OrderProcessor(final OrderTopologyConfig config, final Misrouting misrouting, final Generation generation) {
         this.config = Objects.requireNonNull(config, "config");
         this.misrouting = Objects.requireNonNull(misrouting, "misrouting");
+        this.generation = Objects.requireNonNull(generation, "generation");
     }
 
     /** Key of an item in {@link #ITEMS_STORE}. */
@@ -103,13 +107,18 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
                 new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE)), inventory, config);
         this.results = context.getStateStore(RESULTS_STORE);
         this.resultDeadlines = new DeadlineIndex(context.getStateStore(RESULT_DEADLINES_STORE));
-        context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::tickIfDue);
     }
 
     @Override
     public void process(final Record<String, SpecificRecord> record) {
-        final long nowMs = context.currentSystemTimeMs();
+        final long nowMs = LogClock.now(context, record);
         final Outbox out = new Outbox();
+        if (LogClock.isTick(record)) {
+            endDue(nowMs, out);
+            emit(out, nowMs);
+            return;
+        }
         // Before any store is read: on this partition the category's state is a second, wrong copy.
         final String misrouted = misrouting.check(context, record.key());
         if (record.value() instanceof OrderCommand command) {
@@ -219,17 +228,26 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
                 OrderEvents.typeOf(command.getPayload()), reason, snapshot, List.of(), nowMs);
     }
 
-    private void punctuate(final long nowMs) {
+    /**
+     * On the wall clock: when an order's hold or a remembered command is due, a tick to this task's partition, which
+     * ends them when it comes back.
+     */
+    private void tickIfDue(final long wallMs) {
+        if (flow.hasDue(wallMs) || resultDeadlines.hasDue(wallMs)) {
+            context.forward(LogClock.tick(context, wallMs));
+        }
+    }
+
+    /** Expires the orders due and forgets the commands due, at most the work bound of each. */
+    private void endDue(final long nowMs, final Outbox out) {
         final int workMax = config.punctuationWorkMax();
-        final Outbox out = new Outbox();
         flow.expireDue(nowMs, workMax, out);
-        emit(out, nowMs);
         for (final String resultKey : resultDeadlines.pollDue(nowMs, workMax)) {
             results.delete(resultKey);
         }
     }
 
     private void emit(final Outbox out, final long nowMs) {
-        out.forwardTo(context, nowMs);
+        out.forwardTo(context, nowMs, generation);
     }
 }

@@ -10,6 +10,8 @@ import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Generation;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.Misrouting;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -43,12 +45,15 @@ public final class OrderTopology {
     }
 
     public static void build(final StreamsBuilder builder, final Topics topics, final OrderTopologyConfig config) {
-        build(builder, topics, config, Misrouting.of(topics));
+        build(builder, topics, config, Misrouting.of(topics), Generation.FIRST);
     }
 
-    /** Builds the topology, counting the records it refuses for their partition in {@code misrouting}. */
+    /**
+     * Builds the topology for {@code generation}, counting the records it refuses for their partition in
+     * {@code misrouting}.
+     */
     public static void build(final StreamsBuilder builder, final Topics topics, final OrderTopologyConfig config,
-                             final Misrouting misrouting) {
+                             final Misrouting misrouting, final Generation generation) {
         store(builder, OrderProcessor.ITEMS_STORE, topics.valueSerde(Item.class));
         store(builder, OrderProcessor.ORDERS_STORE, topics.valueSerde(Order.class));
         store(builder, OrderProcessor.HOLD_DEADLINES_STORE, Serdes.String());
@@ -81,7 +86,7 @@ public final class OrderTopology {
 
         commands.merge(settlements, Named.as("category-inputs"))
                 .merge(fulfilments, Named.as("category-inputs-and-fulfilments"))
-                .process(() -> new OrderProcessor(config, misrouting), Named.as("category-processor"),
+                .process(() -> new OrderProcessor(config, misrouting, generation), Named.as("category-processor"),
                         OrderProcessor.ITEMS_STORE, OrderProcessor.ORDERS_STORE, OrderProcessor.HOLD_DEADLINES_STORE,
                         OrderProcessor.RESULTS_STORE, OrderProcessor.RESULT_DEADLINES_STORE)
                 .split(Named.as("category-out-"))
@@ -113,6 +118,8 @@ public final class OrderTopology {
                         .mapValues(value -> (PaymentEvent) value, Named.as("category-out-as-refused-outcomes"))
                         .to(topics.deadLetters.name(), Misrouting.toDeadLetters(topics.orderPaymentOutcomes,
                                 "category-" + topics.deadLetters.name() + "-sink")), "refused"))
+                // A tick goes back to the partition it came from (LogClock).
+                .branch(LogClock::isTick, LogClock.backTo(topics.orderCommands))
                 .noDefaultBranch();
     }
 

@@ -40,6 +40,11 @@ final class FundsHolds {
         holds.delete(key);
     }
 
+    /** True when a hold's deadline has passed at {@code nowMs}. */
+    boolean hasDue(final long nowMs) {
+        return deadlines.hasDue(nowMs);
+    }
+
     /**
      * At most {@code workMax} holds whose deadline has passed at {@code nowMs}, earliest first, each taken out of the
      * expiry order (still stored: ending one moves money, which is the caller's). An entry whose hold ended since,

@@ -28,6 +28,8 @@ import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.topology.CommandFingerprint;
 import io.bursar.topology.DeadlineIndex;
+import io.bursar.topology.Generation;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.Outbox;
 import java.nio.ByteBuffer;
@@ -55,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * <p>Each command yields exactly one {@link PaymentEvent} with {@code duplicate = false}; a repeated
  * commandId yields the original outcome again, or IDEMPOTENCY_CONFLICT for another payload, both
  * marked {@code duplicate = true} and without effect; results are remembered for the retention in a
- * window store that drops its old segments whole. A wall-clock punctuator releases expired holds through a
- * deadline index, with a bounded amount of work per punctuation. {@code process()} does no I/O other than its own state stores.
+ * window store that drops its old segments whole. Time is the log's ({@link LogClock}): a wall-clock punctuator that
+ * finds a hold due sends a tick to the task's partition, and the tick ends the holds due through a deadline index,
+ * a bounded number per tick. {@code process()} does no I/O other than its own state stores.
  *
  * <p>A record that arrived on a partition its key does not map to is refused before any store is read
  * ({@link Misrouting}): a command gets a WRONG_PARTITION rejection, a provider result goes back out
@@ -100,15 +103,18 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
 
     private final PaymentTopologyConfig config;
     private final Misrouting misrouting;
+    private final Generation generation;
     private ProcessorContext<String, SpecificRecord> context;
     private BalanceBook book;
     private PaymentFlow payments;
     private FundsHolds holds;
     private WindowStore<String, ProcessedCommand> results;
 
-    public PartnerBalanceProcessor(final PaymentTopologyConfig config, final Misrouting misrouting) {
+    public PartnerBalanceProcessor(final PaymentTopologyConfig config, final Misrouting misrouting,
+                                   final Generation generation) {
         this.config = Objects.requireNonNull(config, "config");
         this.misrouting = Objects.requireNonNull(misrouting, "misrouting");
+        this.generation = Objects.requireNonNull(generation, "generation");
     }
 
     @Override
@@ -119,12 +125,16 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         this.holds = new FundsHolds(context.getStateStore(HOLDS_STORE),
                 new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE)));
         this.results = context.getStateStore(RESULTS_STORE);
-        context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::tickIfDue);
     }
 
     @Override
     public void process(final Record<String, SpecificRecord> record) {
-        final long nowMs = context.currentSystemTimeMs();
+        final long nowMs = LogClock.now(context, record);
+        if (LogClock.isTick(record)) {
+            expireDue(nowMs);
+            return;
+        }
         // Before any store is read: on this partition the key's state is a second, wrong copy.
         final String misrouted = misrouting.check(context, record.key());
         if (record.value() instanceof PaymentCommand command) {
@@ -171,20 +181,22 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
                 Instant.ofEpochMilli(rememberedUntilMs)), nowMs);
         // The result first, then the calls it decided on.
         emit(result, nowMs);
-        out.forwardTo(context, nowMs);
+        out.forwardTo(context, nowMs, generation);
     }
 
     /** The result remembered for {@code resultKey} within the retention, or null. */
     private ProcessedCommand remembered(final String resultKey, final long nowMs) {
         final long fromMs = nowMs - config.idempotencyRetention().toMillis();
-        // The long-based fetch: the Instant one formats a message on every call.
-        try (WindowStoreIterator<ProcessedCommand> found = results.backwardFetch(resultKey, Math.max(0, fromMs), nowMs)) {
+        // The long-based fetch: the Instant one formats a message on every call. Open above: a repeat stamped by a
+        // producer whose clock is behind the first one's still finds it.
+        try (WindowStoreIterator<ProcessedCommand> found = results.backwardFetch(resultKey, Math.max(0, fromMs),
+                Long.MAX_VALUE)) {
             return found.hasNext() ? found.next().value : null;
         }
     }
 
     private void emit(final PaymentEvent event, final long nowMs) {
-        context.forward(new Record<>(PaymentEvents.keyOf(event), event, nowMs));
+        context.forward(generation.stamp(new Record<>(PaymentEvents.keyOf(event), event, nowMs)));
     }
 
     /**
@@ -345,7 +357,14 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         return new BalanceOperations(book, holds, config.holdTtlMsMax(), partnerId, nowMs);
     }
 
-    private void punctuate(final long nowMs) {
+    /** On the wall clock: when a hold is due, a tick to this task's partition, which ends it when it comes back. */
+    private void tickIfDue(final long wallMs) {
+        if (holds.hasDue(wallMs)) {
+            context.forward(LogClock.tick(context, wallMs));
+        }
+    }
+
+    private void expireDue(final long nowMs) {
         final int workMax = config.punctuationWorkMax();
         for (final Map.Entry<String, FundsHold> due : holds.pollExpired(nowMs, workMax)) {
             final String holdKey = due.getKey();

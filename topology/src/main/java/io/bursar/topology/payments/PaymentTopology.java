@@ -9,6 +9,8 @@ import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.Generation;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.Misrouting;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
@@ -35,12 +37,15 @@ public final class PaymentTopology {
     }
 
     public static void build(final StreamsBuilder builder, final Topics topics, final PaymentTopologyConfig config) {
-        build(builder, topics, config, Misrouting.of(topics));
+        build(builder, topics, config, Misrouting.of(topics), Generation.FIRST);
     }
 
-    /** Builds the topology, counting the records it refuses for their partition in {@code misrouting}. */
+    /**
+     * Builds the topology for {@code generation}, counting the records it refuses for their partition in
+     * {@code misrouting}.
+     */
     public static void build(final StreamsBuilder builder, final Topics topics, final PaymentTopologyConfig config,
-                             final Misrouting misrouting) {
+                             final Misrouting misrouting, final Generation generation) {
         // Cached: a partner's balance changes with most of its commands; its changelog gets the last value of each
         // commit interval instead of every one (reads, interactive queries included, see the cache first).
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
@@ -65,7 +70,7 @@ public final class PaymentTopology {
                 .mapValues(result -> (SpecificRecord) result, Named.as("answers-as-records"));
 
         commands.merge(providerAnswers, Named.as("partner-inputs"))
-                .process(() -> new PartnerBalanceProcessor(config, misrouting), Named.as("partner-balance-processor"),
+                .process(() -> new PartnerBalanceProcessor(config, misrouting, generation), Named.as("partner-balance-processor"),
                         PartnerBalanceProcessor.BALANCES_STORE, PartnerBalanceProcessor.HOLDS_STORE,
                         PartnerBalanceProcessor.HOLD_DEADLINES_STORE, PartnerBalanceProcessor.RESULTS_STORE,
                         PartnerBalanceProcessor.PAYMENTS_STORE)
@@ -82,6 +87,8 @@ public final class PaymentTopology {
                         .mapValues(value -> (ProviderCallResult) value, Named.as("out-as-refused-results"))
                         .to(topics.deadLetters.name(), Misrouting.toDeadLetters(topics.providerResults,
                                 "partner-" + topics.deadLetters.name() + "-sink")), "refused"))
+                // A tick goes back to the partition it came from (LogClock).
+                .branch(LogClock::isTick, LogClock.backTo(topics.paymentCommands))
                 .noDefaultBranch();
     }
 

@@ -23,11 +23,12 @@ public final class PaymentTopologyConfig extends AbstractConfig {
                     "How long a processed commandId is remembered, in ms. A command repeated within this time "
                             + "yields its original outcome; after it, the id may be processed again.")
             .define(PUNCTUATION_INTERVAL_MS, Type.LONG, 1_000L, Range.between(10L, 60_000L), Importance.MEDIUM,
-                    "Wall-clock interval, in ms, of the punctuator that expires holds and forgets old commandIds. "
-                            + "A hold ends at most this long after its TTL.")
+                    "Wall-clock interval, in ms, at which each partner task looks for holds past their deadline and, "
+                            + "finding one, sends a tick through its command partition that ends them. A hold ends "
+                            + "about this long after its TTL, or later when the partition lags.")
             .define(PUNCTUATION_WORK_MAX, Type.INT, 1_000, Range.between(1, 100_000), Importance.LOW,
-                    "At most this many expired holds, and as many forgotten commandIds, per punctuation, so a "
-                            + "backlog never stalls the stream thread; the rest wait for the next punctuation.")
+                    "At most this many expired holds per tick, so a backlog never stalls the stream thread; the "
+                            + "rest wait for the next tick.")
             .define(HOLD_TTL_MS_MAX, Type.LONG, Duration.ofDays(30).toMillis(), Range.atLeast(1L), Importance.MEDIUM,
                     "Longest TTL, in ms, a HoldFunds command may ask for; longer ones are rejected INVALID_HOLD_TTL.")
             .define(BATCH_OPERATIONS_MAX, Type.INT, 1_000, Range.between(1, 10_000), Importance.MEDIUM,

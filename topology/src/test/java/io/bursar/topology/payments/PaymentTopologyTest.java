@@ -191,6 +191,18 @@ class PaymentTopologyTest {
     }
 
     @Test
+    void aRepeatStampedBeforeTheFirstIsStillAReplay() {
+        advance(Duration.ofSeconds(10));
+        send("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        // A second gateway, its clock five seconds behind the first's, sends the same command again.
+        commands.pipeInput("p1", command("c1", "p1", new Credit(CreditKind.CREDIT, eur(100)), START),
+                START.plusSeconds(5));
+
+        assertThat(events.readValue().getDuplicate()).isTrue();
+        assertThat(available("p1", "EUR")).isEqualTo(100);
+    }
+
+    @Test
     void commandIdsAreRememberedForTheRetentionAndForgottenAfterIt() {
         for (int i = 0; i < 3; i++) {
             send("c" + i, "p1", new Credit(CreditKind.CREDIT, eur(10)));
@@ -198,15 +210,15 @@ class PaymentTopologyTest {
         final WindowStore<String, ProcessedCommand> results = driver.getWindowStore(PartnerBalanceProcessor.RESULTS_STORE);
         assertThat(count(results)).isEqualTo(3);
 
-        driver.advanceWallClockTime(Duration.ofMillis(RETENTION_MS - 1_000));
+        advance(Duration.ofMillis(RETENTION_MS - 1_000));
         assertThat(send("c0", "p1", new Credit(CreditKind.CREDIT, eur(10))).getDuplicate()).isTrue();
-        driver.advanceWallClockTime(Duration.ofMillis(2_000));
+        advance(Duration.ofMillis(2_000));
         final PaymentEvent again = send("c0", "p1", new Credit(CreditKind.CREDIT, eur(10)));
         assertThat(again.getDuplicate()).isFalse();
         assertThat(available("p1", "EUR")).isEqualTo(40);
 
         // Once time has moved past them, old results go with their segment, without a delete each.
-        driver.advanceWallClockTime(Duration.ofMillis(3 * RETENTION_MS));
+        advance(Duration.ofMillis(3 * RETENTION_MS));
         send("d0", "p1", new Credit(CreditKind.CREDIT, eur(10)));
         assertThat(count(results)).isEqualTo(1);
     }
@@ -318,13 +330,13 @@ class PaymentTopologyTest {
         send("late", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "hold-late", eur(100), 60_000L));
         assertThat(available("p1", "EUR")).isEqualTo(600);
 
-        driver.advanceWallClockTime(Duration.ofMillis(4_000));
+        advance(Duration.ofMillis(4_000));
         assertThat(events.isEmpty()).isTrue();
 
-        driver.advanceWallClockTime(Duration.ofMillis(1_000));
+        advance(Duration.ofMillis(1_000));
         final List<PaymentEvent> firstBatch = events.readValuesToList();
         assertThat(firstBatch).hasSize(WORK_MAX);
-        driver.advanceWallClockTime(Duration.ofMillis(1_000));
+        advance(Duration.ofMillis(1_000));
         final List<PaymentEvent> secondBatch = events.readValuesToList();
         assertThat(secondBatch).hasSize(1);
 
@@ -340,13 +352,13 @@ class PaymentTopologyTest {
         send("c1", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         send("c2", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 500L));
         // Records carry no wall-clock time: move the driver's clock without reaching a punctuation.
-        driver.advanceWallClockTime(Duration.ofMillis(600));
+        advance(Duration.ofMillis(600));
         events.readValuesToList();
 
         final PaymentEvent capture = send("c3", "p1", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h1", eur(300)));
 
         assertThat(capture.getReason()).isEqualTo(RejectionReason.HOLD_EXPIRED);
-        driver.advanceWallClockTime(Duration.ofMillis(400));
+        advance(Duration.ofMillis(400));
         assertThat(events.readValue().getType()).isEqualTo(PaymentEventType.HOLD_EXPIRED);
         assertThat(available("p1", "EUR")).isEqualTo(1_000);
     }
@@ -430,7 +442,7 @@ class PaymentTopologyTest {
                 }
             }
             if (random.nextInt(10) == 0) {
-                driver.advanceWallClockTime(Duration.ofMillis(random.nextInt(2_000)));
+                advance(Duration.ofMillis(random.nextInt(2_000)));
                 events.readValuesToList().forEach(e -> assertThat(e.getType()).isEqualTo(PaymentEventType.HOLD_EXPIRED));
             }
             final var account = balances().get("p1") == null ? null : balances().get("p1").getAccounts().get("EUR");
@@ -439,6 +451,13 @@ class PaymentTopologyTest {
                 assertThat(account.getAvailableMinor() + account.getHeldMinor()).isEqualTo(credited - debited - captured);
             }
         }
+    }
+
+    /** Moves the driver's wall clock, and the time producers stamp on the commands they send, by {@code duration}. */
+    private void advance(final Duration duration) {
+        driver.advanceWallClockTime(duration);
+        commands.advanceTime(duration);
+        rawCommands.advanceTime(duration);
     }
 
     private PaymentEvent send(final String commandId, final String partnerId, final Object payload) {
