@@ -48,7 +48,7 @@ public final class EventTap implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventTap.class);
 
     /** One dead letter as the page shows it. */
-    public record Letter(String topic, Instant at, String key, String reason) {
+    public record Letter(String topic, String at, String key, String reason) {
     }
 
     private final Topics topics;
@@ -249,7 +249,7 @@ public final class EventTap implements AutoCloseable {
             deadLettersByProvider.computeIfAbsent(key, p -> new AtomicLong()).incrementAndGet();
         }
         synchronized (latest) {
-            latest.addFirst(new Letter(record.topic(), Instant.ofEpochMilli(record.timestamp()), key,
+            latest.addFirst(new Letter(record.topic(), Instant.ofEpochMilli(record.timestamp()).toString(), key,
                     DeadLetters.reason(record.headers())));
             while (latest.size() > LATEST_LETTERS) {
                 latest.removeLast();

@@ -1,6 +1,5 @@
 package io.bursar.app.live;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -8,7 +7,7 @@ import java.util.Map;
  * One sample of the live page's figures, written as JSON by the gateway ({@code GET /v1/live}, and each event of
  * {@code GET /v1/live/stream}); {@code docs/api.md} describes every field.
  *
- * @param at            when it was taken
+ * @param at            when it was taken (ISO-8601, as every instant here)
  * @param instance      the instance that took it ({@code host:port} of its gateway)
  * @param since         when its event tap started: counts "since start" count from then
  * @param rates         per-second series, oldest first, of the last {@code seconds} seconds: {@code commands} and
@@ -22,7 +21,7 @@ import java.util.Map;
  * @param instances     the instances of both applications
  * @param deadLetters   dead letters, all of them
  */
-public record Figures(Instant at, String instance, Instant since, int seconds, Map<String, Map<String, long[]>> rates,
+public record Figures(String at, String instance, String since, int seconds, Map<String, Map<String, long[]>> rates,
                       Map<String, Long> rejections, Latency latency, List<Provider> providers, Map<String, Long> orders,
                       List<Instance> instances, DeadLetters deadLetters) {
 

@@ -132,7 +132,8 @@ public final class LiveSampler implements LiveFigures, AutoCloseable {
 
         final CommandLatency.Percentiles latency = tap.latency(now.toEpochMilli());
         final Map<String, Long> letters = tap.deadLettersByTopic();
-        return new Figures(now, self, tap.since(), SECONDS, rates, tap.rejections(),
+        final Instant since = tap.since();
+        return new Figures(now.toString(), self, since == null ? null : since.toString(), SECONDS, rates, tap.rejections(),
                 new Figures.Latency(nullIfNaN(latency.p50Ms()), nullIfNaN(latency.p99Ms()), latency.samples(),
                         (int) (CommandLatency.WINDOW_MS / 1000)),
                 providers, tap.funnel(), instances(),
