@@ -6,8 +6,7 @@
 const KEY_ITEM = "bursar.live.key";
 const COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"];
 const $ = (id) => document.getElementById(id);
-let latest = null;
-let reader = null;
+let connection = null;
 
 function key() {
   const fromAddress = new URLSearchParams(location.hash.slice(1)).get("key");
@@ -37,12 +36,18 @@ async function connect() {
     return;
   }
   status("idle", "connecting…");
+  if (connection) {
+    connection.abort(); // one stream per page: a new key replaces the old stream
+  }
+  const mine = connection = new AbortController();
   let response;
   try {
-    response = await fetch("/v1/live/stream", {
-      headers: {"Authorization": "Bearer " + apiKey, "Accept": "text/event-stream"}, cache: "no-store"});
+    response = await fetch("/v1/live/stream", {signal: mine.signal, cache: "no-store",
+      headers: {"Authorization": "Bearer " + apiKey, "Accept": "text/event-stream"}});
   } catch (e) {
-    retry("gateway unreachable");
+    if (!mine.signal.aborted) {
+      retry("gateway unreachable");
+    }
     return;
   }
   if (response.status === 401 || response.status === 403) {
@@ -59,7 +64,7 @@ async function connect() {
   $("key-form").hidden = true;
   $("figures").hidden = false;
   status("live", "live");
-  reader = response.body.getReader();
+  const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
   try {
@@ -76,9 +81,11 @@ async function connect() {
       }
     }
   } catch (e) {
-    // The connection dropped: connect again below.
+    // The connection dropped, or was replaced: connect again below unless replaced.
   }
-  retry("connection lost");
+  if (!mine.signal.aborted) {
+    retry("connection lost");
+  }
 }
 
 function retry(why) {
@@ -97,8 +104,7 @@ function handle(frame) {
     }
   }
   if (event === "figures" && data.length) {
-    latest = JSON.parse(data.join("\n"));
-    render(latest);
+    render(JSON.parse(data.join("\n")));
   }
 }
 
@@ -258,7 +264,10 @@ function chart(name, series, seconds, limits) {
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, width, height);
   const names = Object.keys(series);
-  const top = niceMax(Math.max(1, ...names.map((n) => Math.max(0, ...series[n])), ...Object.values(limits)));
+  // Scaled to the last minute, so one burst long ago (a bulk load) does not flatten what happens now; older
+  // peaks above the scale are cut at its top.
+  const recent = names.map((n) => Math.max(0, ...series[n].slice(-60)));
+  const top = niceMax(Math.max(1, ...recent, ...Object.values(limits)) * 1.1);
   const left = 34, right = 6, above = 6, below = 16;
   const plotW = width - left - right, plotH = height - above - below;
   const x = (i, length) => left + plotW * (seconds - length + i) / Math.max(1, seconds - 1);
@@ -274,12 +283,16 @@ function chart(name, series, seconds, limits) {
     g.lineTo(width - right, y(v));
     g.stroke();
     g.textAlign = "right";
-    g.fillText(v % 1 ? v.toFixed(1) : String(v), left - 4, y(v) + 4);
+    g.fillText(v >= 10000 ? (v / 1000) + "k" : v % 1 ? v.toFixed(1) : String(v), left - 4, y(v) + 4);
   }
   g.textAlign = "left";
   g.fillText("−" + Math.round(seconds / 60) + " min", left, height - 3);
   g.textAlign = "right";
   g.fillText("now", width - right, height - 3);
+  g.save();
+  g.beginPath();
+  g.rect(left, above - 1, plotW, plotH + 2);
+  g.clip();
   const legend = $("legend-" + name);
   legend.replaceChildren();
   names.forEach((n, k) => {
@@ -305,11 +318,12 @@ function chart(name, series, seconds, limits) {
     entry.append(swatch, n + " " + rate(lastMean(values, 10)) + "/s");
     legend.appendChild(entry);
   });
+  g.restore();
 }
 
 function niceMax(value) {
   const step = Math.pow(10, Math.floor(Math.log10(value)));
-  for (const m of [1, 2, 2.5, 5, 10]) {
+  for (const m of [1, 2, 4, 8]) {
     if (m * step >= value) {
       return m * step;
     }
@@ -334,7 +348,9 @@ $("key-form").addEventListener("submit", (e) => {
   e.preventDefault();
   sessionStorage.setItem(KEY_ITEM, $("key").value.trim());
   $("key").value = "";
-  connect();
+  window.addEventListener("hashchange", connect); // a key pasted into the address
+connect();
 });
 
+window.addEventListener("hashchange", connect); // a key pasted into the address
 connect();
