@@ -2,6 +2,10 @@ package io.bursar.app;
 
 import io.bursar.app.dlq.DeadLetters;
 import io.bursar.app.dlq.GatewayDeadLetters;
+import io.bursar.app.live.CountedConnector;
+import io.bursar.app.live.EventTap;
+import io.bursar.app.live.LiveSampler;
+import io.bursar.connectors.ProviderConnector;
 import io.bursar.connectors.ProviderConnectors;
 import io.bursar.gateway.Gateway;
 import io.bursar.gateway.GatewayConfig;
@@ -30,6 +34,7 @@ import io.bursar.topology.Generation;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.StreamsSettings;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
+import io.bursar.topology.dispatch.ProviderLimits;
 import io.bursar.topology.orders.OrderProcessor;
 import io.bursar.topology.orders.OrderTopology;
 import io.bursar.topology.payments.PartnerBalanceProcessor;
@@ -109,12 +114,13 @@ public final class BursarNode implements AutoCloseable {
     private final List<KafkaStreamsMetrics> streamsMetrics;
     private final RebuildProgress rebuildProgress;
     private final Admin barrierAdmin;
+    private final LiveSampler live;
 
     private BursarNode(final Topics topics, final ProviderConnectors providers, final KafkaStreams streams, final KafkaStreams views,
                        final KafkaCommandPublisher publisher, final KeyReader<String, PartnerBalance> balances,
                        final Gateway gateway, final PrometheusMeterRegistry meters,
                        final List<KafkaStreamsMetrics> streamsMetrics, final RebuildProgress rebuildProgress,
-                       final Admin barrierAdmin) {
+                       final Admin barrierAdmin, final LiveSampler live) {
         this.topics = topics;
         this.providers = providers;
         this.streams = streams;
@@ -126,6 +132,7 @@ public final class BursarNode implements AutoCloseable {
         this.streamsMetrics = streamsMetrics;
         this.rebuildProgress = rebuildProgress;
         this.barrierAdmin = barrierAdmin;
+        this.live = live;
     }
 
     /** Creates missing topics (if configured), then starts both topologies and the gateway; does not wait for RUNNING. */
@@ -160,9 +167,19 @@ public final class BursarNode implements AutoCloseable {
                     Generation.HEADER);
         }
         final ProviderConnectors providers = config.providers();
+        final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Each provider's calls are counted into /metrics on their way out, for operators and the live page.
+        final Map<String, ProviderConnector> counted = new HashMap<>();
+        final Map<String, Integer> limits = new HashMap<>();
+        for (final String providerId : providers.providerIds()) {
+            counted.put(providerId, new CountedConnector(providerId, providers.connector(providerId), meters));
+            limits.put(providerId, providers.config(providerId).ratePerSecond());
+        }
         final StreamsBuilder commandsBuilder = new StreamsBuilder();
         PaymentTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting, generation);
-        ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), providers, misrouting);
+        ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), counted::get,
+                providerId -> ProviderLimits.of(providers.config(providerId)), ProviderDispatchTopology.FULL_JITTER,
+                misrouting);
         OrderTopology.build(commandsBuilder, topics, config.orderTopology(), misrouting, generation);
         final Topology commandsTopology = commandsBuilder.build();
         final TopologyDescription commands = commandsTopology.describe();
@@ -202,7 +219,6 @@ public final class BursarNode implements AutoCloseable {
         invalidateOnRebalance(streams, balances, items);
         invalidateOnRebalance(views, outcomes, payments, orders, parentOrders);
 
-        final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         final List<KafkaStreamsMetrics> streamsMetrics = List.of(new KafkaStreamsMetrics(streams),
                 new KafkaStreamsMetrics(views));
         streamsMetrics.forEach(binder -> binder.bindTo(meters));
@@ -229,6 +245,8 @@ public final class BursarNode implements AutoCloseable {
                 Duration.ofMillis(config.getLong(BursarConfig.REBALANCE_WAIT_MS)));
 
         final KafkaCommandPublisher publisher = new KafkaCommandPublisher(config.kafkaClientConfig(), topics);
+        final LiveSampler live = new LiveSampler(self.host() + ":" + self.port(), streams, views, topics,
+                new EventTap(config.kafkaClientConfig(), topics), meters, limits);
         final Map<String, Object> gatewayOverrides = new HashMap<>(config.originals());
         gatewayOverrides.put(GatewayConfig.HTTP_PORT, Integer.toString(self.port()));
         final Gateway gateway = new Gateway(
@@ -252,14 +270,14 @@ public final class BursarNode implements AutoCloseable {
                                         (itemId, entry) -> entry.getCategoryId().equals(categoryId), limit);
                             }
                         }, router.reads(positions, viewsAbsence)),
-                new GatewayDeadLetters(new DeadLetters(config.kafkaClientConfig(), topics)),
+                new GatewayDeadLetters(new DeadLetters(config.kafkaClientConfig(), topics)), live,
                 () -> streams.state() == KafkaStreams.State.RUNNING && views.state() == KafkaStreams.State.RUNNING,
                 meters).start();
         streams.start();
         views.start();
         LOG.info("Bursar instance {} started: gateway {}", self, gateway.url());
         return new BursarNode(topics, providers, streams, views, publisher, balances, gateway, meters, streamsMetrics,
-                RebuildProgress.watch(views), barrierAdmin);
+                RebuildProgress.watch(views), barrierAdmin, live);
     }
 
     private static <V> KeyReader<String, V> reader(final KafkaStreams streams, final TopologyDescription topology,
@@ -372,6 +390,7 @@ public final class BursarNode implements AutoCloseable {
     @Override
     public void close() {
         gateway.close();
+        live.close();
         barrierAdmin.close(Duration.ofSeconds(5));
         publisher.close();
         // Leaving the group hands this instance's tasks to the others at once, instead of after the session timeout.

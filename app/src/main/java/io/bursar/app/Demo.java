@@ -1,6 +1,7 @@
 package io.bursar.app;
 
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
+import io.bursar.app.load.MixedLoad;
 import io.bursar.connectors.HttpJsonConnector;
 import io.bursar.connectors.ProviderSetting;
 import io.bursar.gateway.ApiKeys;
@@ -34,6 +35,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The embedded default: a real single-node KRaft broker in this JVM, the Apicurio registry as a child
@@ -67,6 +70,7 @@ public final class Demo implements AutoCloseable {
     /** Fresh keys every run; only their hashes are configured. */
     private final String adminKey = ApiKeys.newKey();
     private final String acmeKey = ApiKeys.newKey();
+    private final String viewerKey = ApiKeys.newKey();
     private BursarNode node;
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
@@ -121,7 +125,8 @@ public final class Demo implements AutoCloseable {
                     GatewayConfig.AUTH_RATE_PER_SECOND, "1000000",
                     GatewayConfig.AUTH_RATE_BURST, "1000000",
                     GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(demo.adminKey) + ":admin,"
-                            + ApiKeys.sha256Hex(demo.acmeKey) + ":partner:acme"));
+                            + ApiKeys.sha256Hex(demo.acmeKey) + ":partner:acme,"
+                            + ApiKeys.sha256Hex(demo.viewerKey) + ":viewer"));
             settings.put(ProviderSetting.PREFIX + PROVIDER_ID + "." + ProviderSetting.TYPE.suffix(), HttpJsonConnector.TYPE);
             settings.put(ProviderSetting.PREFIX + PROVIDER_ID + "." + ProviderSetting.URL.suffix(),
                     demo.simulator.baseUrl().toString());
@@ -229,6 +234,41 @@ public final class Demo implements AutoCloseable {
                         + "\"amountMinor\":4200,\"currency\":\"EUR\",\"method\":\"PROVIDER\",\"providerId\":\"" + PROVIDER_ID
                         + "\"}'",
                 "curl -s" + auth + " '" + base + "/v1/payments/pay-1?waitMs=10000'");
+    }
+
+    /**
+     * The live operations page, with the viewer key in the address's fragment (which browsers never send): the page
+     * takes it from there, so the link opens the figures at once.
+     */
+    public String pageUrl() {
+        return url() + "/ui#key=" + viewerKey;
+    }
+
+    /**
+     * Keeps a {@link MixedLoad} of {@code ratePerSecond} commands a second running until the demo closes: balance
+     * commands, payments through provider {@value #PROVIDER_ID}, orders; its partners and items are its own.
+     */
+    public void startLoad(final double ratePerSecond) {
+        final MixedLoad load = new MixedLoad("demo-load", node.topics(), PROVIDER_ID, ratePerSecond, 1L,
+                paymentId -> { });
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Thread thread = new Thread(() -> load.run(bootstrapServers(), running, new AtomicLong()), "demo-load");
+        thread.setDaemon(true);
+        thread.start();
+        track(() -> {
+            running.set(false);
+            thread.join(Duration.ofSeconds(10).toMillis());
+        });
+    }
+
+    /** Makes the simulated provider {@value #PROVIDER_ID} answer this share of calls with a 500 (the demo's is 5 %). */
+    public void setProviderServerErrorRate(final double share) {
+        simulator.setFailureRates(share, 0, 0);
+    }
+
+    /** An API key with the viewer role: the live page's figures, nothing else. */
+    public String viewerKey() {
+        return viewerKey;
     }
 
     /** An API key with the admin role. */

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * The configured API keys, kept only as SHA-256 hashes with the role each grants: a leaked configuration
- * or heap dump does not give the keys away. Entries read {@code <sha256-hex>:admin} or
- * {@code <sha256-hex>:partner:<partnerId>}.
+ * or heap dump does not give the keys away. Entries read {@code <sha256-hex>:admin},
+ * {@code <sha256-hex>:partner:<partnerId>} or {@code <sha256-hex>:viewer} (the live figures, read-only).
  */
 public final class ApiKeys {
 
@@ -29,6 +29,7 @@ public final class ApiKeys {
     private static final int HASH_HEX_LENGTH = 64;
     private static final int NEW_KEY_BYTES = 32;
     private static final String ADMIN = "admin";
+    private static final String VIEWER = "viewer";
     private static final String PARTNER_PREFIX = "partner:";
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{" + HASH_HEX_LENGTH + "}");
     /** The same rule as ids in request paths, so a configured partner can match a path. */
@@ -111,11 +112,14 @@ public final class ApiKeys {
         if (role.equals(ADMIN)) {
             return Caller.admin(hashHex);
         }
+        if (role.equals(VIEWER)) {
+            return Caller.viewer(hashHex);
+        }
         if (role.startsWith(PARTNER_PREFIX) && PARTNER_ID.matcher(role.substring(PARTNER_PREFIX.length())).matches()) {
             return Caller.partner(hashHex, role.substring(PARTNER_PREFIX.length()));
         }
-        throw new IllegalArgumentException(where + "role must be 'admin' or 'partner:<partnerId>' with a partnerId "
-                + "of 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+        throw new IllegalArgumentException(where + "role must be 'admin', 'viewer' or 'partner:<partnerId>' with a "
+                + "partnerId of 1 to 128 characters of A-Z a-z 0-9 . _ : -");
     }
 
     private static byte[] sha256(final String text) {

@@ -110,21 +110,24 @@ public final class Gateway implements AutoCloseable {
 
     private final Javalin app;
     private final Settings settings;
+    private final LiveHandlers live;
     private final List<String> endpoints = Collections.synchronizedList(new ArrayList<>());
 
     /**
      * A gateway not yet listening; {@code reads} answers every read route (see {@link Reads} for how long-polls
-     * must be routed), {@code ready} answers /health/ready, {@code metrics} gets timers and is /metrics.
+     * must be routed), {@code live} the live page's figures, {@code ready} /health/ready; {@code metrics} gets
+     * timers and is /metrics.
      */
     public Gateway(final Settings settings, final CommandPublisher publisher, final Reads reads,
-                   final DeadLetterDesk deadLetters, final BooleanSupplier ready, final PrometheusMeterRegistry metrics) {
-        this(settings, publisher, reads, deadLetters, ready, metrics, System::nanoTime);
+                   final DeadLetterDesk deadLetters, final LiveFigures live, final BooleanSupplier ready,
+                   final PrometheusMeterRegistry metrics) {
+        this(settings, publisher, reads, deadLetters, live, ready, metrics, System::nanoTime);
     }
 
     /** As the public constructor, with the clock of the rate limits given, for tests. */
     Gateway(final Settings settings, final CommandPublisher publisher, final Reads reads,
-            final DeadLetterDesk deadLetters, final BooleanSupplier ready, final PrometheusMeterRegistry metrics,
-            final LongSupplier nanoClock) {
+            final DeadLetterDesk deadLetters, final LiveFigures live, final BooleanSupplier ready,
+            final PrometheusMeterRegistry metrics, final LongSupplier nanoClock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(reads, "reads");
         // A field given twice is refused, not read as its last value (RequestBody answers 400 naming it).
@@ -139,6 +142,7 @@ public final class Gateway implements AutoCloseable {
         final OperationsHandlers operations = new OperationsHandlers(mapper, ready, metrics);
         final DeadLetterHandlers letters = new DeadLetterHandlers(mapper, Objects.requireNonNull(deadLetters,
                 "deadLetters"));
+        this.live = new LiveHandlers(mapper, Objects.requireNonNull(live, "live"));
         final AccessControl access = new AccessControl(settings.apiKeys(), new RateLimiter(settings.ratePerSecond(),
                 settings.rateBurst(), Math.max(1, settings.apiKeys().size()), nanoClock));
         final HttpMetrics http = new HttpMetrics(metrics);
@@ -156,7 +160,7 @@ public final class Gateway implements AutoCloseable {
             config.requestLogger.http(http::record);
             config.events.handlerAdded(this::remember);
             routes(config, access, new Handlers(partners, paymentCommands, orders, items, readHandlers, letters,
-                    operations));
+                    operations, this.live, new UiHandlers()));
             errors(config);
         });
     }
@@ -164,7 +168,7 @@ public final class Gateway implements AutoCloseable {
     /** Every handler, by the resource it serves. */
     private record Handlers(PartnerBalanceHandlers partners, PaymentHandlers payments, OrderHandlers orders,
                             ItemHandlers items, ReadHandlers reads, DeadLetterHandlers deadLetters,
-                            OperationsHandlers operations) {
+                            OperationsHandlers operations, LiveHandlers live, UiHandlers ui) {
     }
 
     private static void routes(final JavalinConfig config, final AccessControl access, final Handlers handlers) {
@@ -202,6 +206,12 @@ public final class Gateway implements AutoCloseable {
         // What could not be processed, for the admin to review and send again.
         config.routes.get("/v1/admin/dead-letters", handlers.deadLetters()::list);
         config.routes.post("/v1/admin/dead-letters/redrive", handlers.deadLetters()::redrive);
+
+        // The live operations page: its files are open (they hold no figure), its figures need an admin or viewer key.
+        config.routes.get("/v1/live", handlers.live()::latest, RouteAccess.FIGURES);
+        config.routes.get("/v1/live/stream", handlers.live()::stream, RouteAccess.FIGURES);
+        config.routes.get("/ui", handlers.ui()::page, RouteAccess.OPEN);
+        config.routes.get("/ui/{file}", handlers.ui()::file, RouteAccess.OPEN);
 
         final OperationsHandlers operations = handlers.operations();
         config.routes.get("/health/live", operations::live, RouteAccess.OPEN);
@@ -300,6 +310,7 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        live.close();
         app.stop();
     }
 }

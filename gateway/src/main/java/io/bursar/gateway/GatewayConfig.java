@@ -48,9 +48,10 @@ public final class GatewayConfig extends AbstractConfig {
             .define(HTTP_PUBLISH_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(100L, 60_000L), Importance.LOW,
                     "How long, in ms, a command request waits for Kafka to acknowledge the command before 503.")
             .define(AUTH_API_KEYS, Type.LIST, "", ConfigDef.LambdaValidator.with(GatewayConfig::ensureValidApiKeys,
-                    () -> "[<sha256-hex>:admin | <sha256-hex>:partner:<partnerId>, ...]"), Importance.HIGH,
-                    "API keys, comma separated, each <sha256-hex-of-key>:<role> where role is 'admin' or "
-                            + "'partner:<partnerId>'. Only hashes are configured; at most "
+                    () -> "[<sha256-hex>:admin | <sha256-hex>:viewer | <sha256-hex>:partner:<partnerId>, ...]"),
+                    Importance.HIGH,
+                    "API keys, comma separated, each <sha256-hex-of-key>:<role> where role is 'admin', 'viewer' (the "
+                            + "live operations page's figures, nothing else) or 'partner:<partnerId>'. Only hashes are configured; at most "
                             + ApiKeys.ENTRIES_MAX + " entries. Empty: every /v1 request answers 401.")
             .define(AUTH_RATE_PER_SECOND, Type.INT, 200, Range.between(1, 1_000_000), Importance.MEDIUM,
                     "Requests per second each API key may sustain (token bucket refill rate).")

@@ -67,4 +67,18 @@ class ApiKeysTest {
         }
         assertThat(acme.mayAccessPartner(null)).isFalse();
     }
+
+    @Test
+    void aViewerKeyIsNeitherAdminNorAnyPartner() {
+        final ApiKeys keys = ApiKeys.parse(List.of(ApiKeys.sha256Hex("viewer-key") + ":viewer"));
+        final Caller viewer = keys.authenticate("viewer-key").orElseThrow();
+
+        assertThat(viewer).isEqualTo(Caller.viewer(ApiKeys.sha256Hex("viewer-key")));
+        assertThat(viewer.viewer()).isTrue();
+        assertThat(viewer.isAdmin()).isFalse();
+        assertThat(viewer.mayAccessPartner("acme")).isFalse();
+        assertThat(viewer.mayAccessPartner(null)).isFalse();
+        assertThatThrownBy(() -> ApiKeys.parse(List.of(ApiKeys.sha256Hex("k") + ":viewer:acme")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'viewer'");
+    }
 }

@@ -66,6 +66,11 @@ final class GatewayClient {
         });
     }
 
+    /** The server's base URL, for requests the test makes with a client of its own (a stream). */
+    String origin() {
+        return http.getOrigin();
+    }
+
     JsonNode body(final Response response) throws Exception {
         return json.readTree(response.body().string());
     }

@@ -48,6 +48,7 @@ final class GatewayFixture {
     static final String ADMIN_KEY = "admin-key-0123456789";
     static final String ACME_KEY = "acme-key-0123456789";
     static final String GLOBEX_KEY = "globex-key-0123456789";
+    static final String VIEWER_KEY = "viewer-key-0123456789";
     static final long HOLD_TTL_MS_MAX = 60_000L;
 
     final List<PaymentCommand> published = new CopyOnWriteArrayList<>();
@@ -79,6 +80,8 @@ final class GatewayFixture {
     final List<DeadLetterDesk.Letter> letters = new CopyOnWriteArrayList<>();
     final List<DeadLetterDesk.Selection> redrives = new CopyOnWriteArrayList<>();
     volatile boolean ready = true;
+    /** What the live figures' routes answer; null: no sample yet. */
+    volatile Object liveSample;
     final Gateway gateway;
 
     /** A gateway with the three test keys, generous rate limits and {@code overrides} on top. */
@@ -90,7 +93,8 @@ final class GatewayFixture {
         config.put(GatewayConfig.AUTH_API_KEYS, String.join(",",
                 ApiKeys.sha256Hex(ADMIN_KEY) + ":admin",
                 ApiKeys.sha256Hex(ACME_KEY) + ":partner:acme",
-                ApiKeys.sha256Hex(GLOBEX_KEY) + ":partner:globex"));
+                ApiKeys.sha256Hex(GLOBEX_KEY) + ":partner:globex",
+                ApiKeys.sha256Hex(VIEWER_KEY) + ":viewer"));
         config.put(GatewayConfig.AUTH_RATE_PER_SECOND, "100000");
         config.put(GatewayConfig.AUTH_RATE_BURST, "100000");
         config.putAll(overrides);
@@ -147,7 +151,7 @@ final class GatewayFixture {
                         return new Redriven(selection.positions(), List.of(), dryRun);
                     }
                 },
-                () -> ready, registry, nanos::get);
+                () -> liveSample, () -> ready, registry, nanos::get);
     }
 
     GatewayFixture() {

@@ -3,7 +3,7 @@ package io.bursar.app.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.app.BursarConfig;
-import io.bursar.app.bench.PaymentMix;
+import io.bursar.app.load.MixedLoad;
 import io.bursar.app.verify.Audit;
 import io.bursar.app.verify.AuditReport;
 import io.bursar.app.verify.Auditor;
@@ -16,21 +16,6 @@ import io.bursar.sandbox.EmbeddedSchemaRegistry;
 import io.bursar.sandbox.ProviderSimulator;
 import io.bursar.sandbox.SimulatorConfig;
 import io.bursar.sandbox.SimulatorStats;
-import io.bursar.schemas.common.Money;
-import io.bursar.schemas.orders.CancelOrder;
-import io.bursar.schemas.orders.CancelOrderKind;
-import io.bursar.schemas.orders.CreateOrder;
-import io.bursar.schemas.orders.CreateOrderKind;
-import io.bursar.schemas.orders.OrderCommand;
-import io.bursar.schemas.orders.OrderLine;
-import io.bursar.schemas.orders.UpsertItem;
-import io.bursar.schemas.orders.UpsertItemKind;
-import io.bursar.schemas.payments.HoldFunds;
-import io.bursar.schemas.payments.HoldFundsKind;
-import io.bursar.schemas.payments.PaymentCommand;
-import io.bursar.schemas.payments.PaymentMethod;
-import io.bursar.schemas.payments.RequestPayment;
-import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.serdes.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,13 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A crash run on real processes: a broker process ({@code bursar broker}), several {@code bursar run}
@@ -113,10 +93,7 @@ public final class Chaos {
 
     private static final String APPLICATION_ID = "bursar-chaos";
     private static final String PROVIDER_ID = "sim";
-    private static final int PARTNERS = 50;
-    private static final int ITEMS = 20;
     private static final long WINDOW_MARGIN_MS = 1_000;
-    private static final long SHORT_HOLD_TTL_MS = 2_000;
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
     private final Settings settings;
     private final PrintStream out;
@@ -187,7 +164,9 @@ public final class Chaos {
             final Topics topics = Topics.create(Map.of(BursarConfig.SCHEMA_REGISTRY_URL, registry.url()), 4);
             final AtomicBoolean running = new AtomicBoolean(true);
             final AtomicLong sent = new AtomicLong();
-            final Thread load = started("chaos-load", () -> load(bootstrap, topics, running, sent));
+            final MixedLoad mixed = new MixedLoad("chaos-" + settings.seed(), topics, PROVIDER_ID, settings.rate(),
+                    settings.seed(), providerPayments::add);
+            final Thread load = started("chaos-load", () -> mixed.run(bootstrap, running, sent));
             final List<Thread> reads = new ArrayList<>();
             for (int i = 0; i < settings.instances(); i++) {
                 final int instance = i;
@@ -321,113 +300,6 @@ public final class Chaos {
             sleep(2_000);
             instances[victim] = startInstance(victim);
         }
-    }
-
-    private void load(final String bootstrap, final Topics topics, final AtomicBoolean running, final AtomicLong sent) {
-        final PaymentMix mix = new PaymentMix("chaos-" + settings.seed(), PARTNERS, 0.8, settings.seed());
-        final Random draw = new Random(settings.seed() + 1);
-        final Map<String, Object> producerConfig = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000, ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000);
-        try (KafkaProducer<String, PaymentCommand> producer = new KafkaProducer<>(producerConfig,
-                new StringSerializer(), topics.paymentCommands.valueSerde().serializer());
-             KafkaProducer<String, OrderCommand> orders = new KafkaProducer<>(producerConfig, new StringSerializer(),
-                     topics.orderCommands.valueSerde().serializer())) {
-            for (int i = 0; i < PARTNERS; i++) {
-                send(producer, topics, mix.opening(i), sent, null);
-            }
-            for (int i = 0; i < ITEMS; i++) {
-                orders.send(new ProducerRecord<>(topics.orderCommands.name(), category(i), orderCommand(
-                        "chaos-" + settings.seed() + "-item-" + i, category(i), new UpsertItem(UpsertItemKind.UPSERT_ITEM,
-                                "item-" + i, "Item " + i, new Money(500L, "EUR"), 1_000_000L, null, null))));
-                sent.incrementAndGet();
-            }
-            orders.flush();
-            sleep(3_000); // the catalog is a global table: every instance learns the items before orders name them
-            final long tickMs = 10;
-            final double perTick = settings.rate() * tickMs / 1000.0;
-            double owed = 0;
-            long sequence = 0;
-            while (running.get()) {
-                owed += perTick;
-                while (owed >= 1) {
-                    owed--;
-                    sequence++;
-                    final String partner = PaymentMix.partnerId(draw.nextInt(PARTNERS));
-                    final PaymentCommand command;
-                    if (sequence % 10 == 0) {
-                        final String paymentId = "chaos-pay-" + sequence;
-                        command = command("chaos-" + settings.seed() + "-p" + sequence, partner, new RequestPayment(
-                                RequestPaymentKind.REQUEST_PAYMENT, paymentId, new Money(1_000L + draw.nextInt(9_000),
-                                "EUR"), PaymentMethod.PROVIDER, PROVIDER_ID, null, null));
-                        // Read only once accepted (written): from then on, no answer may say it does not exist.
-                        send(producer, topics, command, sent, (written, error) -> {
-                            if (error == null) {
-                                providerPayments.add(paymentId);
-                            }
-                        });
-                        continue;
-                    } else if (sequence % 20 == 7) {
-                        order(orders, topics, sequence, partner, draw, sent);
-                        continue;
-                    } else if (sequence % 25 == 1) {
-                        command = command("chaos-" + settings.seed() + "-h" + sequence, partner, new HoldFunds(
-                                HoldFundsKind.HOLD_FUNDS, "short-" + sequence, new Money(100L, "EUR"), SHORT_HOLD_TTL_MS));
-                    } else {
-                        command = mix.next(sequence);
-                    }
-                    send(producer, topics, command, sent, null);
-                }
-                sleep(tickMs);
-            }
-            producer.flush();
-            orders.flush();
-        }
-    }
-
-    private static String category(final int item) {
-        return "chaos-category-" + item % 4;
-    }
-
-    /**
-     * An order of one item paid from the partner's balance with a short hold, in three fates: placed as soon
-     * as it is paid, cancelled at once, or left unplaced until its hold expires.
-     */
-    private void order(final KafkaProducer<String, OrderCommand> orders, final Topics topics, final long sequence,
-                       final String partner, final Random draw, final AtomicLong sent) {
-        final int item = draw.nextInt(ITEMS);
-        final String orderId = "chaos-order-" + settings.seed() + "-" + sequence;
-        final int fate = (int) (sequence / 20 % 3);
-        final CreateOrder create = CreateOrder.newBuilder().setCreateOrder(CreateOrderKind.CREATE_ORDER)
-                .setOrderId(orderId).setBatch(0).setBatches(1).setCustomerId("chaos").setPartnerId(partner)
-                .setItems(List.of(new OrderLine("item-" + item, 1L + draw.nextInt(3)))).setHoldTtlMs(SHORT_HOLD_TTL_MS)
-                .setAllowPartial(false).setPaymentMethod(PaymentMethod.BALANCE).setProviderId(null)
-                .setPlaceOnPayment(fate == 0).build();
-        orders.send(new ProducerRecord<>(topics.orderCommands.name(), category(item), orderCommand(orderId + "-create",
-                category(item), create)));
-        sent.incrementAndGet();
-        if (fate == 1) {
-            orders.send(new ProducerRecord<>(topics.orderCommands.name(), category(item), orderCommand(orderId + "-cancel",
-                    category(item), new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId))));
-            sent.incrementAndGet();
-        }
-    }
-
-    private static OrderCommand orderCommand(final String commandId, final String categoryId, final Object payload) {
-        return OrderCommand.newBuilder().setCommandId(commandId).setCategoryId(categoryId).setIssuedAt(Instant.now())
-                .setPayload(payload).build();
-    }
-
-    private static void send(final KafkaProducer<String, PaymentCommand> producer, final Topics topics,
-                             final PaymentCommand command, final AtomicLong sent, final Callback written) {
-        producer.send(new ProducerRecord<>(topics.paymentCommands.name(), command.getPartnerId(), command), written);
-        sent.incrementAndGet();
-    }
-
-    private static PaymentCommand command(final String commandId, final String partnerId, final Object payload) {
-        return PaymentCommand.newBuilder().setCommandId(commandId).setPartnerId(partnerId).setIssuedAt(Instant.now())
-                .setPayload(payload).build();
     }
 
     /** Reads provider payments through one instance's gateway and judges each answer. */

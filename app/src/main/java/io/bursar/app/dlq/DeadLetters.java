@@ -209,8 +209,8 @@ public final class DeadLetters {
         return redrives;
     }
 
-    /** Why: the reason header, else (a record no deserializer could read) the error's message. */
-    private static String reason(final Headers headers) {
+    /** Why a letter was dead-lettered: the reason header, else (a record no deserializer could read) the error's message. */
+    public static String reason(final Headers headers) {
         final String reason = header(headers, DeadLetterHandler.HEADER_ERROR_REASON);
         return reason != null ? reason : header(headers, DeadLetterHandler.HEADER_ERROR_MESSAGE);
     }
