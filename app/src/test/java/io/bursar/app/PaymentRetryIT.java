@@ -97,8 +97,8 @@ class PaymentRetryIT {
         assertThat(simulator.stats().duplicateCharges()).isZero();
         assertThat(simulator.stats().idempotentReplays()).isGreaterThanOrEqualTo(1);
         assertThat(balance(node)).isEqualTo(AMOUNT);
-        // A second retry of a payment that succeeded is refused by the processor.
-        final String again = json.readTree(send(node, "POST", "/v1/payments/pay-late/retry", "").body())
+        // A second retry of a payment that succeeded (sent in one hop, under its partner) is refused by the processor.
+        final String again = json.readTree(send(node, "POST", "/v1/partners/acme/payments/pay-late/retry", "").body())
                 .get("commandId").asText();
         assertThat(json.readTree(send(node, "GET", "/v1/commands/" + again + "?waitMs=10000", null).body())
                 .get("reason").asText()).isEqualTo("PAYMENT_NOT_RETRYABLE");

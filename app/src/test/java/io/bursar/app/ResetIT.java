@@ -172,7 +172,7 @@ class ResetIT {
         for (final String path : paths) {
             awaitSettled(url, path);
         }
-        post(url, "/v1/payments/pay-3/refund", "{}");
+        post(url, "/v1/partners/acme/payments/pay-3/refund", "{}");
         final Map<String, JsonNode> before = new LinkedHashMap<>();
         for (final String path : paths) {
             before.put(path, awaitSettled(url, path));

@@ -192,12 +192,17 @@ public final class Gateway implements AutoCloseable {
         config.routes.get("/v1/payments/{paymentId}", reads::payment);
         config.routes.post("/v1/payments/{paymentId}/refund", handlers.payments()::refund);
         config.routes.post("/v1/payments/{paymentId}/retry", handlers.payments()::retry);
+        // The same in one hop: the partition key is in the path.
+        config.routes.post("/v1/partners/{partnerId}/payments/{paymentId}/refund", handlers.payments()::refundOfPartner);
+        config.routes.post("/v1/partners/{partnerId}/payments/{paymentId}/retry", handlers.payments()::retryOfPartner);
         // Orders are keyed by orderId and travel keyed by category: handlers check the partner once they know it.
         config.routes.post("/v1/orders", handlers.orders()::create);
         config.routes.get("/v1/orders", reads::parentOrder);
         config.routes.get("/v1/orders/{orderId}", reads::order);
         config.routes.post("/v1/orders/{orderId}/cancel", handlers.orders()::cancel);
         config.routes.post("/v1/orders/{orderId}/place", handlers.orders()::place);
+        config.routes.post("/v1/categories/{categoryId}/orders/{orderId}/cancel", handlers.orders()::cancelInCategory);
+        config.routes.post("/v1/categories/{categoryId}/orders/{orderId}/place", handlers.orders()::placeInCategory);
         // Items are everyone's to read and the admin's to change.
         config.routes.put("/v1/items/{itemId}", handlers.items()::upsert);
         config.routes.get("/v1/categories/{categoryId}/items", reads::items);

@@ -12,7 +12,9 @@ record OrderAccepted(String commandId, String orderId, String parentOrderId, Lis
 
     static OrderAccepted of(final String commandId, final String orderId, final OrderSplit split) {
         final Map<String, String> links = split.parentOrderId() == null
-                ? Map.of("order", OrderHandlers.orderPath(orderId))
+                ? Map.of("order", OrderHandlers.orderPath(orderId),
+                        "cancel", OrderHandlers.inCategoryPath(split.parts().get(0).categoryId(), orderId, "cancel"),
+                        "place", OrderHandlers.inCategoryPath(split.parts().get(0).categoryId(), orderId, "place"))
                 : Map.of("orders", OrderHandlers.parentPath(split.parentOrderId()));
         return new OrderAccepted(commandId, orderId, split.parentOrderId(), split.parts(), links);
     }

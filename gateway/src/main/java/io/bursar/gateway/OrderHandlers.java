@@ -21,13 +21,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * Handlers of the order command routes: validate, split a new order by category and batch size
  * ({@link OrderSplit}), then publish its CreateOrder commands keyed by category; or find an existing order's
- * category and publish a CancelOrder or PlaceOrder to it. Whether an order may be cancelled or placed is the
- * order processor's decision.
+ * category and publish a CancelOrder or PlaceOrder to it (under {@code /v1/categories/{categoryId}/orders} the category
+ * is in the path and nothing is read first). Whether an order may be cancelled or placed is the order processor's
+ * decision.
  */
 final class OrderHandlers {
 
@@ -66,6 +68,11 @@ final class OrderHandlers {
         return ORDERS_PATH + "/" + orderId;
     }
 
+    /** Where {@code action} (cancel, place) is done in one hop to order {@code orderId} of {@code categoryId}. */
+    static String inCategoryPath(final String categoryId, final String orderId, final String action) {
+        return "/v1/categories/" + categoryId + ORDERS_PATH.substring("/v1".length()) + "/" + orderId + "/" + action;
+    }
+
     /** Where the sub-orders of {@code parentOrderId} are read. */
     static String parentPath(final String parentOrderId) {
         return ORDERS_PATH + "?" + PARENT_PARAM + "=" + URLEncoder.encode(parentOrderId, StandardCharsets.UTF_8);
@@ -84,11 +91,29 @@ final class OrderHandlers {
     }
 
     void cancel(final Context ctx) throws InterruptedException {
-        submitTo(ctx, orderId -> new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId));
+        submitTo(ctx, OrderHandlers::cancelOrder);
     }
 
     void place(final Context ctx) throws InterruptedException {
-        submitTo(ctx, orderId -> new PlaceOrder(PlaceOrderKind.PLACE_ORDER, orderId));
+        submitTo(ctx, OrderHandlers::placeOrder);
+    }
+
+    /** A cancel of an order of the category in the path: published at once, to that category. */
+    void cancelInCategory(final Context ctx) throws InterruptedException {
+        submitToCategory(ctx, OrderHandlers::cancelOrder);
+    }
+
+    /** A place of an order of the category in the path: published at once, to that category. */
+    void placeInCategory(final Context ctx) throws InterruptedException {
+        submitToCategory(ctx, OrderHandlers::placeOrder);
+    }
+
+    private static Object cancelOrder(final String orderId, final String partnerId) {
+        return new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId, partnerId);
+    }
+
+    private static Object placeOrder(final String orderId, final String partnerId) {
+        return new PlaceOrder(PlaceOrderKind.PLACE_ORDER, orderId, partnerId);
     }
 
     /** A new order as the request asks for it, before the catalog has placed its lines. */
@@ -183,7 +208,8 @@ final class OrderHandlers {
     }
 
     /** Publishes {@code payload} of the order in the path to the order's category, once the order is found. */
-    private void submitTo(final Context ctx, final Function<String, Object> payload) throws InterruptedException {
+    private void submitTo(final Context ctx, final BiFunction<String, String, Object> payload)
+            throws InterruptedException {
         final String orderId = RequestBody.requireId("orderId", ctx.pathParam("orderId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
         final String commandId = CommandSubmitter.commandId(ctx);
@@ -191,7 +217,24 @@ final class OrderHandlers {
         if (!Caller.of(ctx).mayAccessPartner(owner.partnerId())) {
             throw NotFoundException.order(orderId);
         }
-        commands.submitOrder(commandId, owner.categoryId(), payload.apply(orderId));
+        submit(ctx, commandId, owner.categoryId(), orderId, payload);
+    }
+
+    /**
+     * Publishes {@code payload} of the order in the path to the category in the path, without reading anything: the
+     * command names the partner the caller acts for, and the order processor finds no order of another partner.
+     */
+    private void submitToCategory(final Context ctx, final BiFunction<String, String, Object> payload)
+            throws InterruptedException {
+        final String categoryId = RequestBody.requireId(CATEGORY_ID, ctx.pathParam(CATEGORY_ID));
+        final String orderId = RequestBody.requireId("orderId", ctx.pathParam("orderId"));
+        RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
+        submit(ctx, CommandSubmitter.commandId(ctx), categoryId, orderId, payload);
+    }
+
+    private void submit(final Context ctx, final String commandId, final String categoryId, final String orderId,
+                        final BiFunction<String, String, Object> payload) throws InterruptedException {
+        commands.submitOrder(commandId, categoryId, payload.apply(orderId, Caller.of(ctx).partnerId()));
         ctx.status(HttpStatus.ACCEPTED).json(OrderAccepted.OfCommand.of(commandId, orderId));
     }
 

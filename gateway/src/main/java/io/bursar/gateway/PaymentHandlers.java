@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * Handlers of the payment command routes: validate, then publish a {@link RequestPayment} or a
  * {@link RefundPayment} (or an admin's {@link RetryPayment}) keyed by the payment's partner. Whether a payment may be refunded is the stream
- * processor's decision; the gateway only finds whose payment it is.
+ * processor's decision. The routes under {@code /v1/partners/{partnerId}/payments} publish at once; those under
+ * {@code /v1/payments/{paymentId}} first find whose payment it is.
  */
 final class PaymentHandlers {
 
@@ -50,6 +51,11 @@ final class PaymentHandlers {
         return PAYMENTS_PATH + "/" + paymentId;
     }
 
+    /** Where payment {@code paymentId} of {@code partnerId} is refunded in one hop. */
+    static String refundPath(final String partnerId, final String paymentId) {
+        return "/v1/partners/" + partnerId + PAYMENTS_PATH.substring("/v1".length()) + "/" + paymentId + "/refund";
+    }
+
     void request(final Context ctx) throws InterruptedException {
         final RequestBody body = RequestBody.parse(mapper, ctx.body(), REQUEST_FIELDS);
         final String partnerId = body.id(PARTNER_ID);
@@ -69,9 +75,10 @@ final class PaymentHandlers {
         // asks for the same payment, and gets the original outcome.
         final String id = paymentId == null ? commandId : paymentId;
         commands.submit(commandId, partnerId, new RequestPayment(RequestPaymentKind.REQUEST_PAYMENT, id, amount, method, providerId, orderId, null));
-        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, id));
+        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, partnerId, id));
     }
 
+    /** A refund of a payment found by id alone: its partner is looked up first (a read, maybe on a peer). */
     void refund(final Context ctx) throws InterruptedException {
         final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
@@ -80,26 +87,57 @@ final class PaymentHandlers {
         if (!Caller.of(ctx).mayAccessPartner(partnerId)) {
             throw NotFoundException.payment(paymentId);
         }
-        commands.submit(commandId, partnerId, new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
-        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
+        submit(ctx, commandId, partnerId, paymentId,
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
+    }
+
+    /**
+     * A refund of a payment of the partner in the path: published at once, keyed by that partner (AccessControl has
+     * checked the caller may act for it). A payment the partner does not have is rejected PAYMENT_NOT_FOUND.
+     */
+    void refundOfPartner(final Context ctx) throws InterruptedException {
+        final String partnerId = RequestBody.requireId(PARTNER_ID, ctx.pathParam(PARTNER_ID));
+        final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
+        RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
+        submit(ctx, CommandSubmitter.commandId(ctx), partnerId, paymentId,
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
     }
 
     /**
      * An admin's retry of a DEAD_LETTERED provider payment (the provider is back): a {@link RetryPayment} that puts it
      * back in the provider's queue. Whether it may be retried is the stream processor's decision (a payment in any
-     * other state is rejected PAYMENT_NOT_RETRYABLE).
+     * other state is rejected PAYMENT_NOT_RETRYABLE). By id alone, the partner is looked up first.
      */
     void retry(final Context ctx) throws InterruptedException {
+        requireAdmin(ctx);
+        final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
+        RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
+        final String commandId = CommandSubmitter.commandId(ctx);
+        submit(ctx, commandId, partnerOf(paymentId, ctx), paymentId,
+                new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, paymentId));
+    }
+
+    /** {@link #retry}, for a payment of the partner in the path: published at once. */
+    void retryOfPartner(final Context ctx) throws InterruptedException {
+        requireAdmin(ctx);
+        final String partnerId = RequestBody.requireId(PARTNER_ID, ctx.pathParam(PARTNER_ID));
+        final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
+        RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
+        submit(ctx, CommandSubmitter.commandId(ctx), partnerId, paymentId,
+                new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, paymentId));
+    }
+
+    private static void requireAdmin(final Context ctx) {
         // Only the operator who can see the provider's state decides that a charge may be tried again.
         if (!Caller.of(ctx).isAdmin()) {
             throw new ForbiddenException("payments are retried with an admin key");
         }
-        final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
-        RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
-        final String commandId = CommandSubmitter.commandId(ctx);
-        final String partnerId = partnerOf(paymentId, ctx);
-        commands.submit(commandId, partnerId, new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, paymentId));
-        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, paymentId));
+    }
+
+    private void submit(final Context ctx, final String commandId, final String partnerId, final String paymentId,
+                        final Object payload) throws InterruptedException {
+        commands.submit(commandId, partnerId, payload);
+        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, partnerId, paymentId));
     }
 
     /** The body's provider: required with PROVIDER, refused with BALANCE (also for an order's payment). */

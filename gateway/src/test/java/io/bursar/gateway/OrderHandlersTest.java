@@ -361,14 +361,39 @@ class OrderHandlersTest {
             assertThat(body.get("links").get("order").asText()).isEqualTo("/v1/orders/o-1");
             assertThat(body.size()).isEqualTo(3);
             assertThat(fixture.publishedOrders).extracting(OrderCommand::getCommandId, OrderCommand::getCategoryId,
-                    OrderCommand::getPayload).containsExactly(tuple("x-1", "books", new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-1")),
-                    tuple("x-2", "books", new PlaceOrder(PlaceOrderKind.PLACE_ORDER, "o-1")));
+                    OrderCommand::getPayload).containsExactly(tuple("x-1", "books", new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-1", "acme")),
+                    tuple("x-2", "books", new PlaceOrder(PlaceOrderKind.PLACE_ORDER, "o-1", null)));
             // Looked up as the read route, without waiting, with the caller's credentials.
             final OwnerRouter.Request lookup = fixture.readRequests.get(0);
             assertThat(lookup.pathAndQuery()).isEqualTo("/v1/orders/o-1");
             assertThat(lookup.forwarded()).isFalse();
             assertThat(lookup.passHeaders()).containsEntry("Authorization", "Bearer " + ACME_KEY);
             assertThat(fixture.readWaits).containsOnly(Duration.ZERO);
+        });
+    }
+
+    @Test
+    void cancelAndPlaceInTheirCategoryArePublishedAtOnceForTheCallersPartner() {
+        fixture.run(client -> {
+            // Nothing is visible yet: a cancel right after the create goes straight to the category.
+            final Response cancel = client.post(ACME_KEY, "/v1/categories/books/orders/o-1/cancel", "",
+                    idempotencyKey("x-1"));
+            final Response place = client.post(ADMIN_KEY, "/v1/categories/books/orders/o-1/place", "{}",
+                    idempotencyKey("x-2"));
+
+            assertThat(cancel.code()).isEqualTo(202);
+            assertThat(place.code()).isEqualTo(202);
+            assertThat(client.body(cancel).get("links").get("order").asText()).isEqualTo("/v1/orders/o-1");
+            assertThat(fixture.publishedOrders).extracting(OrderCommand::getCommandId, OrderCommand::getCategoryId,
+                    OrderCommand::getPayload).containsExactly(
+                    tuple("x-1", "books", new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-1", "acme")),
+                    tuple("x-2", "books", new PlaceOrder(PlaceOrderKind.PLACE_ORDER, "o-1", null)));
+            assertThat(fixture.readRequests).as("nothing read first").isEmpty();
+            assertThat(client.post(ACME_KEY, "/v1/categories/bo%20oks/orders/o-1/cancel", "").code()).isEqualTo(400);
+            assertThat(client.post(ACME_KEY, "/v1/categories/books/orders/o-1/place", "{\"why\":1}").code())
+                    .isEqualTo(400);
+            assertThat(client.post(null, "/v1/categories/books/orders/o-1/cancel", "").code()).isEqualTo(401);
+            assertThat(fixture.publishedOrders).hasSize(2);
         });
     }
 
@@ -403,7 +428,7 @@ class OrderHandlersTest {
             assertThat(client.post(ACME_KEY, "/v1/orders/o-9/cancel", "").code()).isEqualTo(202);
             assertThat(fixture.publishedOrders).singleElement().satisfies(command -> {
                 assertThat(command.getCategoryId()).isEqualTo("toys");
-                assertThat(command.getPayload()).isEqualTo(new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-9"));
+                assertThat(command.getPayload()).isEqualTo(new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-9", "acme"));
             });
 
             assertThat(client.post(GLOBEX_KEY, "/v1/orders/o-9/cancel", "").code()).isEqualTo(404);

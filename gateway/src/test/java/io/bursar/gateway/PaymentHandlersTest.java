@@ -48,6 +48,7 @@ class PaymentHandlersTest {
             assertThat(body.get("paymentId").asText()).isEqualTo("pay-1");
             assertThat(body.get("links").get("status").asText()).isEqualTo("/v1/commands/key-1");
             assertThat(body.get("links").get("payment").asText()).isEqualTo("/v1/payments/pay-1");
+            assertThat(body.get("links").get("refund").asText()).isEqualTo("/v1/partners/acme/payments/pay-1/refund");
             assertThat(fixture.published).singleElement().satisfies(command -> {
                 assertThat(command.getCommandId()).isEqualTo("key-1");
                 assertThat(command.getPartnerId()).isEqualTo("acme");
@@ -258,6 +259,33 @@ class PaymentHandlersTest {
 
             assertThat(client.post(ADMIN_KEY, "/v1/payments/pay-1/refund", "{}").code()).isEqualTo(202);
             assertThat(fixture.published).extracting(PaymentCommand::getPartnerId).containsExactly("acme", "acme");
+        });
+    }
+
+    @Test
+    void aRefundOrRetryUnderItsPartnerIsPublishedAtOnceWithoutALookup() {
+        fixture.run(client -> {
+            // Nothing is visible yet: a refund right after the request goes straight to the partner.
+            final Response refund = client.post(ACME_KEY, "/v1/partners/acme/payments/pay-1/refund", "",
+                    idempotencyKey("r-1"));
+            final Response retry = client.post(ADMIN_KEY, "/v1/partners/acme/payments/pay-1/retry", "{}",
+                    idempotencyKey("t-1"));
+
+            assertThat(refund.code()).isEqualTo(202);
+            assertThat(retry.code()).isEqualTo(202);
+            assertThat(client.body(refund).get("links").get("payment").asText()).isEqualTo("/v1/payments/pay-1");
+            assertThat(fixture.published).extracting(PaymentCommand::getCommandId, PaymentCommand::getPartnerId,
+                    PaymentCommand::getPayload).containsExactly(
+                    tuple("r-1", "acme", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)),
+                    tuple("t-1", "acme", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1")));
+            assertThat(fixture.readRequests).as("nothing read first").isEmpty();
+
+            assertThat(client.post(GLOBEX_KEY, "/v1/partners/acme/payments/pay-1/refund", "").code()).isEqualTo(404);
+            assertThat(client.post(ACME_KEY, "/v1/partners/acme/payments/pay-1/retry", "").code()).isEqualTo(403);
+            assertThat(client.post(ACME_KEY, "/v1/partners/acme/payments/pay%201/refund", "").code()).isEqualTo(400);
+            assertThat(client.post(ACME_KEY, "/v1/partners/acme/payments/pay-1/refund", "{\"x\":1}").code())
+                    .isEqualTo(400);
+            assertThat(fixture.published).hasSize(2);
         });
     }
 

@@ -163,7 +163,7 @@ public final class MixedLoad {
         sent.incrementAndGet();
         if (fate == 1) {
             orders.send(new ProducerRecord<>(topics.orderCommands.name(), category(item), orderCommand(orderId + "-cancel",
-                    category(item), new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId))));
+                    category(item), new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId, null))));
             sent.incrementAndGet();
         }
     }

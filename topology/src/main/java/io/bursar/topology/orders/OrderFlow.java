@@ -317,7 +317,7 @@ final class OrderFlow {
      */
     OrderEvent place(final OrderCommand command, final PlaceOrder place, final long nowMs, final Outbox out) {
         final List<Order> batches = batchesOf(command.getCategoryId(), place.getOrderId(), nowMs, out);
-        if (batches.isEmpty()) {
+        if (batches.isEmpty() || !actsFor(place.getPartnerId(), batches)) {
             return rejectOn(command, OrderEventType.PLACE_ORDER, isId(place.getOrderId())
                     ? OrderRejectionReason.ORDER_NOT_FOUND : OrderRejectionReason.INVALID_COMMAND, null, nowMs, out);
         }
@@ -350,9 +350,17 @@ final class OrderFlow {
      * Rejected ORDER_ALREADY_PLACED when any batch was placed; when none holds stock, accepted without change
      * if all are CANCELLED already, else rejected ORDER_NOT_CANCELLABLE (they expired or failed).
      */
+    /**
+     * True when a sender acting for {@code partnerId} (null: an administrator) may act on the order of
+     * {@code batches}: to another partner's sender the order does not exist.
+     */
+    private static boolean actsFor(final String partnerId, final List<Order> batches) {
+        return partnerId == null || partnerId.equals(batches.get(0).getPartnerId());
+    }
+
     OrderEvent cancel(final OrderCommand command, final CancelOrder cancel, final long nowMs, final Outbox out) {
         final List<Order> batches = batchesOf(command.getCategoryId(), cancel.getOrderId(), nowMs, out);
-        if (batches.isEmpty()) {
+        if (batches.isEmpty() || !actsFor(cancel.getPartnerId(), batches)) {
             return rejectOn(command, OrderEventType.CANCEL_ORDER, isId(cancel.getOrderId())
                     ? OrderRejectionReason.ORDER_NOT_FOUND : OrderRejectionReason.INVALID_COMMAND, null, nowMs, out);
         }

@@ -153,11 +153,11 @@ final class OrderDriver implements AutoCloseable {
     }
 
     static PlaceOrder place(final String orderId) {
-        return new PlaceOrder(PlaceOrderKind.PLACE_ORDER, orderId);
+        return new PlaceOrder(PlaceOrderKind.PLACE_ORDER, orderId, null);
     }
 
     static CancelOrder cancel(final String orderId) {
-        return new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId);
+        return new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId, null);
     }
 
     static Money eur(final long minor) {

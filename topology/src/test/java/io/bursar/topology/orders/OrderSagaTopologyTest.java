@@ -9,6 +9,10 @@ import static io.bursar.topology.testing.TestDrivers.count;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.bursar.schemas.orders.PlaceOrderKind;
+import io.bursar.schemas.orders.PlaceOrder;
+import io.bursar.schemas.orders.CancelOrderKind;
+import io.bursar.schemas.orders.CancelOrder;
 import io.bursar.schemas.orders.CreateOrder;
 import io.bursar.schemas.orders.Item;
 import io.bursar.schemas.orders.Order;
@@ -159,6 +163,22 @@ class OrderSagaTopologyTest {
         assertThat(orders.result("p1", TOYS, place("nope")).getReason()).isEqualTo(OrderRejectionReason.ORDER_NOT_FOUND);
         assertThat(orders.result("x1", TOYS, cancel("nope")).getReason()).isEqualTo(OrderRejectionReason.ORDER_NOT_FOUND);
         assertThat(orders.result("x2", TOYS, cancel("a/b")).getReason()).isEqualTo(OrderRejectionReason.INVALID_COMMAND);
+    }
+
+    @Test
+    void aSenderActingForAnotherPartnerFindsNoOrder() {
+        create("o1", false);
+
+        final OrderEvent cancel = orders.result("x1", TOYS, new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o1", "rival"));
+        final OrderEvent place = orders.result("x2", TOYS, new PlaceOrder(PlaceOrderKind.PLACE_ORDER, "o1", "rival"));
+
+        assertThat(cancel.getReason()).isEqualTo(OrderRejectionReason.ORDER_NOT_FOUND);
+        assertThat(cancel.getOrder()).as("nothing of the order told").isNull();
+        assertThat(place.getReason()).isEqualTo(OrderRejectionReason.ORDER_NOT_FOUND);
+        assertStock("ball", 8, 2, 0);
+        final OrderEvent own = orders.result("x3", TOYS, new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o1", "shop"));
+        assertThat(own.getOrder().getStatus()).isEqualTo(OrderStatus.CANCELLED);
+        assertStock("ball", 10, 0, 0);
     }
 
     @Test
