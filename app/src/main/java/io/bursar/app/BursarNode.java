@@ -15,6 +15,7 @@ import io.bursar.gateway.OrderProgress;
 import io.bursar.queries.AbsenceBarrier;
 import io.bursar.queries.AbsenceCheck;
 import io.bursar.queries.GlobalStoreReader;
+import io.bursar.queries.KeyChanges;
 import io.bursar.queries.KeyReader;
 import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
@@ -185,7 +186,13 @@ public final class BursarNode implements AutoCloseable {
         final TopologyDescription commands = commandsTopology.describe();
         final KafkaStreams streams = streams(commandsTopology, config, topics, self, "", new Properties());
         final StreamsBuilder viewsBuilder = new StreamsBuilder();
-        ViewsTopology.build(viewsBuilder, topics);
+        // Long-polls of these views are woken by the write they wait for, not by reading again and again.
+        final KeyChanges outcomeChanges = new KeyChanges();
+        final KeyChanges paymentChanges = new KeyChanges();
+        final KeyChanges orderChanges = new KeyChanges();
+        final Map<String, KeyChanges> viewChanges = Map.of(ViewsTopology.COMMAND_OUTCOMES_STORE, outcomeChanges,
+                ViewsTopology.PAYMENTS_STORE, paymentChanges, ViewsTopology.ORDERS_STORE, orderChanges);
+        ViewsTopology.build(viewsBuilder, topics, (store, key) -> viewChanges.get(store).changed(key));
         final Properties viewsOptimizations = new Properties();
         viewsOptimizations.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, ViewsTopology.OPTIMIZATIONS);
         final Topology viewsTopology = viewsBuilder.build(viewsOptimizations);
@@ -253,9 +260,11 @@ public final class BursarNode implements AutoCloseable {
                 new GatewayConfig(gatewayOverrides).settings(config.paymentTopology().holdTtlMsMax(),
                         config.orderTopology().holdTtlMsMax(), config.orderTopology().linesMax()),
                 publisher,
-                new Gateway.Reads(router.reads(balances, commandsAbsence), router.reads(outcomes, viewsAbsence),
-                        router.reads(payments, viewsAbsence, payment -> PaymentStatuses.isTerminal(payment.getStatus())),
-                        router.reads(orders, viewsAbsence, OrderProgress::isFinal),
+                new Gateway.Reads(router.reads(balances, commandsAbsence),
+                        router.reads(outcomes, viewsAbsence, outcome -> true, outcomeChanges),
+                        router.reads(payments, viewsAbsence, payment -> PaymentStatuses.isTerminal(payment.getStatus()),
+                                paymentChanges),
+                        router.reads(orders, viewsAbsence, OrderProgress::isFinal, orderChanges),
                         router.reads(parentOrders, viewsAbsence), router.reads(items, commandsAbsence),
                         new ItemCatalog() {
                             @Override

@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
 import io.bursar.gateway.ApiKeys;
-import io.bursar.gateway.GatewayConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,14 +43,7 @@ class AbsentKeysIT {
     @Test
     void aPaymentAcceptedButNotYetProcessedIsNeverAnsweredNotFound() throws Exception {
         final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
-        final BursarNode node = started.track(BursarNode.start(new BursarConfig(Map.of(
-                BursarConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                BursarConfig.SCHEMA_REGISTRY_URL, "mock://absent-keys",
-                BursarConfig.APPLICATION_ID, "absent-keys",
-                BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-absent-keys").toString(),
-                GatewayConfig.HTTP_PORT, "0",
-                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin"))));
-        node.awaitRunning(Duration.ofSeconds(60));
+        final BursarNode node = started.node(broker, "absent-keys", ADMIN_KEY, Map.of());
         assertThat(get(node, "/v1/payments/never-sent").statusCode()).isEqualTo(404);
 
         node.streams().pause();

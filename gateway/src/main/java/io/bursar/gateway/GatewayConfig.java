@@ -61,7 +61,7 @@ public final class GatewayConfig extends AbstractConfig {
                     "Cap, in ms, on the ?waitMs= of status reads (long-poll).")
             .define(HTTP_THREADS_MAX, Type.INT, 64, Range.between(8, 2_000), Importance.LOW,
                     "Most request threads of the HTTP server. Few threads on few cores avoid context "
-                            + "switching; reads that wait (forwarding, long-polls) each hold one.")
+                            + "switching; status reads that wait (long-polls, forwarding) hold none while they wait.")
             .define(ORDER_BATCH_SIZE, Type.INT, 1_000, Range.between(1, ORDER_BATCH_SIZE_MAX), Importance.MEDIUM,
                     "Most lines, per category, in one CreateOrder command: the gateway splits a larger order into "
                             + "batches of this many lines that share the order's id.");

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -49,7 +50,7 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // Another partner's command answers exactly like an unknown one.
-        answer(ctx, reads.commandOutcomes().read(commandId, request(ctx), wait), CommandOutcomeView::of,
+        answerLater(ctx, reads.commandOutcomes().readAsync(commandId, request(ctx), wait), CommandOutcomeView::of,
                 event -> caller.mayAccessPartner(event.getPartnerId()),
                 () -> new NotFoundException("command " + commandId + " not found"));
     }
@@ -59,7 +60,7 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // The read waits until the payment is in a final state (the router's condition), then answers at once.
-        answer(ctx, reads.payments().read(paymentId, request(ctx), wait), PaymentView::of,
+        answerLater(ctx, reads.payments().readAsync(paymentId, request(ctx), wait), PaymentView::of,
                 payment -> caller.mayAccessPartner(payment.getPartnerId()), () -> NotFoundException.payment(paymentId));
     }
 
@@ -68,7 +69,7 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // The read waits until every batch is final (the router's condition), then answers at once.
-        answer(ctx, reads.orders().read(orderId, request(ctx), wait), OrderStatusView::of,
+        answerLater(ctx, reads.orders().readAsync(orderId, request(ctx), wait), OrderStatusView::of,
                 view -> visible(caller, view), () -> NotFoundException.order(orderId));
     }
 
@@ -225,6 +226,16 @@ final class ReadHandlers {
         }
         throw new InvalidRequestException(List.of(new FieldError(WAIT_PARAM,
                 "must be an integer from 0 to " + longPollMax.toMillis())));
+    }
+
+    /**
+     * {@link #answer}, once {@code outcome} completes: a read that waits (a long-poll, a forwarded read) holds no
+     * request thread meanwhile.
+     */
+    private static <V> void answerLater(final Context ctx, final CompletableFuture<OwnerRouter.Outcome<V>> outcome,
+                                        final Function<V, Object> view, final Predicate<V> visible,
+                                        final Supplier<NotFoundException> notFound) {
+        ctx.future(() -> outcome.thenAccept(done -> answer(ctx, done, view, visible, notFound)));
     }
 
     private static <V> void answer(final Context ctx, final OwnerRouter.Outcome<V> outcome,

@@ -2,7 +2,6 @@ package io.bursar.queries;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +10,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.kafka.streams.state.HostInfo;
@@ -57,12 +58,27 @@ public final class PeerForwarder {
     }
 
     /**
-     * Sends {@code GET pathAndQuery} to {@code peer}, with {@code headers} plus the forwarding marker.
-     * Returns empty when the peer could not be reached or did not answer within the timeout plus
+     * Sends {@code GET pathAndQuery} to {@code peer}, with {@code headers} plus the forwarding marker, and waits
+     * for the answer. Empty when the peer could not be reached or did not answer within the timeout plus
      * {@code extraWait} (a long-poll's own wait).
      */
     public Optional<Answer> get(final HostInfo peer, final String pathAndQuery, final Map<String, String> headers,
                                 final boolean fromStandby, final Duration extraWait) {
+        try {
+            return getAsync(peer, pathAndQuery, headers, fromStandby, extraWait).get();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            count(fromStandby ? "standby" : "active", "interrupted");
+            return Optional.empty();
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("forwarding failed", e.getCause());
+        }
+    }
+
+    /** {@link #get}, holding no thread while the peer answers. */
+    public CompletableFuture<Optional<Answer>> getAsync(final HostInfo peer, final String pathAndQuery,
+                                                         final Map<String, String> headers, final boolean fromStandby,
+                                                         final Duration extraWait) {
         final String target = fromStandby ? "standby" : "active";
         final HttpRequest.Builder request = HttpRequest.newBuilder(
                         URI.create("http://" + peer.host() + ":" + peer.port() + pathAndQuery))
@@ -73,21 +89,17 @@ public final class PeerForwarder {
         if (fromStandby) {
             request.header(STANDBY_HEADER, "1");
         }
-        try {
-            final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
+            if (failure != null) {
+                count(target, "unreachable");
+                return Optional.empty();
+            }
             count(target, Integer.toString(response.statusCode()));
             final Map<String, String> kept = new HashMap<>();
             response.headers().firstValue(STANDBY_LAG_HEADER).ifPresent(v -> kept.put(STANDBY_LAG_HEADER, v));
             response.headers().firstValue("Retry-After").ifPresent(v -> kept.put("Retry-After", v));
             return Optional.of(new Answer(response.statusCode(), response.body(), kept));
-        } catch (final IOException e) {
-            count(target, "unreachable");
-            return Optional.empty();
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            count(target, "interrupted");
-            return Optional.empty();
-        }
+        });
     }
 
     private void count(final String target, final String outcome) {

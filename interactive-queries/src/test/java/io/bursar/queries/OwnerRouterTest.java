@@ -11,6 +11,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,6 +152,7 @@ class OwnerRouterTest {
     void aLongPollWaitsUntilTheKeyAppears() {
         final Instant appearsAt = Instant.now().plusMillis(300);
 
+        // Without a change feed the key is read again each recheck interval.
         final OwnerRouter.Outcome<String> outcome = router.route(lookup(() -> Instant.now().isAfter(appearsAt)
                 ? new Read.Found<>("late") : new Read.Missing<>()), "k", CLIENT, Duration.ofSeconds(5));
 
@@ -158,17 +162,51 @@ class OwnerRouterTest {
     }
 
     @Test
-    void aConditionalLongPollAnswersAsSoonAsTheValueSettles() {
-        final Instant settlesAt = Instant.now().plusMillis(300);
+    void aConditionalLongPollIsWokenByTheChangeItWaitsFor() throws Exception {
+        final KeyChanges changes = new KeyChanges();
+        final AtomicReference<String> value = new AtomicReference<>("QUEUED");
+        final AtomicInteger reads = new AtomicInteger();
         final Instant start = Instant.now();
 
-        final OwnerRouter.Outcome<String> outcome = router.reads(lookup(() -> new Read.Found<>(
-                Instant.now().isAfter(settlesAt) ? "SUCCEEDED" : "QUEUED")), AbsenceCheck.NOTHING_UPSTREAM,
-                "SUCCEEDED"::equals)
-                .read("k", CLIENT, Duration.ofSeconds(5));
+        final CompletableFuture<OwnerRouter.Outcome<String>> waiting = router.reads(lookup(() -> {
+            reads.incrementAndGet();
+            return new Read.Found<>(value.get());
+        }), AbsenceCheck.NOTHING_UPSTREAM, "SUCCEEDED"::equals, changes).readAsync("k", CLIENT, Duration.ofSeconds(5));
+        Thread.sleep(200);
+        changes.changed("other");
+        assertThat(waiting).as("another key's change does not wake it").isNotDone();
+        value.set("SUCCEEDED");
+        changes.changed("k");
 
-        assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("SUCCEEDED", null));
-        assertThat(Duration.between(start, Instant.now())).isBetween(Duration.ofMillis(300), Duration.ofSeconds(2));
+        assertThat(waiting.get(1, TimeUnit.SECONDS)).isEqualTo(new OwnerRouter.Outcome.Local<>("SUCCEEDED", null));
+        // Woken by the write, well before the recheck interval: one read before, one after.
+        assertThat(Duration.between(start, Instant.now())).isLessThan(OwnerRouter.RECHECK_INTERVAL);
+        assertThat(reads.get()).isEqualTo(2);
+        assertThat(changes.waiting()).isZero();
+    }
+
+    @Test
+    void waitingReadsHoldNoThread() throws Exception {
+        final KeyChanges changes = new KeyChanges();
+        final AtomicReference<String> value = new AtomicReference<>("QUEUED");
+        final RoutedRead<String> reads = router.reads(lookup(() -> new Read.Found<>(value.get())),
+                AbsenceCheck.NOTHING_UPSTREAM, "SUCCEEDED"::equals, changes);
+        final int threadsBefore = Thread.activeCount();
+
+        final List<CompletableFuture<OwnerRouter.Outcome<String>>> waiting = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            waiting.add(reads.readAsync("k", CLIENT, Duration.ofSeconds(30)));
+        }
+        Thread.sleep(100);
+        assertThat(changes.waiting()).isEqualTo(2_000);
+        assertThat(waiting).noneMatch(CompletableFuture::isDone);
+        assertThat(Thread.activeCount() - threadsBefore).as("threads started for 2,000 waits").isLessThan(20);
+        value.set("SUCCEEDED");
+        changes.changed("k");
+
+        CompletableFuture.allOf(waiting.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(waiting).allSatisfy(done -> assertThat(done.get())
+                .isEqualTo(new OwnerRouter.Outcome.Local<>("SUCCEEDED", null)));
     }
 
     @Test
@@ -184,7 +222,8 @@ class OwnerRouterTest {
         final Duration took = Duration.between(start, Instant.now());
         assertThat(outcome).isEqualTo(new OwnerRouter.Outcome.Local<>("QUEUED", null));
         assertThat(took).isBetween(Duration.ofMillis(300), Duration.ofMillis(300 + 1_000));
-        assertThat(reads.get()).isGreaterThan(2);
+        // Read once, and once more when the wait ended: nothing changed between, so nothing was read between.
+        assertThat(reads.get()).isEqualTo(2);
         assertThat(router.reads(lookup(Read.Missing::new), AbsenceCheck.NOTHING_UPSTREAM, "SUCCEEDED"::equals)
                 .read("k", CLIENT, Duration.ofMillis(100)))
                 .isInstanceOf(OwnerRouter.Outcome.NotFound.class);
@@ -237,7 +276,10 @@ class OwnerRouterTest {
         assertThat(((OwnerRouter.Outcome.Unavailable<String>) notYet).reason()).startsWith("not found yet");
         assertThat(forwardedNotYet).isInstanceOf(OwnerRouter.Outcome.Unavailable.class);
         // Here it may wait as long as a rebalance; forwarded, within half its sender's timeout.
-        assertThat(bounds).containsExactly(REBALANCE_WAIT, Duration.ofSeconds(1));
+        // What is left of each bound when the proof starts: the read's own, half the forward timeout when forwarded.
+        assertThat(bounds).hasSize(2);
+        assertThat(bounds.get(0)).isBetween(REBALANCE_WAIT.minusMillis(200), REBALANCE_WAIT);
+        assertThat(bounds.get(1)).isBetween(Duration.ofMillis(800), Duration.ofSeconds(1));
         assertThat(router.reads(lookup(Read.Missing::new), bound -> true).read("k", CLIENT, Duration.ZERO))
                 .isInstanceOf(OwnerRouter.Outcome.NotFound.class);
     }

@@ -27,6 +27,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -86,40 +87,67 @@ public final class ViewsTopology {
     private ViewsTopology() {
     }
 
-    public static void build(final StreamsBuilder builder, final Topics topics) {
-        buildPaymentViews(builder, topics);
-        buildOrderViews(builder, topics);
+    /** What the views tell of each key they write, once it is written: the store and the key. */
+    @FunctionalInterface
+    public interface Changes {
+        /** Nothing listens. */
+        Changes NONE = (store, key) -> { };
+
+        /** {@code key} of {@code store} was just written; called on the stream thread, so it must not block. */
+        void changed(String store, String key);
     }
 
-    private static void buildPaymentViews(final StreamsBuilder builder, final Topics topics) {
+    public static void build(final StreamsBuilder builder, final Topics topics) {
+        build(builder, topics, Changes.NONE);
+    }
+
+    /**
+     * Builds the views; each write of a command outcome, a payment or an order is told to {@code changes} after it
+     * is in the store (those three stores have no record cache, so a write is in the store, and told, at once),
+     * for long-polls to be woken instead of reading again and again.
+     */
+    public static void build(final StreamsBuilder builder, final Topics topics, final Changes changes) {
+        buildPaymentViews(builder, topics, changes);
+        buildOrderViews(builder, topics, changes);
+    }
+
+    /** Tells {@code changes} of every write of {@code table}'s store {@code store}. */
+    private static <V> void tell(final KTable<String, V> table, final String store, final Changes changes) {
+        table.toStream(Named.as(store + "-changes"))
+                .foreach((key, value) -> changes.changed(store, key), Named.as(store + "-told"));
+    }
+
+    private static void buildPaymentViews(final StreamsBuilder builder, final Topics topics, final Changes changes) {
         final KStream<String, PaymentEvent> firstResults = builder.stream(topics.paymentEvents.name(),
                         Consumed.with(topics.paymentEvents.keySerde(), topics.paymentEvents.valueSerde())
                                 .withName(topics.paymentEvents.name() + "-view-source"))
                 .filter((key, event) -> event != null && !event.getDuplicate(), Named.as("first-results-only"));
         // Keyed by commandId by the partner that decided it, and compacted: with source-topic reuse
         // (OPTIMIZATIONS) the topic is also the table's changelog.
-        builder.table(topics.commandOutcomes.name(),
+        tell(builder.table(topics.commandOutcomes.name(),
                 Consumed.with(topics.commandOutcomes.keySerde(), topics.commandOutcomes.valueSerde())
                         .withName(topics.commandOutcomes.name() + "-view-source"),
                 Materialized.<String, PaymentEvent, KeyValueStore<Bytes, byte[]>>as(COMMAND_OUTCOMES_STORE)
                         .withKeySerde(topics.commandOutcomes.keySerde())
-                        .withValueSerde(topics.commandOutcomes.valueSerde()));
-        firstResults
+                        .withValueSerde(topics.commandOutcomes.valueSerde())
+                        .withCachingDisabled()), COMMAND_OUTCOMES_STORE, changes);
+        tell(firstResults
                 .filter((paymentId, event) -> event.getPayment() != null, Named.as("about-a-payment"))
                 .mapValues(PaymentEvent::getPayment, Named.as("the-payment"))
                 .toTable(Named.as(PAYMENTS_STORE + "-table"),
                         Materialized.<String, Payment, KeyValueStore<Bytes, byte[]>>as(PAYMENTS_STORE)
                                 .withKeySerde(Serdes.String())
-                                .withValueSerde(topics.valueSerde(Payment.class)));
+                                .withValueSerde(topics.valueSerde(Payment.class))
+                                .withCachingDisabled()), PAYMENTS_STORE, changes);
     }
 
-    private static void buildOrderViews(final StreamsBuilder builder, final Topics topics) {
+    private static void buildOrderViews(final StreamsBuilder builder, final Topics topics, final Changes changes) {
         final KStream<String, OrderEvent> orderResults = builder.stream(topics.orderEvents.name(),
                         Consumed.with(topics.orderEvents.keySerde(), topics.orderEvents.valueSerde())
                                 .withName(topics.orderEvents.name() + "-view-source"))
                 .filter((key, event) -> event != null && !event.getDuplicate() && event.getOrder() != null
                         && key != null && key.equals(event.getOrder().getOrderId()), Named.as("about-an-order"));
-        orderResults
+        tell(orderResults
                 .groupByKey(Grouped.<String, OrderEvent>as(ORDERS_STORE + "-grouped")
                         .withKeySerde(Serdes.String()).withValueSerde(topics.orderEvents.valueSerde()))
                 .aggregate(ViewsTopology::noOrder, (orderId, event, view) -> withBatch(orderId, view, event),
@@ -127,8 +155,9 @@ public final class ViewsTopology {
                         Materialized.<String, OrderView, KeyValueStore<Bytes, byte[]>>as(ORDERS_STORE)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(topics.valueSerde(OrderView.class))
+                                .withCachingDisabled()
                                 .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                                        Integer.toString(ORDER_VIEW_BYTES_MAX))));
+                                        Integer.toString(ORDER_VIEW_BYTES_MAX)))), ORDERS_STORE, changes);
         orderResults
                 .filter((orderId, event) -> invested(event.getOrder()), Named.as("an-invested-batch"))
                 .map((orderId, event) -> KeyValue.pair(event.getOrder().getCustomerId(), event.getOrder()),
