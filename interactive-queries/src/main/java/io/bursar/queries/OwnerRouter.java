@@ -172,6 +172,9 @@ public final class OwnerRouter {
                                                       final Request request, final Duration wait,
                                                       final long deadline, final Predicate<V> settled,
                                                       final KeyChanges changes) {
+        if (wait.isZero()) {
+            return routeOnce(reader, key, request, wait);
+        }
         // Watched before it is read: a change between the read and the wait still wakes it.
         final KeyChanges.Watch watch = changes.watch(key);
         return routeOnce(reader, key, request, wait).thenCompose(outcome -> {
