@@ -143,7 +143,7 @@ class MisroutingTopologyTest {
         assertThat(event.getReason()).isEqualTo(OrderRejectionReason.WRONG_PARTITION);
         assertThat(event.getDetail()).contains("belongs on partition 3 of order-commands");
         assertThat(count(driver.getKeyValueStore(OrderProcessor.ITEMS_STORE))).isZero();
-        assertThat(count(driver.getKeyValueStore(OrderProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(driver.getWindowStore(OrderProcessor.RESULTS_STORE))).isZero();
         assertThat(misrouting.refused(topics.orderCommands.name())).isEqualTo(1);
     }
 

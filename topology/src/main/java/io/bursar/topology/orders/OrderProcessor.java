@@ -14,7 +14,7 @@ import io.bursar.schemas.orders.PlaceOrder;
 import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.orders.UpsertItem;
 import io.bursar.schemas.payments.PaymentEvent;
-import io.bursar.topology.CommandFingerprint;
+import io.bursar.topology.CommandMemory;
 import io.bursar.topology.DeadlineIndex;
 import io.bursar.topology.Generation;
 import io.bursar.topology.LogClock;
@@ -30,7 +30,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,10 +64,8 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
     public static final String ORDERS_STORE = "category-orders";
     /** Deadline index of {@link #ORDERS_STORE}: expiresAt of the orders that hold stock. */
     public static final String HOLD_DEADLINES_STORE = "category-hold-deadlines";
-    /** categoryId/commandId → {@link ProcessedOrderCommand}, for idempotency. */
-    public static final String RESULTS_STORE = "category-command-results";
-    /** Deadline index of {@link #RESULTS_STORE}: rememberedUntil. */
-    public static final String RESULT_DEADLINES_STORE = "category-command-result-deadlines";
+    /** categoryId/commandId → {@link ProcessedOrderCommand}, for idempotency: the category's {@link CommandMemory}. */
+    public static final String RESULTS_STORE = "category-command-memory";
 
     /** Between the categoryId and the rest of every store key here: {@code categoryId/itemId}, and so on. */
     public static final char KEY_SEPARATOR = OrderRules.KEY_SEPARATOR;
@@ -84,8 +81,7 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
     private ProcessorContext<String, SpecificRecord> context;
     private Inventory inventory;
     private OrderFlow flow;
-    private KeyValueStore<String, ProcessedOrderCommand> results;
-    private DeadlineIndex resultDeadlines;
+    private CommandMemory<ProcessedOrderCommand> memory;
 
     public OrderProcessor(final OrderTopologyConfig config, final Misrouting misrouting, final Generation generation) {
         this.config = Objects.requireNonNull(config, "config");
@@ -105,8 +101,8 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
                 Objects.requireNonNull(context.getStateStore(OrderTopology.CATALOG_STORE), OrderTopology.CATALOG_STORE));
         this.flow = new OrderFlow(context.getStateStore(ORDERS_STORE),
                 new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE)), inventory, config);
-        this.results = context.getStateStore(RESULTS_STORE);
-        this.resultDeadlines = new DeadlineIndex(context.getStateStore(RESULT_DEADLINES_STORE));
+        this.memory = new CommandMemory<>(context.getStateStore(RESULTS_STORE), config.idempotencyRetention(),
+                ProcessedOrderCommand::getFingerprint);
         context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::tickIfDue);
     }
 
@@ -161,18 +157,23 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
             out.event(reject(command, OrderRejectionReason.INVALID_COMMAND, nowMs));
             return;
         }
-        final String resultKey = command.getCategoryId() + KEY_SEPARATOR + command.getCommandId();
-        final ByteBuffer fingerprint = CommandFingerprint.of(command.getCategoryId(), (SpecificRecord) command.getPayload());
-        final ProcessedOrderCommand earlier = results.get(resultKey);
-        if (earlier != null) {
-            out.event(replay(command, earlier, fingerprint, nowMs));
+        final CommandMemory.Recall<ProcessedOrderCommand> recall = memory.recall(command.getCategoryId(),
+                command.getCommandId(), (SpecificRecord) command.getPayload(), nowMs);
+        if (recall instanceof CommandMemory.Recall.Repeat<ProcessedOrderCommand> repeat) {
+            out.event(replay(repeat.earlier()));
+            return;
+        } else if (recall instanceof CommandMemory.Recall.Conflict<ProcessedOrderCommand>) {
+            final OrderEvent conflict = OrderEvents.rejected(command.getCommandId(), command.getCategoryId(),
+                    OrderEvents.typeOf(command.getPayload()), OrderRejectionReason.IDEMPOTENCY_CONFLICT, null, List.of(),
+                    nowMs);
+            conflict.setDuplicate(true);
+            out.event(conflict);
             return;
         }
+        final ByteBuffer fingerprint = ((CommandMemory.Recall.First<ProcessedOrderCommand>) recall).fingerprint();
         final OrderEvent result = decide(key, command, nowMs, out);
-        final long rememberedUntilMs = nowMs + config.idempotencyRetention().toMillis();
-        results.put(resultKey, new ProcessedOrderCommand(command.getCommandId(), fingerprint, result,
-                Instant.ofEpochMilli(rememberedUntilMs)));
-        resultDeadlines.add(rememberedUntilMs, resultKey);
+        memory.remember(command.getCategoryId(), command.getCommandId(), new ProcessedOrderCommand(
+                command.getCommandId(), fingerprint, result, Instant.ofEpochMilli(memory.rememberedUntil(nowMs))), nowMs);
     }
 
     /** Validates and applies one first-seen command; its events go to {@code out}; returns its result. */
@@ -198,25 +199,17 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
         return result;
     }
 
-    private OrderEvent replay(final OrderCommand command, final ProcessedOrderCommand earlier,
-                              final ByteBuffer fingerprint, final long nowMs) {
-        if (earlier.getFingerprint().equals(fingerprint)) {
-            final OrderEvent original = OrderEvent.newBuilder(earlier.getResult()).build();
-            original.setDuplicate(true);
-            if (original.getOrder() != null) {
-                // The original outcome, with the order as it stands now (it may have moved on since).
-                final Order current = flow.current(original.getOrder());
-                if (current != null) {
-                    original.setOrder(current);
-                }
+    /** The original outcome of a repeated command, with the order as it stands now (it may have moved on since). */
+    private OrderEvent replay(final ProcessedOrderCommand earlier) {
+        final OrderEvent original = OrderEvent.newBuilder(earlier.getResult()).build();
+        original.setDuplicate(true);
+        if (original.getOrder() != null) {
+            final Order current = flow.current(original.getOrder());
+            if (current != null) {
+                original.setOrder(current);
             }
-            return original;
         }
-        final OrderEvent conflict = OrderEvents.rejected(command.getCommandId(), command.getCategoryId(),
-                OrderEvents.typeOf(command.getPayload()), OrderRejectionReason.IDEMPOTENCY_CONFLICT, null, List.of(),
-                nowMs);
-        conflict.setDuplicate(true);
-        return conflict;
+        return original;
     }
 
     /** A rejection decided before the payload is looked at; a CreateOrder's still carries its REJECTED snapshot. */
@@ -228,23 +221,16 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
                 OrderEvents.typeOf(command.getPayload()), reason, snapshot, List.of(), nowMs);
     }
 
-    /**
-     * On the wall clock: when an order's hold or a remembered command is due, a tick to this task's partition, which
-     * ends them when it comes back.
-     */
+    /** On the wall clock: when an order's hold is due, a tick to this task's partition, which ends it when it comes back. */
     private void tickIfDue(final long wallMs) {
-        if (flow.hasDue(wallMs) || resultDeadlines.hasDue(wallMs)) {
+        if (flow.hasDue(wallMs)) {
             context.forward(LogClock.tick(context, wallMs));
         }
     }
 
-    /** Expires the orders due and forgets the commands due, at most the work bound of each. */
+    /** Expires the orders due, at most the work bound. */
     private void endDue(final long nowMs, final Outbox out) {
-        final int workMax = config.punctuationWorkMax();
-        flow.expireDue(nowMs, workMax, out);
-        for (final String resultKey : resultDeadlines.pollDue(nowMs, workMax)) {
-            results.delete(resultKey);
-        }
+        flow.expireDue(nowMs, config.punctuationWorkMax(), out);
     }
 
     private void emit(final Outbox out, final long nowMs) {

@@ -10,6 +10,7 @@ import io.bursar.schemas.orders.ProcessedOrderCommand;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.CommandMemory;
 import io.bursar.topology.Generation;
 import io.bursar.topology.LogClock;
 import io.bursar.topology.Misrouting;
@@ -57,8 +58,8 @@ public final class OrderTopology {
         store(builder, OrderProcessor.ITEMS_STORE, topics.valueSerde(Item.class));
         store(builder, OrderProcessor.ORDERS_STORE, topics.valueSerde(Order.class));
         store(builder, OrderProcessor.HOLD_DEADLINES_STORE, Serdes.String());
-        store(builder, OrderProcessor.RESULTS_STORE, topics.valueSerde(ProcessedOrderCommand.class));
-        store(builder, OrderProcessor.RESULT_DEADLINES_STORE, Serdes.String());
+        builder.addStateStore(CommandMemory.storeBuilder(OrderProcessor.RESULTS_STORE, config.idempotencyRetention(),
+                topics.valueSerde(ProcessedOrderCommand.class)));
 
         builder.globalTable(topics.itemCatalog.name(),
                 Consumed.with(topics.itemCatalog.keySerde(), topics.itemCatalog.valueSerde())
@@ -88,7 +89,7 @@ public final class OrderTopology {
                 .merge(fulfilments, Named.as("category-inputs-and-fulfilments"))
                 .process(() -> new OrderProcessor(config, misrouting, generation), Named.as("category-processor"),
                         OrderProcessor.ITEMS_STORE, OrderProcessor.ORDERS_STORE, OrderProcessor.HOLD_DEADLINES_STORE,
-                        OrderProcessor.RESULTS_STORE, OrderProcessor.RESULT_DEADLINES_STORE)
+                        OrderProcessor.RESULTS_STORE)
                 .split(Named.as("category-out-"))
                 .branch((key, value) -> value instanceof OrderEvent, Branched.withConsumer(events -> events
                         .mapValues(value -> (OrderEvent) value, Named.as("category-out-as-events"))

@@ -9,7 +9,6 @@ import io.bursar.schemas.payments.BatchResult;
 import io.bursar.schemas.payments.BalanceSnapshot;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.Credit;
-import io.bursar.schemas.payments.CurrencyAccount;
 import io.bursar.schemas.payments.Debit;
 import io.bursar.schemas.payments.FundsHold;
 import io.bursar.schemas.payments.HoldFunds;
@@ -26,7 +25,7 @@ import io.bursar.schemas.payments.RetryPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.RequestPayment;
-import io.bursar.topology.CommandFingerprint;
+import io.bursar.topology.CommandMemory;
 import io.bursar.topology.DeadlineIndex;
 import io.bursar.topology.Generation;
 import io.bursar.topology.LogClock;
@@ -43,8 +42,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +105,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     private BalanceBook book;
     private PaymentFlow payments;
     private FundsHolds holds;
-    private WindowStore<String, ProcessedCommand> results;
+    private CommandMemory<ProcessedCommand> memory;
 
     public PartnerBalanceProcessor(final PaymentTopologyConfig config, final Misrouting misrouting,
                                    final Generation generation) {
@@ -124,7 +121,8 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         this.payments = new PaymentFlow(context.getStateStore(PAYMENTS_STORE), book);
         this.holds = new FundsHolds(context.getStateStore(HOLDS_STORE),
                 new DeadlineIndex(context.getStateStore(HOLD_DEADLINES_STORE)));
-        this.results = context.getStateStore(RESULTS_STORE);
+        this.memory = new CommandMemory<>(context.getStateStore(RESULTS_STORE), config.idempotencyRetention(),
+                ProcessedCommand::getFingerprint);
         context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::tickIfDue);
     }
 
@@ -167,32 +165,25 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
             emit(reject(command, typeOf(command), RejectionReason.INVALID_COMMAND, nowMs), nowMs);
             return;
         }
-        final String resultKey = command.getPartnerId() + KEY_SEPARATOR + command.getCommandId();
-        final ByteBuffer fingerprint = CommandFingerprint.of(command.getPartnerId(), (SpecificRecord) command.getPayload());
-        final ProcessedCommand earlier = remembered(resultKey, nowMs);
-        if (earlier != null) {
-            emit(replay(command, earlier, fingerprint, nowMs), nowMs);
+        final CommandMemory.Recall<ProcessedCommand> recall = memory.recall(command.getPartnerId(),
+                command.getCommandId(), (SpecificRecord) command.getPayload(), nowMs);
+        if (recall instanceof CommandMemory.Recall.Repeat<ProcessedCommand> repeat) {
+            emit(replay(repeat.earlier()), nowMs);
+            return;
+        } else if (recall instanceof CommandMemory.Recall.Conflict<ProcessedCommand>) {
+            final PaymentEvent conflict = reject(command, typeOf(command), RejectionReason.IDEMPOTENCY_CONFLICT, nowMs);
+            conflict.setDuplicate(true);
+            emit(conflict, nowMs);
             return;
         }
+        final ByteBuffer fingerprint = ((CommandMemory.Recall.First<ProcessedCommand>) recall).fingerprint();
         final Outbox out = new Outbox();
         final PaymentEvent result = decide(key, command, nowMs, out);
-        final long rememberedUntilMs = nowMs + config.idempotencyRetention().toMillis();
-        results.put(resultKey, new ProcessedCommand(command.getCommandId(), fingerprint, result,
-                Instant.ofEpochMilli(rememberedUntilMs)), nowMs);
+        memory.remember(command.getPartnerId(), command.getCommandId(), new ProcessedCommand(command.getCommandId(),
+                fingerprint, result, Instant.ofEpochMilli(memory.rememberedUntil(nowMs))), nowMs);
         // The result first, then the calls it decided on.
         emit(result, nowMs);
         out.forwardTo(context, nowMs, generation);
-    }
-
-    /** The result remembered for {@code resultKey} within the retention, or null. */
-    private ProcessedCommand remembered(final String resultKey, final long nowMs) {
-        final long fromMs = nowMs - config.idempotencyRetention().toMillis();
-        // The long-based fetch: the Instant one formats a message on every call. Open above: a repeat stamped by a
-        // producer whose clock is behind the first one's still finds it.
-        try (WindowStoreIterator<ProcessedCommand> found = results.backwardFetch(resultKey, Math.max(0, fromMs),
-                Long.MAX_VALUE)) {
-            return found.hasNext() ? found.next().value : null;
-        }
     }
 
     private void emit(final PaymentEvent event, final long nowMs) {
@@ -212,22 +203,16 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
         return event;
     }
 
-    private PaymentEvent replay(final PaymentCommand command, final ProcessedCommand earlier,
-                                final ByteBuffer fingerprint, final long nowMs) {
-        if (earlier.getFingerprint().equals(fingerprint)) {
-            final PaymentEvent original = PaymentEvent.newBuilder(earlier.getResult()).build();
-            original.setDuplicate(true);
-            final Payment payment = original.getPayment();
-            if (payment != null) {
-                // The original outcome, with the payment as it stands now (it may have moved on since).
-                final Payment current = payments.find(payment.getPartnerId(), payment.getPaymentId());
-                original.setPayment(current != null ? current : payment);
-            }
-            return original;
+    /** The original outcome of a repeated command, with the payment as it stands now (it may have moved on since). */
+    private PaymentEvent replay(final ProcessedCommand earlier) {
+        final PaymentEvent original = PaymentEvent.newBuilder(earlier.getResult()).build();
+        original.setDuplicate(true);
+        final Payment payment = original.getPayment();
+        if (payment != null) {
+            final Payment current = payments.find(payment.getPartnerId(), payment.getPaymentId());
+            original.setPayment(current != null ? current : payment);
         }
-        final PaymentEvent conflict = reject(command, typeOf(command), RejectionReason.IDEMPOTENCY_CONFLICT, nowMs);
-        conflict.setDuplicate(true);
-        return conflict;
+        return original;
     }
 
     /** Validates and applies one first-seen command; returns its result. */

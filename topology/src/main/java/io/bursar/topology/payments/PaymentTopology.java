@@ -9,10 +9,10 @@ import io.bursar.schemas.payments.Payment;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.ProcessedCommand;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.CommandMemory;
 import io.bursar.topology.Generation;
 import io.bursar.topology.LogClock;
 import io.bursar.topology.Misrouting;
-import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -55,9 +55,8 @@ public final class PaymentTopology {
         store(builder, PartnerBalanceProcessor.HOLD_DEADLINES_STORE, Serdes.String());
         // One record per command, kept for the retention: old segments are dropped whole, without a deadline index
         // and without a tombstone per forgotten command. A window of 1 ms: each result is put at its own time.
-        builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(
-                PartnerBalanceProcessor.RESULTS_STORE, config.idempotencyRetention(), Duration.ofMillis(1), false),
-                Serdes.String(), topics.valueSerde(ProcessedCommand.class)));
+        builder.addStateStore(CommandMemory.storeBuilder(PartnerBalanceProcessor.RESULTS_STORE,
+                config.idempotencyRetention(), topics.valueSerde(ProcessedCommand.class)));
         store(builder, PartnerBalanceProcessor.PAYMENTS_STORE, topics.valueSerde(Payment.class));
 
         final KStream<String, SpecificRecord> commands = builder.stream(topics.paymentCommands.name(),

@@ -108,7 +108,8 @@ final class OrderDriver implements AutoCloseable {
     }
 
     List<OrderEvent> sendKeyed(final String key, final OrderCommand command) {
-        commands.pipeInput(key, command);
+        // Stamped as a producer would: with the time of the driver's clock.
+        commands.pipeInput(key, command, Instant.ofEpochMilli(clock.nowMs()));
         return events.readValuesToList();
     }
 
