@@ -151,6 +151,7 @@ public final class BursarNode implements AutoCloseable {
 
         // Processors check each record's partition against these counts: they must be the topics' own.
         checkPartitions(config.kafkaClientConfig(), topics);
+        checkCommandMemories(config.kafkaClientConfig(), config.getString(BursarConfig.APPLICATION_ID));
         try {
             topics.registerCommandSchemas();
         } catch (final RuntimeException e) {
@@ -417,6 +418,37 @@ public final class BursarNode implements AutoCloseable {
      * Fails when a topic of the catalog exists with another partition count than the catalog's: records would be
      * judged against the wrong count, and co-partitioned topics would not line up.
      */
+    /** Stores of earlier builds that held the memory of decided commands, and the store holding it now. */
+    static final Map<String, String> EARLIER_COMMAND_MEMORIES = Map.of(
+            "balance-command-results", PartnerBalanceProcessor.RESULTS_STORE,
+            "category-command-results", OrderProcessor.RESULTS_STORE);
+
+    /**
+     * Refuses to start on a cluster where an earlier build kept the memory of decided commands in a store of
+     * another name (or shape) and today's has none yet: started, the instance would forget every command id
+     * decided before, and apply a retried command twice. {@code bursar reset --all} rebuilds the memory from the log.
+     */
+    static void checkCommandMemories(final Map<String, Object> clientConfig, final String applicationId) {
+        final Set<String> existing;
+        try (Admin admin = Admin.create(clientConfig)) {
+            existing = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot list topics", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing topics", e);
+        }
+        for (final Map.Entry<String, String> memory : EARLIER_COMMAND_MEMORIES.entrySet()) {
+            final String earlier = applicationId + "-" + memory.getKey() + "-changelog";
+            final String now = applicationId + "-" + memory.getValue() + "-changelog";
+            if (existing.contains(earlier) && !existing.contains(now)) {
+                throw new StartupException("the commands already decided are remembered in " + earlier + ", which "
+                        + "this build no longer reads (it keeps them in " + memory.getValue() + "); stop every "
+                        + "instance and run bursar reset --all to rebuild every store from the log", null);
+            }
+        }
+    }
+
     static void checkPartitions(final Map<String, Object> clientConfig, final Topics topics) {
         try (Admin admin = Admin.create(clientConfig)) {
             final Set<String> existing = admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

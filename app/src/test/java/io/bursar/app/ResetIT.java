@@ -2,6 +2,7 @@
 package io.bursar.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -225,6 +226,24 @@ class ResetIT {
         final Run verify = verify(configFile);
         assertThat(verify.exit()).as(verify.out() + verify.err()).isZero();
         assertThat(verify.out()).contains("events of earlier generations (superseded)");
+    }
+
+    @Test
+    void aMemoryOfCommandsLeftByAnEarlierBuildStopsTheStartUntilResetRebuildsIt() throws Exception {
+        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final ProviderSimulator simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()));
+        final Path configFile = writeConfig(broker, simulator);
+        final BursarConfig config = new BursarConfig(load(configFile));
+        // What an earlier build left: the changelog of the partner's memory under its former name.
+        broker.createTopics(Map.of("reset-it-balance-command-results-changelog", 4));
+
+        assertThatThrownBy(() -> BursarNode.start(config)).isInstanceOf(StartupException.class)
+                .hasMessageContaining("reset-it-balance-command-results-changelog")
+                .hasMessageContaining("bursar reset --all");
+        final Run reset = reset(configFile, "--all", "--yes");
+        assertThat(reset.exit()).as(reset.out() + reset.err()).isZero();
+        final BursarNode node = started.track(BursarNode.start(config));
+        node.awaitRunning(Duration.ofSeconds(60));
     }
 
     /** The stores a reprocessing must rebuild to the same entries: every store of the partner and category tasks. */

@@ -78,7 +78,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
      * partnerId/commandId → {@link ProcessedCommand}, for idempotency: a window store kept for the idempotency
      * retention, whose old segments are dropped whole (no deadline index, no tombstones).
      */
-    public static final String RESULTS_STORE = "balance-command-results";
+    public static final String RESULTS_STORE = "partner-command-memory";
     /** partnerId/paymentId → {@link Payment}. */
     public static final String PAYMENTS_STORE = "partner-payments";
 
