@@ -9,6 +9,7 @@ import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
+import io.bursar.topology.LogClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -178,6 +179,10 @@ public final class EventTap implements AutoCloseable {
 
     private void read(final ConsumerRecord<byte[], byte[]> record) {
         final String topic = record.topic();
+        if (record.value() == null && record.headers().lastHeader(LogClock.TICK_HEADER) != null) {
+            // A tick of the processors' clock on a command topic: no command, not counted as one.
+            return;
+        }
         records.computeIfAbsent(topic, t -> new AtomicLong()).incrementAndGet();
         if (topic.equals(topics.deadLetters.name()) || topic.equals(topics.providerDeadLetters.name())) {
             deadLetter(record);
