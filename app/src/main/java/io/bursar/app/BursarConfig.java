@@ -5,7 +5,7 @@ import io.bursar.connectors.ProviderSetting;
 import io.bursar.gateway.GatewayConfig;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.orders.OrderTopologyConfig;
-import io.bursar.topology.payments.PaymentTopologyConfig;
+import io.bursar.topology.payments.PartnerTopologyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,7 +38,7 @@ public final class BursarConfig extends AbstractConfig {
 
     /** Bursar's own keys plus those of the topology and the gateway, each declared once where it is used. */
     public static final ConfigDef DEFINITION = withKeysOf(OrderTopologyConfig.DEFINITION, withKeysOf(ProviderDispatchConfig.DEFINITION,
-            withKeysOf(GatewayConfig.DEFINITION, new ConfigDef(PaymentTopologyConfig.DEFINITION)
+            withKeysOf(GatewayConfig.DEFINITION, new ConfigDef(PartnerTopologyConfig.DEFINITION)
             .define(BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Kafka bootstrap servers, host:port[,host:port...].")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -85,8 +85,8 @@ public final class BursarConfig extends AbstractConfig {
         return Map.of(SCHEMA_REGISTRY_URL, getString(SCHEMA_REGISTRY_URL));
     }
 
-    public PaymentTopologyConfig paymentTopology() {
-        return new PaymentTopologyConfig(originals());
+    public PartnerTopologyConfig paymentTopology() {
+        return new PartnerTopologyConfig(originals());
     }
 
     public OrderTopologyConfig orderTopology() {

@@ -38,8 +38,8 @@ import io.bursar.topology.dispatch.ProviderDispatchTopology;
 import io.bursar.topology.dispatch.ProviderLimits;
 import io.bursar.topology.orders.OrderProcessor;
 import io.bursar.topology.orders.OrderTopology;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
-import io.bursar.topology.payments.PaymentTopology;
+import io.bursar.topology.payments.PartnerProcessor;
+import io.bursar.topology.payments.PartnerTopology;
 import io.bursar.topology.views.ViewsTopology;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -178,7 +178,7 @@ public final class BursarNode implements AutoCloseable {
             limits.put(providerId, providers.config(providerId).ratePerSecond());
         }
         final StreamsBuilder commandsBuilder = new StreamsBuilder();
-        PaymentTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting, generation);
+        PartnerTopology.build(commandsBuilder, topics, config.paymentTopology(), misrouting, generation);
         ProviderDispatchTopology.build(commandsBuilder, topics, config.dispatch(), counted::get,
                 providerId -> ProviderLimits.of(providers.config(providerId)), ProviderDispatchTopology.FULL_JITTER,
                 misrouting);
@@ -208,7 +208,7 @@ public final class BursarNode implements AutoCloseable {
 
         // Each reader knows the topics feeding its store, so that it answers "not found" only once it has read them.
         final KeyReader<String, PartnerBalance> balances = reader(streams, commands,
-                PartnerBalanceProcessor.BALANCES_STORE, self, null);
+                PartnerProcessor.BALANCES_STORE, self, null);
         final KeyReader<String, PaymentEvent> outcomes = reader(views, viewsDescription,
                 ViewsTopology.COMMAND_OUTCOMES_STORE, self, null);
         final KeyReader<String, Payment> payments = reader(views, viewsDescription, ViewsTopology.PAYMENTS_STORE,
@@ -420,7 +420,7 @@ public final class BursarNode implements AutoCloseable {
      */
     /** Stores of earlier builds that held the memory of decided commands, and the store holding it now. */
     static final Map<String, String> EARLIER_COMMAND_MEMORIES = Map.of(
-            "balance-command-results", PartnerBalanceProcessor.RESULTS_STORE,
+            "balance-command-results", PartnerProcessor.RESULTS_STORE,
             "category-command-results", OrderProcessor.RESULTS_STORE);
 
     /**

@@ -24,8 +24,8 @@ import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.ReleaseHoldKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
-import io.bursar.topology.payments.PaymentTopologyConfig;
+import io.bursar.topology.payments.PartnerProcessor;
+import io.bursar.topology.payments.PartnerTopologyConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,7 +90,7 @@ class PartnerBalanceExactlyOnceIT {
                 BursarConfig.STATE_DIR, stateDir.toString(),
                 GatewayConfig.HTTP_PORT, "0",
                 GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin",
-                PaymentTopologyConfig.PUNCTUATION_INTERVAL_MS, Long.toString(PUNCTUATION_MS))));
+                PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, Long.toString(PUNCTUATION_MS))));
         node.awaitRunning(Duration.ofSeconds(60));
     }
 
@@ -174,7 +174,7 @@ class PartnerBalanceExactlyOnceIT {
         // Invariant 2: exactly one result per command id, and nothing else but hold expiries.
         final Set<String> unexpected = new HashSet<>(resultByCommand.keySet());
         unexpected.removeAll(commandIds);
-        assertThat(unexpected).allMatch(id -> id.startsWith(PartnerBalanceProcessor.EXPIRY_COMMAND_PREFIX));
+        assertThat(unexpected).allMatch(id -> id.startsWith(PartnerProcessor.EXPIRY_COMMAND_PREFIX));
         final long accepted = resultByCommand.values().stream().filter(e -> e.getOutcome() == Outcome.ACCEPTED).count();
         assertThat(accepted).as("a meaningful share of commands was accepted").isGreaterThan(COMMANDS / 3);
 

@@ -18,7 +18,7 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.Generation;
 import io.bursar.topology.orders.OrderProcessor;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
+import io.bursar.topology.payments.PartnerProcessor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.Writer;
@@ -187,7 +187,7 @@ class ResetIT {
         final Map<String, Map<String, String>> storesBefore = awaitQuiet(node);
         final long callsBefore = simulator.stats().calls();
         assertThat(callsBefore).isGreaterThanOrEqualTo(9);
-        assertThat(storesBefore.get(PartnerBalanceProcessor.HOLDS_STORE)).as("every hold ended").isEmpty();
+        assertThat(storesBefore.get(PartnerProcessor.HOLDS_STORE)).as("every hold ended").isEmpty();
 
         final Run refused = reset(configFile, "--all", "--yes");
         assertThat(refused.exit()).isEqualTo(ResetCommand.REFUSED);
@@ -247,9 +247,9 @@ class ResetIT {
     }
 
     /** The stores a reprocessing must rebuild to the same entries: every store of the partner and category tasks. */
-    private static final List<String> COMPARED_STORES = List.of(PartnerBalanceProcessor.BALANCES_STORE,
-            PartnerBalanceProcessor.HOLDS_STORE, PartnerBalanceProcessor.HOLD_DEADLINES_STORE,
-            PartnerBalanceProcessor.RESULTS_STORE, PartnerBalanceProcessor.PAYMENTS_STORE, OrderProcessor.ITEMS_STORE,
+    private static final List<String> COMPARED_STORES = List.of(PartnerProcessor.BALANCES_STORE,
+            PartnerProcessor.HOLDS_STORE, PartnerProcessor.HOLD_DEADLINES_STORE,
+            PartnerProcessor.RESULTS_STORE, PartnerProcessor.PAYMENTS_STORE, OrderProcessor.ITEMS_STORE,
             OrderProcessor.ORDERS_STORE, OrderProcessor.HOLD_DEADLINES_STORE, OrderProcessor.RESULTS_STORE);
 
     private static String order(final String orderId) {
@@ -277,7 +277,7 @@ class ResetIT {
 
     private static Map<String, String> entries(final KafkaStreams streams, final String store) {
         final Map<String, String> entries = new TreeMap<>();
-        if (store.equals(PartnerBalanceProcessor.RESULTS_STORE) || store.equals(OrderProcessor.RESULTS_STORE)) {
+        if (store.equals(PartnerProcessor.RESULTS_STORE) || store.equals(OrderProcessor.RESULTS_STORE)) {
             try (KeyValueIterator<Windowed<Object>, Object> all = streams.store(StoreQueryParameters
                     .fromNameAndType(store, QueryableStoreTypes.windowStore())).all()) {
                 all.forEachRemaining(kv -> entries.put(kv.key.key() + "@" + kv.key.window().start(),

@@ -24,7 +24,7 @@ import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.Misrouting;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
+import io.bursar.topology.payments.PartnerProcessor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,7 +110,7 @@ class VerifyIT {
 
             // A broken balance: the store says one cent more than the events give.
             final String victim = PaymentMix.partnerId(1);
-            final String changelog = Demo.APPLICATION_ID + "-" + PartnerBalanceProcessor.BALANCES_STORE + "-changelog";
+            final String changelog = Demo.APPLICATION_ID + "-" + PartnerProcessor.BALANCES_STORE + "-changelog";
             final long plantedAt;
             try (KafkaProducer<String, PartnerBalance> producer = new KafkaProducer<>(producerConfig(demo),
                     new StringSerializer(), topics.valueSerde(PartnerBalance.class).serializer())) {

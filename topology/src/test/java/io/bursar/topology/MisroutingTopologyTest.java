@@ -29,9 +29,9 @@ import io.bursar.topology.dispatch.ProviderLimits;
 import io.bursar.topology.orders.OrderProcessor;
 import io.bursar.topology.orders.OrderTopology;
 import io.bursar.topology.orders.OrderTopologyConfig;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
-import io.bursar.topology.payments.PaymentTopology;
-import io.bursar.topology.payments.PaymentTopologyConfig;
+import io.bursar.topology.payments.PartnerProcessor;
+import io.bursar.topology.payments.PartnerTopology;
+import io.bursar.topology.payments.PartnerTopologyConfig;
 import io.bursar.topology.testing.TestDrivers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -74,7 +74,7 @@ class MisroutingTopologyTest {
         topics = TestDrivers.topics(PARTITIONS);
         misrouting = Misrouting.of(topics);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()), misrouting, Generation.FIRST);
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()), misrouting, Generation.FIRST);
         OrderTopology.build(builder, topics, new OrderTopologyConfig(Map.of()), misrouting, Generation.FIRST);
         ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(Map.of()), providerId -> null,
                 providerId -> new ProviderLimits(2, 2), ceilingMs -> 0L, misrouting);
@@ -112,8 +112,8 @@ class MisroutingTopologyTest {
         assertThat(event.getBalanceAfter()).isNull();
         assertThat(event.getDetail()).contains("belongs on partition 2 of payment-commands (4 partitions")
                 .contains("arrived on partition 0");
-        assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE))).isZero();
-        assertThat(count(driver.getWindowStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE))).isZero();
+        assertThat(count(driver.getWindowStore(PartnerProcessor.RESULTS_STORE))).isZero();
         assertThat(misrouting.refused(topics.paymentCommands.name())).isEqualTo(1);
     }
 
@@ -171,7 +171,7 @@ class MisroutingTopologyTest {
                 letters.get(0).value()).getPaymentId()).isEqualTo("pay-1");
         assertThat(paymentEvents.isEmpty()).isTrue();
         assertThat(orderEvents.isEmpty()).isTrue();
-        assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.PAYMENTS_STORE))).isZero();
+        assertThat(count(driver.getKeyValueStore(PartnerProcessor.PAYMENTS_STORE))).isZero();
     }
 
     @Test

@@ -25,7 +25,7 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RejectionReason;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
+import io.bursar.topology.payments.PartnerProcessor;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -265,7 +265,7 @@ public final class Audit {
         }
         if (event.getPayment() != null) {
             final Payment payment = event.getPayment();
-            payments.put(PartnerBalanceProcessor.partnerScopedKey(payment.getPartnerId(), payment.getPaymentId()),
+            payments.put(PartnerProcessor.partnerScopedKey(payment.getPartnerId(), payment.getPaymentId()),
                     new PaymentSeen(payment.getStatus(), at));
         }
         try {
@@ -383,12 +383,12 @@ public final class Audit {
                       final long processedAtMs, final Position at) {
         move(partner, amount, -amount.getAmountMinor(), amount.getAmountMinor());
         final long expiresAtMs = ttlMs == null ? -1 : processedAtMs + ttlMs;
-        openHolds.put(PartnerBalanceProcessor.partnerScopedKey(partner, holdId),
+        openHolds.put(PartnerProcessor.partnerScopedKey(partner, holdId),
                 new HoldSeen(partner, amount.getCurrency(), amount.getAmountMinor(), expiresAtMs, at));
     }
 
     private void capture(final String partner, final String holdId, final Money captured, final Position at) {
-        final HoldSeen hold = openHolds.remove(PartnerBalanceProcessor.partnerScopedKey(partner, holdId));
+        final HoldSeen hold = openHolds.remove(PartnerProcessor.partnerScopedKey(partner, holdId));
         if (hold == null) {
             unknownHold(partner, holdId, at);
             return;
@@ -397,7 +397,7 @@ public final class Audit {
     }
 
     private HoldSeen endHold(final String partner, final String holdId, final Position at) {
-        final HoldSeen hold = openHolds.remove(PartnerBalanceProcessor.partnerScopedKey(partner, holdId));
+        final HoldSeen hold = openHolds.remove(PartnerProcessor.partnerScopedKey(partner, holdId));
         if (hold == null) {
             unknownHold(partner, holdId, at);
             return null;

@@ -15,7 +15,7 @@ import io.bursar.topology.LogClock;
 import io.bursar.topology.DeadLetterHandler;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.orders.OrderProcessor;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
+import io.bursar.topology.payments.PartnerProcessor;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -84,8 +84,8 @@ public final class Auditor {
                         }
                     });
             final Set<String> existing = admin.listTopics().names().get();
-            for (final String store : List.of(PartnerBalanceProcessor.BALANCES_STORE, PartnerBalanceProcessor.HOLDS_STORE,
-                    PartnerBalanceProcessor.PAYMENTS_STORE, OrderProcessor.ITEMS_STORE)) {
+            for (final String store : List.of(PartnerProcessor.BALANCES_STORE, PartnerProcessor.HOLDS_STORE,
+                    PartnerProcessor.PAYMENTS_STORE, OrderProcessor.ITEMS_STORE)) {
                 final String changelog = applicationId + "-" + store + "-changelog";
                 if (existing.contains(changelog)) {
                     changelogs.add(changelog);
@@ -198,9 +198,9 @@ public final class Auditor {
             final String key = new String(record.key(), StandardCharsets.UTF_8);
             final String store = record.topic().substring(prefix.length(), record.topic().length() - "-changelog".length());
             switch (store) {
-                case PartnerBalanceProcessor.BALANCES_STORE -> audit.storedBalance(at, key, decodeNullable(balances, record));
-                case PartnerBalanceProcessor.HOLDS_STORE -> audit.storedHold(at, key, decodeNullable(holds, record));
-                case PartnerBalanceProcessor.PAYMENTS_STORE -> audit.storedPayment(at, key, decodeNullable(payments, record));
+                case PartnerProcessor.BALANCES_STORE -> audit.storedBalance(at, key, decodeNullable(balances, record));
+                case PartnerProcessor.HOLDS_STORE -> audit.storedHold(at, key, decodeNullable(holds, record));
+                case PartnerProcessor.PAYMENTS_STORE -> audit.storedPayment(at, key, decodeNullable(payments, record));
                 case OrderProcessor.ITEMS_STORE -> audit.storedItem(at, key, decodeNullable(items, record));
                 default -> {
                 }

@@ -20,7 +20,7 @@ import io.bursar.topology.Generation;
 import io.bursar.topology.LogClock;
 import io.bursar.topology.Misrouting;
 import io.bursar.topology.Outbox;
-import io.bursar.topology.payments.PaymentTopology;
+import io.bursar.topology.payments.PartnerTopology;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -130,7 +130,7 @@ public final class OrderProcessor implements Processor<String, SpecificRecord, S
             if (misrouted != null) {
                 // Only partners write here; no client waits on this record. Keep it for repair.
                 context.forward(Misrouting.refused(context, record, misrouted));
-            } else if (PaymentTopology.settlesAnOrder(outcome)) {
+            } else if (PartnerTopology.settlesAnOrder(outcome)) {
                 flow.onPayment(outcome, nowMs, out);
             } else {
                 // Partners write only settlements here; anything else has nothing for an order to act on.

@@ -55,7 +55,7 @@ final class BalanceOperations {
     }
 
     static String holdKey(final String partnerId, final String holdId) {
-        return PartnerBalanceProcessor.partnerScopedKey(partnerId, holdId);
+        return PartnerProcessor.partnerScopedKey(partnerId, holdId);
     }
 
     Result credit(final Money amount) {

@@ -56,7 +56,7 @@ final class PaymentFlow {
     }
 
     static String paymentKey(final String partnerId, final String paymentId) {
-        return PartnerBalanceProcessor.partnerScopedKey(partnerId, paymentId);
+        return PartnerProcessor.partnerScopedKey(partnerId, paymentId);
     }
 
     /** The payment's current state, or null. */

@@ -32,9 +32,9 @@ import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
 import io.bursar.topology.dispatch.ProviderLimits;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
-import io.bursar.topology.payments.PaymentTopology;
-import io.bursar.topology.payments.PaymentTopologyConfig;
+import io.bursar.topology.payments.PartnerProcessor;
+import io.bursar.topology.payments.PartnerTopology;
+import io.bursar.topology.payments.PartnerTopologyConfig;
 import io.bursar.topology.testing.ScriptedConnector;
 import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
@@ -88,7 +88,7 @@ class LendingTopologyTest {
         finance = ScriptedConnector.answering(script, () -> now[0]);
         orders = OrderDriver.start(stateDir, Map.of(OrderTopologyConfig.FULFILMENT_PROVIDERS, POOL + "=" + FINANCE),
                 (builder, topics) -> {
-                    PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
+                    PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
                     ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(dispatch),
                             providerId -> FINANCE.equals(providerId) ? finance : null,
                             providerId -> new ProviderLimits(2, 2), ceilingMs -> 0L);
@@ -132,13 +132,13 @@ class LendingTopologyTest {
 
     private long available(final String partnerId) {
         final PartnerBalance balance = orders.driver.<String, PartnerBalance>getKeyValueStore(
-                PartnerBalanceProcessor.BALANCES_STORE).get(partnerId);
+                PartnerProcessor.BALANCES_STORE).get(partnerId);
         return balance.getAccounts().get("EUR").getAvailableMinor();
     }
 
     private Payment payment(final String partnerId, final String paymentId) {
-        return orders.driver.<String, Payment>getKeyValueStore(PartnerBalanceProcessor.PAYMENTS_STORE)
-                .get(PartnerBalanceProcessor.partnerScopedKey(partnerId, paymentId));
+        return orders.driver.<String, Payment>getKeyValueStore(PartnerProcessor.PAYMENTS_STORE)
+                .get(PartnerProcessor.partnerScopedKey(partnerId, paymentId));
     }
 
     @Test

@@ -23,9 +23,9 @@ import io.bursar.serdes.Topics;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
 import io.bursar.topology.dispatch.ProviderLimits;
-import io.bursar.topology.payments.PartnerBalanceProcessor;
-import io.bursar.topology.payments.PaymentTopology;
-import io.bursar.topology.payments.PaymentTopologyConfig;
+import io.bursar.topology.payments.PartnerProcessor;
+import io.bursar.topology.payments.PartnerTopology;
+import io.bursar.topology.payments.PartnerTopologyConfig;
 import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,7 +61,7 @@ class OrdersWithPaymentsTopologyTest {
     @BeforeEach
     void start() {
         orders = OrderDriver.start(stateDir, Map.of(), (builder, topics) ->
-                PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of())));
+                PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of())));
         partnerCommands = TestDrivers.input(orders.driver, orders.topics.paymentCommands);
         paymentEvents = TestDrivers.output(orders.driver, orders.topics.paymentEvents);
         orders.addItem(TOYS, "ball", 250, 10);
@@ -139,7 +139,7 @@ class OrdersWithPaymentsTopologyTest {
     void itBuildsBesideEveryOtherTopologyOfTheCommandsApplication() {
         final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
         ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(Map.of()), providerId -> null,
                 providerId -> new ProviderLimits(2, 2), ceilingMs -> 0L);
         OrderTopology.build(builder, topics, new OrderTopologyConfig(Map.of()));
@@ -153,7 +153,7 @@ class OrdersWithPaymentsTopologyTest {
 
     private long available() {
         final PartnerBalance balance = orders.driver.<String, PartnerBalance>getKeyValueStore(
-                PartnerBalanceProcessor.BALANCES_STORE).get(SHOP);
+                PartnerProcessor.BALANCES_STORE).get(SHOP);
         return balance.getAccounts().get("EUR").getAvailableMinor();
     }
 }

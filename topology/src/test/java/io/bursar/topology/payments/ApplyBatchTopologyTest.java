@@ -66,15 +66,15 @@ class ApplyBatchTopologyTest {
     void start() {
         final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of(
-                PaymentTopologyConfig.BATCH_OPERATIONS_MAX, OPERATIONS_MAX,
-                PaymentTopologyConfig.PUNCTUATION_INTERVAL_MS, 1_000L)));
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of(
+                PartnerTopologyConfig.BATCH_OPERATIONS_MAX, OPERATIONS_MAX,
+                PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, 1_000L)));
         driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-batch-test", stateDir, topics),
                 START);
         commands = TestDrivers.input(driver, topics.paymentCommands);
         events = TestDrivers.output(driver, topics.paymentEvents);
-        balances = driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE);
-        holds = driver.getKeyValueStore(PartnerBalanceProcessor.HOLDS_STORE);
+        balances = driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE);
+        holds = driver.getKeyValueStore(PartnerProcessor.HOLDS_STORE);
     }
 
     @AfterEach

@@ -86,8 +86,8 @@ class LogClockTopologyTest {
 
     private TopologyTestDriver driver(final Path stateDir, final Instant wallClock) {
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of(
-                PaymentTopologyConfig.PUNCTUATION_INTERVAL_MS, 100L)));
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of(
+                PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, 100L)));
         return new TopologyTestDriver(builder.build(), TestDrivers.properties("log-clock-" + stateDir.getFileName(),
                 stateDir, topics), wallClock);
     }

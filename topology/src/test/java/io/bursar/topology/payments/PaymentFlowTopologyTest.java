@@ -88,7 +88,7 @@ class PaymentFlowTopologyTest {
     void start() {
         final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
         driver = new TopologyTestDriver(builder.build(),
                 TestDrivers.properties("bursar-payment-flow-test", stateDir, topics), START);
         commands = TestDrivers.input(driver, topics.paymentCommands);
@@ -1196,11 +1196,11 @@ class PaymentFlowTopologyTest {
     }
 
     private KeyValueStore<String, PartnerBalance> balances() {
-        return driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE);
+        return driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE);
     }
 
     private KeyValueStore<String, Payment> payments() {
-        return driver.getKeyValueStore(PartnerBalanceProcessor.PAYMENTS_STORE);
+        return driver.getKeyValueStore(PartnerProcessor.PAYMENTS_STORE);
     }
 
     private static <V> Map<String, V> all(final KeyValueStore<String, V> store) {

@@ -59,7 +59,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link PaymentTopology} and {@link ProviderDispatchTopology} built into one StreamsBuilder and driven by
+ * {@link PartnerTopology} and {@link ProviderDispatchTopology} built into one StreamsBuilder and driven by
  * one TopologyTestDriver. The driver pipes what a topology writes to one of its own input topics back in:
  * the ProviderCalls the partner processor writes to {@code provider-requests} reach the dispatcher, and the
  * ProviderCallResults the dispatcher writes to {@code provider-results} reach the partner processor. The
@@ -332,7 +332,7 @@ class PaymentsEndToEndTopologyTest {
     private void start(final ScriptedConnector acme, final ProviderLimits limits) {
         final Topics topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
         // Full jitter, drawn from a seeded generator so a failure replays the same way.
         final Random jitter = new Random(7);
         final Function<String, ProviderConnector> connectors =
@@ -391,7 +391,7 @@ class PaymentsEndToEndTopologyTest {
     }
 
     private Payment stored(final String partnerId, final String paymentId) {
-        final KeyValueStore<String, Payment> payments = driver.getKeyValueStore(PartnerBalanceProcessor.PAYMENTS_STORE);
+        final KeyValueStore<String, Payment> payments = driver.getKeyValueStore(PartnerProcessor.PAYMENTS_STORE);
         return payments.get(PaymentFlow.paymentKey(partnerId, paymentId));
     }
 
@@ -400,7 +400,7 @@ class PaymentsEndToEndTopologyTest {
     }
 
     private KeyValueStore<String, PartnerBalance> balances() {
-        return driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE);
+        return driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE);
     }
 
     private CurrencyAccount account(final String partnerId) {

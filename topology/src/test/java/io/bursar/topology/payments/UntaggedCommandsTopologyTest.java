@@ -60,7 +60,7 @@ class UntaggedCommandsTopologyTest {
         registryUrl = "mock://" + UUID.randomUUID();
         topics = Topics.create(Map.of("schema.registry.url", registryUrl), 1);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of()));
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
         driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-untagged-test", stateDir, topics),
                 START);
         rawCommands = driver.createInputTopic(topics.paymentCommands.name(), new ByteArraySerializer(),
@@ -106,8 +106,8 @@ class UntaggedCommandsTopologyTest {
         assertThat(header(dead, DeadLetterHandler.HEADER_ORIGIN_TOPIC)).isEqualTo(topics.paymentCommands.name());
         assertThat(header(dead, DeadLetterHandler.HEADER_ERROR_MESSAGE)).contains(why);
         assertThat(events.isEmpty()).isTrue();
-        assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE))).isZero();
-        assertThat(count(driver.getWindowStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE))).isZero();
+        assertThat(count(driver.getWindowStore(PartnerProcessor.RESULTS_STORE))).isZero();
     }
 
     private void send(final Schema writer, final GenericRecord payload) throws IOException {

@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * {@link io.bursar.schemas.dispatch.ProviderCall}s for the dispatcher (keyed by providerId) and refused
  * {@link ProviderCallResult}s.
  */
-public final class PartnerBalanceProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
+public final class PartnerProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
     /** partnerId → {@link PartnerBalance}. */
     public static final String BALANCES_STORE = "partner-balances";
@@ -96,9 +96,9 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     /** Prefix of the commandId of the event a hold expiry emits: {@code expired:<HoldFunds commandId>}. */
     public static final String EXPIRY_COMMAND_PREFIX = "expired:";
 
-    private static final Logger LOG = LoggerFactory.getLogger(PartnerBalanceProcessor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(PartnerProcessor.class);
 
-    private final PaymentTopologyConfig config;
+    private final PartnerTopologyConfig config;
     private final Misrouting misrouting;
     private final Generation generation;
     private ProcessorContext<String, SpecificRecord> context;
@@ -107,7 +107,7 @@ public final class PartnerBalanceProcessor implements Processor<String, Specific
     private FundsHolds holds;
     private CommandMemory<ProcessedCommand> memory;
 
-    public PartnerBalanceProcessor(final PaymentTopologyConfig config, final Misrouting misrouting,
+    public PartnerProcessor(final PartnerTopologyConfig config, final Misrouting misrouting,
                                    final Generation generation) {
         this.config = Objects.requireNonNull(config, "config");
         this.misrouting = Objects.requireNonNull(misrouting, "misrouting");

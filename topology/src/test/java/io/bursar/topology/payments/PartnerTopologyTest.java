@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every branch of the partner-balance topology through TopologyTestDriver, with wall-clock time driven by the test. */
-class PaymentTopologyTest {
+class PartnerTopologyTest {
 
     private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
     private static final long RETENTION_MS = 60_000;
@@ -67,10 +67,10 @@ class PaymentTopologyTest {
     void start() {
         topics = TestDrivers.topics(1);
         final StreamsBuilder builder = new StreamsBuilder();
-        PaymentTopology.build(builder, topics, new PaymentTopologyConfig(Map.of(
-                PaymentTopologyConfig.IDEMPOTENCY_RETENTION_MS, RETENTION_MS,
-                PaymentTopologyConfig.PUNCTUATION_INTERVAL_MS, 1_000L,
-                PaymentTopologyConfig.PUNCTUATION_WORK_MAX, WORK_MAX)));
+        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of(
+                PartnerTopologyConfig.IDEMPOTENCY_RETENTION_MS, RETENTION_MS,
+                PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, 1_000L,
+                PartnerTopologyConfig.PUNCTUATION_WORK_MAX, WORK_MAX)));
         driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-test", stateDir, topics), START);
         commands = TestDrivers.input(driver, topics.paymentCommands);
         // Bytes that are not Avro, on the same topic, to reach the deserialization handler.
@@ -207,7 +207,7 @@ class PaymentTopologyTest {
         for (int i = 0; i < 3; i++) {
             send("c" + i, "p1", new Credit(CreditKind.CREDIT, eur(10)));
         }
-        final WindowStore<String, ProcessedCommand> results = driver.getWindowStore(PartnerBalanceProcessor.RESULTS_STORE);
+        final WindowStore<String, ProcessedCommand> results = driver.getWindowStore(PartnerProcessor.RESULTS_STORE);
         assertThat(count(results)).isEqualTo(3);
 
         advance(Duration.ofMillis(RETENTION_MS - 1_000));
@@ -279,7 +279,7 @@ class PaymentTopologyTest {
         assertThat(event.getBalanceAfter().getAvailableMinor()).isEqualTo(800);
         assertThat(event.getBalanceAfter().getHeldMinor()).isZero();
         assertThat(holds().get("p1/h1")).isNull();
-        assertThat(count(driver.getKeyValueStore(PartnerBalanceProcessor.HOLD_DEADLINES_STORE))).isZero();
+        assertThat(count(driver.getKeyValueStore(PartnerProcessor.HOLD_DEADLINES_STORE))).isZero();
     }
 
     @Test
@@ -341,7 +341,7 @@ class PaymentTopologyTest {
         assertThat(secondBatch).hasSize(1);
 
         assertThat(firstBatch.get(0).getType()).isEqualTo(PaymentEventType.HOLD_EXPIRED);
-        assertThat(firstBatch.get(0).getCommandId()).isEqualTo(PartnerBalanceProcessor.EXPIRY_COMMAND_PREFIX + "h1");
+        assertThat(firstBatch.get(0).getCommandId()).isEqualTo(PartnerProcessor.EXPIRY_COMMAND_PREFIX + "h1");
         assertThat(secondBatch.get(0).getBalanceAfter().getHeldMinor()).isEqualTo(100);
         assertThat(available("p1", "EUR")).isEqualTo(900);
         assertThat(holds().get("p1/hold-late")).isNotNull();
@@ -393,7 +393,7 @@ class PaymentTopologyTest {
     void blankCommandIdIsRejectedAndNotRemembered() {
         assertThat(send(" ", "p1", new Credit(CreditKind.CREDIT, eur(10))).getReason()).isEqualTo(RejectionReason.INVALID_COMMAND);
         assertThat(send(" ", "p1", new Credit(CreditKind.CREDIT, eur(10))).getDuplicate()).isFalse();
-        assertThat(count(driver.getWindowStore(PartnerBalanceProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(driver.getWindowStore(PartnerProcessor.RESULTS_STORE))).isZero();
     }
 
     @Test
@@ -486,10 +486,10 @@ class PaymentTopologyTest {
     }
 
     private KeyValueStore<String, PartnerBalance> balances() {
-        return driver.getKeyValueStore(PartnerBalanceProcessor.BALANCES_STORE);
+        return driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE);
     }
 
     private KeyValueStore<String, FundsHold> holds() {
-        return driver.getKeyValueStore(PartnerBalanceProcessor.HOLDS_STORE);
+        return driver.getKeyValueStore(PartnerProcessor.HOLDS_STORE);
     }
 }

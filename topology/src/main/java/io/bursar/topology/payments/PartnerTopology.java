@@ -26,17 +26,17 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Builds the partner topology: {@code payment-commands} and {@code provider-results} (both keyed by
- * partnerId) → {@link PartnerBalanceProcessor} on persistent RocksDB stores → {@code payment-events} (and
+ * partnerId) → {@link PartnerProcessor} on persistent RocksDB stores → {@code payment-events} (and
  * those that settle an order also → {@code order-payment-outcomes}, keyed by the order's category), and the
  * provider calls it decides on → {@code provider-requests}. The same function serves
  * {@code main}, TopologyTestDriver tests and real-broker tests.
  */
-public final class PaymentTopology {
+public final class PartnerTopology {
 
-    private PaymentTopology() {
+    private PartnerTopology() {
     }
 
-    public static void build(final StreamsBuilder builder, final Topics topics, final PaymentTopologyConfig config) {
+    public static void build(final StreamsBuilder builder, final Topics topics, final PartnerTopologyConfig config) {
         build(builder, topics, config, Misrouting.of(topics), Generation.FIRST);
     }
 
@@ -44,20 +44,20 @@ public final class PaymentTopology {
      * Builds the topology for {@code generation}, counting the records it refuses for their partition in
      * {@code misrouting}.
      */
-    public static void build(final StreamsBuilder builder, final Topics topics, final PaymentTopologyConfig config,
+    public static void build(final StreamsBuilder builder, final Topics topics, final PartnerTopologyConfig config,
                              final Misrouting misrouting, final Generation generation) {
         // Cached: a partner's balance changes with most of its commands; its changelog gets the last value of each
         // commit interval instead of every one (reads, interactive queries included, see the cache first).
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                PartnerBalanceProcessor.BALANCES_STORE), Serdes.String(), topics.valueSerde(PartnerBalance.class))
+                PartnerProcessor.BALANCES_STORE), Serdes.String(), topics.valueSerde(PartnerBalance.class))
                 .withCachingEnabled());
-        store(builder, PartnerBalanceProcessor.HOLDS_STORE, topics.valueSerde(FundsHold.class));
-        store(builder, PartnerBalanceProcessor.HOLD_DEADLINES_STORE, Serdes.String());
+        store(builder, PartnerProcessor.HOLDS_STORE, topics.valueSerde(FundsHold.class));
+        store(builder, PartnerProcessor.HOLD_DEADLINES_STORE, Serdes.String());
         // One record per command, kept for the retention: old segments are dropped whole, without a deadline index
         // and without a tombstone per forgotten command. A window of 1 ms: each result is put at its own time.
-        builder.addStateStore(CommandMemory.storeBuilder(PartnerBalanceProcessor.RESULTS_STORE,
+        builder.addStateStore(CommandMemory.storeBuilder(PartnerProcessor.RESULTS_STORE,
                 config.idempotencyRetention(), topics.valueSerde(ProcessedCommand.class)));
-        store(builder, PartnerBalanceProcessor.PAYMENTS_STORE, topics.valueSerde(Payment.class));
+        store(builder, PartnerProcessor.PAYMENTS_STORE, topics.valueSerde(Payment.class));
 
         final KStream<String, SpecificRecord> commands = builder.stream(topics.paymentCommands.name(),
                         Consumed.with(topics.paymentCommands.keySerde(), topics.paymentCommands.valueSerde())
@@ -69,10 +69,10 @@ public final class PaymentTopology {
                 .mapValues(result -> (SpecificRecord) result, Named.as("answers-as-records"));
 
         commands.merge(providerAnswers, Named.as("partner-inputs"))
-                .process(() -> new PartnerBalanceProcessor(config, misrouting, generation), Named.as("partner-balance-processor"),
-                        PartnerBalanceProcessor.BALANCES_STORE, PartnerBalanceProcessor.HOLDS_STORE,
-                        PartnerBalanceProcessor.HOLD_DEADLINES_STORE, PartnerBalanceProcessor.RESULTS_STORE,
-                        PartnerBalanceProcessor.PAYMENTS_STORE)
+                .process(() -> new PartnerProcessor(config, misrouting, generation), Named.as("partner-balance-processor"),
+                        PartnerProcessor.BALANCES_STORE, PartnerProcessor.HOLDS_STORE,
+                        PartnerProcessor.HOLD_DEADLINES_STORE, PartnerProcessor.RESULTS_STORE,
+                        PartnerProcessor.PAYMENTS_STORE)
                 .split(Named.as("partner-out-"))
                 .branch((key, value) -> value instanceof PaymentEvent, Branched.withConsumer(events ->
                         publishEvents(events.mapValues(value -> (PaymentEvent) value, Named.as("out-as-events")),

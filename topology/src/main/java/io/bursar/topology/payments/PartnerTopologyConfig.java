@@ -9,7 +9,7 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
 /** Settings of the partner-balance topology: each key declared once with its type, default, unit and range. */
-public final class PaymentTopologyConfig extends AbstractConfig {
+public final class PartnerTopologyConfig extends AbstractConfig {
 
     public static final String IDEMPOTENCY_RETENTION_MS = "payments.idempotency.retention.ms";
     public static final String PUNCTUATION_INTERVAL_MS = "payments.punctuation.interval.ms";
@@ -35,7 +35,7 @@ public final class PaymentTopologyConfig extends AbstractConfig {
                     "Most operations in one ApplyBatch command; a longer batch is rejected BATCH_TOO_LARGE. Bounds "
                             + "the work of one record and the size of its result event.");
 
-    public PaymentTopologyConfig(final Map<?, ?> originals) {
+    public PartnerTopologyConfig(final Map<?, ?> originals) {
         super(DEFINITION, originals, false);
     }
 
