@@ -3,6 +3,7 @@ package io.bursar.topology;
 
 import io.bursar.serdes.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -48,6 +49,15 @@ public final class LogClock {
         final long streamMs = context.currentStreamTimeMs();
         final long floorMs = streamMs < 0 ? record.timestamp() : streamMs - SKEW_MS;
         return Math.min(Math.max(record.timestamp(), floorMs), context.currentSystemTimeMs());
+    }
+
+    /**
+     * The time to stamp on a changed entity (a balance, a payment, an order, an item): {@code nowMs}, but never before
+     * {@code previous}, so that an entity's time does not go back when a later change of it was decided at an earlier
+     * record time (its inputs come from several topics and producers, whose times interleave).
+     */
+    public static Instant notBefore(final Instant previous, final long nowMs) {
+        return previous != null && previous.toEpochMilli() > nowMs ? previous : Instant.ofEpochMilli(nowMs);
     }
 
     /** True for a tick: no value and the tick header. */

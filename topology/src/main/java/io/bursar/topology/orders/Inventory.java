@@ -10,6 +10,7 @@ import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderEventType;
 import io.bursar.schemas.orders.OrderRejectionReason;
 import io.bursar.schemas.orders.UpsertItem;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.Outbox;
 import java.time.Instant;
 import java.util.List;
@@ -83,7 +84,7 @@ final class Inventory {
     }
 
     private void save(final Item item, final long nowMs) {
-        item.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        item.setUpdatedAt(LogClock.notBefore(item.getUpdatedAt(), nowMs));
         items.put(OrderProcessor.itemKey(item.getCategoryId(), item.getItemId()), item);
     }
 

@@ -31,6 +31,7 @@ import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.topology.DeadlineIndex;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.Outbox;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -811,7 +812,7 @@ final class OrderFlow {
     }
 
     private static void touch(final Order order, final long nowMs) {
-        order.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        order.setUpdatedAt(LogClock.notBefore(order.getUpdatedAt(), nowMs));
     }
 
     private static long saturatedAdd(final long a, final long b) {

@@ -3,6 +3,7 @@ package io.bursar.topology.payments;
 import io.bursar.schemas.payments.BalanceSnapshot;
 import io.bursar.schemas.payments.CurrencyAccount;
 import io.bursar.schemas.payments.PartnerBalance;
+import io.bursar.topology.LogClock;
 import java.time.Instant;
 import java.util.HashMap;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -31,7 +32,7 @@ final class BalanceBook {
     }
 
     void save(final PartnerBalance balance, final long nowMs) {
-        balance.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        balance.setUpdatedAt(LogClock.notBefore(balance.getUpdatedAt(), nowMs));
         balances.put(balance.getPartnerId(), balance);
     }
 

@@ -20,6 +20,7 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
 import io.bursar.schemas.payments.RetryPayment;
+import io.bursar.topology.LogClock;
 import io.bursar.topology.Outbox;
 import java.time.Instant;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -195,7 +196,7 @@ final class PaymentFlow {
         book.save(balance, nowMs);
         payment.setRefundCommandId(command.getCommandId());
         payment.setFailureReason(null);
-        payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        payment.setUpdatedAt(LogClock.notBefore(payment.getUpdatedAt(), nowMs));
         payments.put(key, payment);
         if (call != null) {
             out.call(call);
@@ -227,7 +228,7 @@ final class PaymentFlow {
         payment.setRetries(payment.getRetries() + 1);
         payment.setAttempts(0);
         payment.setFailureReason(null);
-        payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        payment.setUpdatedAt(LogClock.notBefore(payment.getUpdatedAt(), nowMs));
         payments.put(key, payment);
         final ProviderCall call = call(payment, ProviderOperation.CHARGE, chargeKey(payment), payment.getAmount(),
                 nowMs);
@@ -269,7 +270,7 @@ final class PaymentFlow {
             return null;
         }
         payment.setAttempts(result.getAttempts());
-        payment.setUpdatedAt(Instant.ofEpochMilli(nowMs));
+        payment.setUpdatedAt(LogClock.notBefore(payment.getUpdatedAt(), nowMs));
         payments.put(key, payment);
         // One result per answer: an admin retry's answers are told from the earlier life's by the retry number.
         final String commandId = PROVIDER_COMMAND_PREFIX + result.getIdempotencyKey()

@@ -29,6 +29,7 @@ import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -163,6 +164,21 @@ class OrderSagaTopologyTest {
         assertThat(orders.result("p1", TOYS, place("nope")).getReason()).isEqualTo(OrderRejectionReason.ORDER_NOT_FOUND);
         assertThat(orders.result("x1", TOYS, cancel("nope")).getReason()).isEqualTo(OrderRejectionReason.ORDER_NOT_FOUND);
         assertThat(orders.result("x2", TOYS, cancel("a/b")).getReason()).isEqualTo(OrderRejectionReason.INVALID_COMMAND);
+    }
+
+    @Test
+    void aChangeDecidedAtAnEarlierRecordTimeDoesNotMoveAnItemsOrAnOrdersTimeBack() {
+        orders.clock.jump(Duration.ofSeconds(10));
+        final PaymentCommand request = create("o1", true);
+        final Instant held = orders.item(TOYS, "ball").getUpdatedAt();
+
+        // The partner's outcome is stamped with an earlier time than the order's create (another producer's clock).
+        final List<OrderEvent> out = orders.answer(request, PaymentStatus.SUCCEEDED);
+
+        assertThat(out.get(out.size() - 1).getOrder().getStatus()).isEqualTo(OrderStatus.COMPLETED);
+        assertStock("ball", 8, 0, 2);
+        assertThat(orders.item(TOYS, "ball").getUpdatedAt()).isAfterOrEqualTo(held);
+        assertThat(out.get(out.size() - 1).getOrder().getUpdatedAt()).isAfterOrEqualTo(held);
     }
 
     @Test
