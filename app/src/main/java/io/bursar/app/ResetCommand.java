@@ -135,7 +135,7 @@ final class ResetCommand implements Callable<Integer> {
                 return refused;
             }
         }
-        return resetApplication(config, viewsId, inputTopics(topics), List.of())
+        return resetApplication(config, viewsId, inputTopics(topics))
                 ? done(what.all ? "Start the instances: the commands are processed again from the start, then the "
                         + "views rebuild from the events; reads answer 503 with Retry-After until each store has "
                         + "caught up." : "Start the instances: the views rebuild from the events; reads answer 503 "
@@ -175,7 +175,7 @@ final class ResetCommand implements Callable<Integer> {
         System.out.println((dryRun ? "Would start" : "Starting") + " generation " + next.number() + " of "
                 + applicationId + ": " + ends.values().stream().mapToLong(Long::longValue).sum()
                 + " records of " + String.join(", ", inputs) + " processed again from offset 0.");
-        if (!resetApplication(config, applicationId, inputs, List.of())) {
+        if (!resetApplication(config, applicationId, inputs)) {
             return FAILED;
         }
         if (!dryRun) {
@@ -187,8 +187,8 @@ final class ResetCommand implements Callable<Integer> {
     }
 
     /** Runs Kafka's reset tool for {@code applicationId}, then removes its local state; false when the tool failed. */
-    private boolean resetApplication(final BursarConfig config, final String applicationId, final List<String> inputs,
-                                     final List<String> intermediates) throws IOException {
+    private boolean resetApplication(final BursarConfig config, final String applicationId, final List<String> inputs)
+            throws IOException {
         final Path localState = Path.of(config.getString(BursarConfig.STATE_DIR)).resolve(applicationId);
         System.out.println((dryRun ? "Would reset" : "Resetting") + " " + applicationId + ": input topics "
                 + String.join(", ", inputs) + " to their earliest offsets, its internal topics deleted, and "
@@ -196,9 +196,6 @@ final class ResetCommand implements Callable<Integer> {
         final List<String> args = new ArrayList<>(List.of("--bootstrap-server",
                 config.getString(BursarConfig.BOOTSTRAP_SERVERS), "--application-id", applicationId,
                 "--input-topics", String.join(",", inputs), "--to-earliest"));
-        if (!intermediates.isEmpty()) {
-            args.addAll(List.of("--intermediate-topics", String.join(",", intermediates)));
-        }
         if (dryRun) {
             args.add("--dry-run");
         }

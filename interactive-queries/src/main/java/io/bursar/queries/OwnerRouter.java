@@ -8,8 +8,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -73,9 +74,8 @@ public final class OwnerRouter {
     public OwnerRouter(final PeerForwarder forwarder, final Duration rebalanceWaitMax) {
         this.forwarder = forwarder;
         this.rebalanceWaitMax = rebalanceWaitMax;
-        this.continuations = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                daemon("bursar-reads"));
-        this.proofs = Executors.newFixedThreadPool(PROOFS_MAX, daemon("bursar-absence-proofs"));
+        this.continuations = pool(Math.max(2, Runtime.getRuntime().availableProcessors()), "bursar-reads");
+        this.proofs = pool(PROOFS_MAX, "bursar-absence-proofs");
     }
 
     /**
@@ -295,12 +295,17 @@ public final class OwnerRouter {
         }
     }
 
-    private static ThreadFactory daemon(final String name) {
+    /** At most {@code threads} daemon threads, each ending after a minute idle: a router holds none at rest. */
+    private static Executor pool(final int threads, final String name) {
         final AtomicInteger count = new AtomicInteger();
-        return runnable -> {
+        final ThreadFactory factory = runnable -> {
             final Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };
+        final ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES,
+                new LinkedBlockingQueue<>(), factory);
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -62,7 +63,12 @@ public final class LogClock {
 
     /** True for a tick: no value and the tick header. */
     public static boolean isTick(final Record<?, ?> record) {
-        return record.value() == null && record.headers().lastHeader(TICK_HEADER) != null;
+        return isTick(record.value(), record.headers());
+    }
+
+    /** True for a tick read by a plain consumer: no value and the tick header. */
+    public static boolean isTick(final Object value, final Headers headers) {
+        return value == null && headers.lastHeader(TICK_HEADER) != null;
     }
 
     /** A tick for the partition of this context's task, at {@code wallMs}. */

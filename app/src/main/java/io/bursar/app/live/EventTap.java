@@ -179,7 +179,7 @@ public final class EventTap implements AutoCloseable {
 
     private void read(final ConsumerRecord<byte[], byte[]> record) {
         final String topic = record.topic();
-        if (record.value() == null && record.headers().lastHeader(LogClock.TICK_HEADER) != null) {
+        if (LogClock.isTick(record.value(), record.headers())) {
             // A tick of the processors' clock on a command topic: no command, not counted as one.
             return;
         }

@@ -172,7 +172,7 @@ public final class Auditor {
         final Deserializer<C> deserializer = topic.valueSerde().deserializer();
         reading.read(partitions, List.of(topic.name()), record -> {
             final Audit.Position at = position(record);
-            if (record.value() == null && record.headers().lastHeader(LogClock.TICK_HEADER) != null) {
+            if (LogClock.isTick(record.value(), record.headers())) {
                 audit.tick();
                 return;
             }

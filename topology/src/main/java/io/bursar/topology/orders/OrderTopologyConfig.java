@@ -25,12 +25,11 @@ public final class OrderTopologyConfig extends AbstractConfig {
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(PUNCTUATION_INTERVAL_MS, Type.LONG, 1_000L, Range.between(10L, 60_000L), Importance.MEDIUM,
                     "Wall-clock interval, in ms, at which each category task looks for orders past their hold TTL "
-                            + "and commandIds past their retention and, finding one, sends a tick through its command "
-                            + "partition that ends them. A stock hold ends about this long after its TTL, or later "
-                            + "when the partition lags.")
+                            + "and, finding one, sends a tick through its command partition that ends them. A stock "
+                            + "hold ends about this long after its TTL, or later when the partition lags.")
             .define(PUNCTUATION_WORK_MAX, Type.INT, 1_000, Range.between(1, 100_000), Importance.LOW,
-                    "At most this many expired orders, and as many forgotten commandIds, per tick, so a backlog "
-                            + "never stalls the stream thread; the rest wait for the next tick.")
+                    "At most this many expired orders per tick, so a backlog never stalls the stream thread; "
+                            + "the rest wait for the next tick.")
             .define(HOLD_TTL_MS_MAX, Type.LONG, Duration.ofDays(1).toMillis(), Range.atLeast(1L), Importance.MEDIUM,
                     "Longest hold TTL, in ms, a CreateOrder command may ask for; longer ones are rejected "
                             + "INVALID_HOLD_TTL.")

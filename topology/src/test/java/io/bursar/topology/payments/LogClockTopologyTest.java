@@ -68,8 +68,7 @@ class LogClockTopologyTest {
             send(commands, "c5", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h2", eur(300)));
             first = TestDrivers.output(driver, topics.paymentEvents).readValuesToList();
         }
-        assertThat(log).as("a tick in the log").anyMatch(record -> record.value() == null
-                && record.headers().lastHeader(LogClock.TICK_HEADER) != null);
+        assertThat(log).as("a tick in the log").anyMatch(record -> LogClock.isTick(record.value(), record.headers()));
         assertThat(first).extracting(PaymentEvent::getType).containsExactly(PaymentEventType.CREDIT,
                 PaymentEventType.HOLD_FUNDS, PaymentEventType.CAPTURE_HOLD, PaymentEventType.HOLD_FUNDS,
                 PaymentEventType.HOLD_EXPIRED, PaymentEventType.CAPTURE_HOLD);
