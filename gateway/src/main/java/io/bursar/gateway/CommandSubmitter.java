@@ -3,18 +3,19 @@ package io.bursar.gateway;
 import io.bursar.schemas.orders.OrderCommand;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * What every command route does once its input is valid: name the command and put it on its command topic,
- * answering only after Kafka acknowledged it (bounded), so a 202 means durable.
+ * answering only after Kafka acknowledged it (bounded), so a 202 means durable. No request thread waits for the
+ * acknowledgement: the answer is given through the request's future.
  */
 final class CommandSubmitter {
 
@@ -39,26 +40,33 @@ final class CommandSubmitter {
         return key == null ? UUID.randomUUID().toString() : RequestBody.requireId(IDEMPOTENCY_KEY, key);
     }
 
-    /** Publishes {@code payload} as command {@code commandId} of {@code partnerId}; 503 unless Kafka acknowledges. */
-    void submit(final String commandId, final String partnerId, final Object payload) throws InterruptedException {
+    /**
+     * Answers 202 with {@code accepted} once {@code durable} completes, holding no request thread meanwhile; a failure
+     * (Kafka did not acknowledge in time, or the lookup before the publish failed) is answered by its own mapper.
+     */
+    static void answerAccepted(final Context ctx, final CompletableFuture<?> durable, final Object accepted) {
+        ctx.future(() -> durable.thenRun(() -> ctx.status(HttpStatus.ACCEPTED).json(accepted)));
+    }
+
+    /** Publishes {@code payload} as command {@code commandId} of {@code partnerId}; see {@link #acknowledged}. */
+    CompletableFuture<Void> submit(final String commandId, final String partnerId, final Object payload) {
         final PaymentCommand command = PaymentCommand.newBuilder()
                 .setCommandId(commandId).setPartnerId(partnerId).setIssuedAt(clock.instant()).setPayload(payload)
                 .build();
-        await(List.of(publisher.publish(command)));
+        return acknowledged(List.of(publisher.publish(command)));
     }
 
-    /** Publishes {@code payload} as order command {@code commandId} of {@code categoryId}; 503 unless acknowledged. */
-    void submitOrder(final String commandId, final String categoryId, final Object payload)
-            throws InterruptedException {
-        submitOrders(List.of(orderCommand(commandId, categoryId, payload)));
+    /** Publishes {@code payload} as order command {@code commandId} of {@code categoryId}; see {@link #acknowledged}. */
+    CompletableFuture<Void> submitOrder(final String commandId, final String categoryId, final Object payload) {
+        return submitOrders(List.of(orderCommand(commandId, categoryId, payload)));
     }
 
     /**
-     * Publishes every command at once and answers when Kafka acknowledged them all; 503 when it did not
-     * within the timeout. Some may then be on the topic: a retry with the same command ids is recognised.
+     * Publishes every command at once; see {@link #acknowledged}. When it fails some may be on the topic: a retry
+     * with the same command ids is recognised.
      */
-    void submitOrders(final List<OrderCommand> commands) throws InterruptedException {
-        await(commands.stream().map(publisher::publish).toList());
+    CompletableFuture<Void> submitOrders(final List<OrderCommand> commands) {
+        return acknowledged(commands.stream().map(publisher::publish).toList());
     }
 
     /** Order command {@code commandId} of {@code categoryId}, issued now. */
@@ -67,12 +75,12 @@ final class CommandSubmitter {
                 .setIssuedAt(clock.instant()).setPayload(payload).build();
     }
 
-    private void await(final List<CompletableFuture<Void>> sent) throws InterruptedException {
-        try {
-            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
-                    .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (final ExecutionException | TimeoutException e) {
-            throw new UnavailableException("command not accepted by Kafka: " + e);
-        }
+    /** Completes when Kafka acknowledged every one of {@code sent}; fails with a 503 when it did not in time. */
+    private CompletableFuture<Void> acknowledged(final List<CompletableFuture<Void>> sent) {
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                .orTimeout(publishTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(failure -> CompletableFuture.failedFuture(new UnavailableException(
+                        "command not accepted by Kafka: " + (failure instanceof CompletionException wrapped
+                                && wrapped.getCause() != null ? wrapped.getCause() : failure))));
     }
 }

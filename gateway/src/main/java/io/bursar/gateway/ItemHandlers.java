@@ -44,7 +44,7 @@ final class ItemHandlers {
         return "/v1/categories/" + categoryId + "/items/" + itemId;
     }
 
-    void upsert(final Context ctx) throws InterruptedException {
+    void upsert(final Context ctx) {
         // Items are readable by every key, so refusing a partner says nothing it could not learn: 403, not 404.
         if (!Caller.of(ctx).isAdmin()) {
             throw new ForbiddenException("items are changed with an admin key");
@@ -66,8 +66,9 @@ final class ItemHandlers {
         }
         body.validate();
         final String commandId = CommandSubmitter.commandId(ctx);
-        commands.submitOrder(commandId, categoryId, new UpsertItem(UpsertItemKind.UPSERT_ITEM, itemId, name, price, stock, stockDelta, loan));
-        ctx.status(HttpStatus.ACCEPTED).json(new ItemAccepted(commandId, itemId, categoryId,
+        CommandSubmitter.answerAccepted(ctx, commands.submitOrder(commandId, categoryId,
+                new UpsertItem(UpsertItemKind.UPSERT_ITEM, itemId, name, price, stock, stockDelta, loan)),
+                new ItemAccepted(commandId, itemId, categoryId,
                 Map.of("item", itemPath(categoryId, itemId))));
     }
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -78,33 +79,33 @@ final class OrderHandlers {
         return ORDERS_PATH + "?" + PARENT_PARAM + "=" + URLEncoder.encode(parentOrderId, StandardCharsets.UTF_8);
     }
 
-    void create(final Context ctx) throws InterruptedException {
+    void create(final Context ctx) {
         final RequestBody body = RequestBody.parse(mapper, ctx.body(), CREATE_FIELDS);
         final NewOrder order = newOrder(body, Caller.of(ctx));
         body.validate();
         final String commandId = CommandSubmitter.commandId(ctx);
         final String orderId = order.orderId() == null ? commandId : order.orderId();
         final OrderSplit split = split(body, orderId, commandId, order.lines());
-        commands.submitOrders(split.pieces().stream().map(piece -> commands.orderCommand(piece.commandId(),
-                piece.categoryId(), order.create(piece))).toList());
-        ctx.status(HttpStatus.ACCEPTED).json(OrderAccepted.of(commandId, orderId, split));
+        CommandSubmitter.answerAccepted(ctx, commands.submitOrders(split.pieces().stream()
+                .map(piece -> commands.orderCommand(piece.commandId(), piece.categoryId(), order.create(piece))).toList()),
+                OrderAccepted.of(commandId, orderId, split));
     }
 
-    void cancel(final Context ctx) throws InterruptedException {
+    void cancel(final Context ctx) {
         submitTo(ctx, OrderHandlers::cancelOrder);
     }
 
-    void place(final Context ctx) throws InterruptedException {
+    void place(final Context ctx) {
         submitTo(ctx, OrderHandlers::placeOrder);
     }
 
     /** A cancel of an order of the category in the path: published at once, to that category. */
-    void cancelInCategory(final Context ctx) throws InterruptedException {
+    void cancelInCategory(final Context ctx) {
         submitToCategory(ctx, OrderHandlers::cancelOrder);
     }
 
     /** A place of an order of the category in the path: published at once, to that category. */
-    void placeInCategory(final Context ctx) throws InterruptedException {
+    void placeInCategory(final Context ctx) {
         submitToCategory(ctx, OrderHandlers::placeOrder);
     }
 
@@ -207,35 +208,42 @@ final class OrderHandlers {
         body.validate();
     }
 
-    /** Publishes {@code payload} of the order in the path to the order's category, once the order is found. */
-    private void submitTo(final Context ctx, final BiFunction<String, String, Object> payload)
-            throws InterruptedException {
+    /**
+     * Publishes {@code payload} of the order in the path to the order's category, once the order is found (a read,
+     * maybe on a peer; no request thread waits for it).
+     */
+    private void submitTo(final Context ctx, final BiFunction<String, String, Object> payload) {
         final String orderId = RequestBody.requireId("orderId", ctx.pathParam("orderId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
         final String commandId = CommandSubmitter.commandId(ctx);
-        final Owner owner = ownerOf(orderId, ctx);
-        if (!Caller.of(ctx).mayAccessPartner(owner.partnerId())) {
-            throw NotFoundException.order(orderId);
-        }
-        submit(ctx, commandId, owner.categoryId(), orderId, payload);
+        final Caller caller = Caller.of(ctx);
+        final CompletableFuture<Owner> owner = ownerOf(orderId, ctx);
+        ctx.future(() -> owner.thenCompose(found -> {
+            if (!caller.mayAccessPartner(found.partnerId())) {
+                throw NotFoundException.order(orderId);
+            }
+            return published(ctx, commandId, found.categoryId(), orderId, payload.apply(orderId, caller.partnerId()));
+        }));
     }
 
     /**
      * Publishes {@code payload} of the order in the path to the category in the path, without reading anything: the
      * command names the partner the caller acts for, and the order processor finds no order of another partner.
      */
-    private void submitToCategory(final Context ctx, final BiFunction<String, String, Object> payload)
-            throws InterruptedException {
+    private void submitToCategory(final Context ctx, final BiFunction<String, String, Object> payload) {
         final String categoryId = RequestBody.requireId(CATEGORY_ID, ctx.pathParam(CATEGORY_ID));
         final String orderId = RequestBody.requireId("orderId", ctx.pathParam("orderId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
-        submit(ctx, CommandSubmitter.commandId(ctx), categoryId, orderId, payload);
+        final String commandId = CommandSubmitter.commandId(ctx);
+        final Object command = payload.apply(orderId, Caller.of(ctx).partnerId());
+        ctx.future(() -> published(ctx, commandId, categoryId, orderId, command));
     }
 
-    private void submit(final Context ctx, final String commandId, final String categoryId, final String orderId,
-                        final BiFunction<String, String, Object> payload) throws InterruptedException {
-        commands.submitOrder(commandId, categoryId, payload.apply(orderId, Caller.of(ctx).partnerId()));
-        ctx.status(HttpStatus.ACCEPTED).json(OrderAccepted.OfCommand.of(commandId, orderId));
+    /** Publishes {@code payload} to {@code categoryId} and answers 202 once Kafka has it. */
+    private CompletableFuture<Void> published(final Context ctx, final String commandId, final String categoryId,
+                                              final String orderId, final Object payload) {
+        return commands.submitOrder(commandId, categoryId, payload)
+                .thenRun(() -> ctx.status(HttpStatus.ACCEPTED).json(OrderAccepted.OfCommand.of(commandId, orderId)));
     }
 
     /** The category that owns an order, and the partner it pays. */
@@ -243,7 +251,7 @@ final class OrderHandlers {
     }
 
     /** Whose order {@code orderId} is, wherever the order lives; 404 when the caller may not see it. */
-    private Owner ownerOf(final String orderId, final Context ctx) {
+    private CompletableFuture<Owner> ownerOf(final String orderId, final Context ctx) {
         return owners.find(orders, orderId, orderPath(orderId), ctx,
                 view -> Optional.ofNullable(OrderStatusView.categoryOf(view))
                         .map(categoryId -> new Owner(categoryId, OrderStatusView.partnerOf(view))),

@@ -10,13 +10,15 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * What a command on an existing resource (a refund, a cancel) needs to know before it is published, such
  * as the partition key: read as the resource's own GET route wherever it lives — here, or from the owner's
- * JSON answer, which the owner gave for the caller's own credentials, so the caller's access rules hold.
+ * JSON answer, which the owner gave for the caller's own credentials, so the caller's access rules hold. The answer
+ * comes through a future: no thread waits for a peer.
  */
 final class OwnerLookup {
 
@@ -33,11 +35,18 @@ final class OwnerLookup {
      * @param notFound  the 404 for an unknown resource or one the caller may not see
      * @param what      the resource, for messages
      */
-    <V, R> R find(final RoutedRead<V> reads, final String key, final String readPath, final Context ctx,
-                  final Function<V, Optional<R>> fromValue, final Function<JsonNode, Optional<R>> fromJson,
-                  final Supplier<NotFoundException> notFound, final String what) {
+    <V, R> CompletableFuture<R> find(final RoutedRead<V> reads, final String key, final String readPath,
+                                     final Context ctx, final Function<V, Optional<R>> fromValue,
+                                     final Function<JsonNode, Optional<R>> fromJson,
+                                     final Supplier<NotFoundException> notFound, final String what) {
         final OwnerRouter.Request read = new OwnerRouter.Request(readPath, ReadHandlers.credentials(ctx), false, false);
-        final OwnerRouter.Outcome<V> outcome = reads.read(key, read, Duration.ZERO);
+        return reads.readAsync(key, read, Duration.ZERO)
+                .thenApply(outcome -> from(outcome, fromValue, fromJson, notFound, what));
+    }
+
+    private <V, R> R from(final OwnerRouter.Outcome<V> outcome, final Function<V, Optional<R>> fromValue,
+                          final Function<JsonNode, Optional<R>> fromJson, final Supplier<NotFoundException> notFound,
+                          final String what) {
         if (outcome instanceof OwnerRouter.Outcome.Local<V> local) {
             return fromValue.apply(local.value()).orElseThrow(notFound);
         } else if (outcome instanceof OwnerRouter.Outcome.Relayed<V> relayed) {

@@ -127,11 +127,10 @@ final class PartnerBalanceHandlers {
         return new Money(amountMinor, currency);
     }
 
-    private void publish(final Context ctx, final Object payload) throws InterruptedException {
+    private void publish(final Context ctx, final Object payload) {
         final String partnerId = RequestBody.requireId("partnerId", ctx.pathParam("partnerId"));
         final String commandId = CommandSubmitter.commandId(ctx);
-        commands.submit(commandId, partnerId, payload);
-        ctx.status(HttpStatus.ACCEPTED).json(new CommandAccepted(commandId,
+        CommandSubmitter.answerAccepted(ctx, commands.submit(commandId, partnerId, payload), new CommandAccepted(commandId,
                 Map.of("status", "/v1/commands/" + commandId, "balance", "/v1/partners/" + partnerId + "/balance")));
     }
 }

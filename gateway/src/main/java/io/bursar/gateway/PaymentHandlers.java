@@ -17,6 +17,7 @@ import io.javalin.http.HttpStatus;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Handlers of the payment command routes: validate, then publish a {@link RequestPayment} or a
@@ -56,7 +57,7 @@ final class PaymentHandlers {
         return "/v1/partners/" + partnerId + PAYMENTS_PATH.substring("/v1".length()) + "/" + paymentId + "/refund";
     }
 
-    void request(final Context ctx) throws InterruptedException {
+    void request(final Context ctx) {
         final RequestBody body = RequestBody.parse(mapper, ctx.body(), REQUEST_FIELDS);
         final String partnerId = body.id(PARTNER_ID);
         // The partner is in the body, not the path: refused here as AccessControl refuses a path's partner,
@@ -74,28 +75,23 @@ final class PaymentHandlers {
         // Without a paymentId the command's id names the payment: a retry with the same Idempotency-Key
         // asks for the same payment, and gets the original outcome.
         final String id = paymentId == null ? commandId : paymentId;
-        commands.submit(commandId, partnerId, new RequestPayment(RequestPaymentKind.REQUEST_PAYMENT, id, amount, method, providerId, orderId, null));
-        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, partnerId, id));
+        CommandSubmitter.answerAccepted(ctx, commands.submit(commandId, partnerId,
+                new RequestPayment(RequestPaymentKind.REQUEST_PAYMENT, id, amount, method, providerId, orderId, null)),
+                PaymentAccepted.of(commandId, partnerId, id));
     }
 
     /** A refund of a payment found by id alone: its partner is looked up first (a read, maybe on a peer). */
-    void refund(final Context ctx) throws InterruptedException {
+    void refund(final Context ctx) {
         final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
-        final String commandId = CommandSubmitter.commandId(ctx);
-        final String partnerId = partnerOf(paymentId, ctx);
-        if (!Caller.of(ctx).mayAccessPartner(partnerId)) {
-            throw NotFoundException.payment(paymentId);
-        }
-        submit(ctx, commandId, partnerId, paymentId,
-                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
+        submitToOwner(ctx, paymentId, new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
     }
 
     /**
      * A refund of a payment of the partner in the path: published at once, keyed by that partner (AccessControl has
      * checked the caller may act for it). A payment the partner does not have is rejected PAYMENT_NOT_FOUND.
      */
-    void refundOfPartner(final Context ctx) throws InterruptedException {
+    void refundOfPartner(final Context ctx) {
         final String partnerId = RequestBody.requireId(PARTNER_ID, ctx.pathParam(PARTNER_ID));
         final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
@@ -108,17 +104,15 @@ final class PaymentHandlers {
      * back in the provider's queue. Whether it may be retried is the stream processor's decision (a payment in any
      * other state is rejected PAYMENT_NOT_RETRYABLE). By id alone, the partner is looked up first.
      */
-    void retry(final Context ctx) throws InterruptedException {
+    void retry(final Context ctx) {
         requireAdmin(ctx);
         final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
         RequestBody.parse(mapper, ctx.body(), Set.of()).validate();
-        final String commandId = CommandSubmitter.commandId(ctx);
-        submit(ctx, commandId, partnerOf(paymentId, ctx), paymentId,
-                new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, paymentId));
+        submitToOwner(ctx, paymentId, new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, paymentId));
     }
 
     /** {@link #retry}, for a payment of the partner in the path: published at once. */
-    void retryOfPartner(final Context ctx) throws InterruptedException {
+    void retryOfPartner(final Context ctx) {
         requireAdmin(ctx);
         final String partnerId = RequestBody.requireId(PARTNER_ID, ctx.pathParam(PARTNER_ID));
         final String paymentId = RequestBody.requireId("paymentId", ctx.pathParam("paymentId"));
@@ -135,9 +129,26 @@ final class PaymentHandlers {
     }
 
     private void submit(final Context ctx, final String commandId, final String partnerId, final String paymentId,
-                        final Object payload) throws InterruptedException {
-        commands.submit(commandId, partnerId, payload);
-        ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, partnerId, paymentId));
+                        final Object payload) {
+        CommandSubmitter.answerAccepted(ctx, commands.submit(commandId, partnerId, payload),
+                PaymentAccepted.of(commandId, partnerId, paymentId));
+    }
+
+    /**
+     * Publishes {@code payload} to the partner of payment {@code paymentId}, once that partner is found (a read, maybe
+     * on a peer; no request thread waits for it); 404 when the caller may not act for it.
+     */
+    private void submitToOwner(final Context ctx, final String paymentId, final Object payload) {
+        final String commandId = CommandSubmitter.commandId(ctx);
+        final Caller caller = Caller.of(ctx);
+        final CompletableFuture<String> partner = partnerOf(paymentId, ctx);
+        ctx.future(() -> partner.thenCompose(partnerId -> {
+            if (!caller.mayAccessPartner(partnerId)) {
+                throw NotFoundException.payment(paymentId);
+            }
+            return commands.submit(commandId, partnerId, payload)
+                    .thenRun(() -> ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, partnerId, paymentId)));
+        }));
     }
 
     /** The body's provider: required with PROVIDER, refused with BALANCE (also for an order's payment). */
@@ -153,7 +164,7 @@ final class PaymentHandlers {
     }
 
     /** The partner owning {@code paymentId}, wherever the payment lives; 404 when the caller may not see it. */
-    private String partnerOf(final String paymentId, final Context ctx) {
+    private CompletableFuture<String> partnerOf(final String paymentId, final Context ctx) {
         return owners.find(payments, paymentId, paymentPath(paymentId), ctx,
                 payment -> Optional.of(payment.getPartnerId()),
                 json -> Optional.of(json.path(PARTNER_ID)).filter(JsonNode::isTextual).map(JsonNode::textValue),

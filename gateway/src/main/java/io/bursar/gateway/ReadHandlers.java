@@ -11,10 +11,10 @@ import io.bursar.schemas.orders.ParentOrderView;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -41,7 +41,7 @@ final class ReadHandlers {
 
     void balance(final Context ctx) {
         final String partnerId = RequestBody.requireId("partnerId", ctx.pathParam("partnerId"));
-        answer(ctx, reads.balances().read(partnerId, request(ctx), Duration.ZERO), BalanceView::of, balance -> true,
+        answer(ctx, reads.balances().readAsync(partnerId, request(ctx), Duration.ZERO), BalanceView::of, balance -> true,
                 () -> NotFoundException.partner(partnerId));
     }
 
@@ -50,7 +50,7 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // Another partner's command answers exactly like an unknown one.
-        answerLater(ctx, reads.commandOutcomes().readAsync(commandId, request(ctx), wait), CommandOutcomeView::of,
+        answer(ctx, reads.commandOutcomes().readAsync(commandId, request(ctx), wait), CommandOutcomeView::of,
                 event -> caller.mayAccessPartner(event.getPartnerId()),
                 () -> new NotFoundException("command " + commandId + " not found"));
     }
@@ -60,7 +60,7 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // The read waits until the payment is in a final state (the router's condition), then answers at once.
-        answerLater(ctx, reads.payments().readAsync(paymentId, request(ctx), wait), PaymentView::of,
+        answer(ctx, reads.payments().readAsync(paymentId, request(ctx), wait), PaymentView::of,
                 payment -> caller.mayAccessPartner(payment.getPartnerId()), () -> NotFoundException.payment(paymentId));
     }
 
@@ -69,7 +69,7 @@ final class ReadHandlers {
         final Duration wait = waitOf(ctx);
         final Caller caller = Caller.of(ctx);
         // The read waits until every batch is final (the router's condition), then answers at once.
-        answerLater(ctx, reads.orders().readAsync(orderId, request(ctx), wait), OrderStatusView::of,
+        answer(ctx, reads.orders().readAsync(orderId, request(ctx), wait), OrderStatusView::of,
                 view -> visible(caller, view), () -> NotFoundException.order(orderId));
     }
 
@@ -83,27 +83,32 @@ final class ReadHandlers {
             throw new InvalidRequestException(List.of(new FieldError(OrderHandlers.PARENT_PARAM, "required")));
         }
         RequestBody.requireId(OrderHandlers.PARENT_PARAM, parentOrderId);
-        final OwnerRouter.Outcome<ParentOrderView> parent = reads.parentOrders().read(parentOrderId, request(ctx),
-                Duration.ZERO);
-        if (parent instanceof OwnerRouter.Outcome.Local<ParentOrderView> local) {
-            final List<Object> orders = subOrders(ctx, local.value());
-            if (orders.isEmpty()) {
-                throw NotFoundException.parentOrder(parentOrderId);
+        final Caller caller = Caller.of(ctx);
+        final Map<String, String> credentials = credentials(ctx);
+        final CompletableFuture<OwnerRouter.Outcome<ParentOrderView>> parent = reads.parentOrders()
+                .readAsync(parentOrderId, request(ctx), Duration.ZERO);
+        ctx.future(() -> parent.thenCompose(outcome -> {
+            if (!(outcome instanceof OwnerRouter.Outcome.Local<ParentOrderView> local)) {
+                answer(ctx, outcome, view -> view, view -> true, () -> NotFoundException.parentOrder(parentOrderId));
+                return CompletableFuture.completedFuture(null);
             }
-            if (local.standbyLag() != null) {
-                ctx.header(PeerForwarder.STANDBY_LAG_HEADER, Long.toString(local.standbyLag()));
-            }
-            ctx.json(new ParentOrders(parentOrderId, orders));
-        } else {
-            answer(ctx, parent, view -> view, view -> true, () -> NotFoundException.parentOrder(parentOrderId));
-        }
+            return subOrders(caller, credentials, local.value()).thenAccept(orders -> {
+                if (orders.isEmpty()) {
+                    throw NotFoundException.parentOrder(parentOrderId);
+                }
+                if (local.standbyLag() != null) {
+                    ctx.header(PeerForwarder.STANDBY_LAG_HEADER, Long.toString(local.standbyLag()));
+                }
+                ctx.json(new ParentOrders(parentOrderId, orders));
+            });
+        }));
     }
 
     void item(final Context ctx) {
         final String categoryId = RequestBody.requireId("categoryId", ctx.pathParam("categoryId"));
         final String itemId = RequestBody.requireId("itemId", ctx.pathParam("itemId"));
         // Stock is public to every key: anyone who may order may see what is there to order.
-        answer(ctx, reads.items().read(OrderRules.itemKey(categoryId, itemId), request(ctx), Duration.ZERO), ItemView::of,
+        answer(ctx, reads.items().readAsync(OrderRules.itemKey(categoryId, itemId), request(ctx), Duration.ZERO), ItemView::of,
                 item -> true, () -> new NotFoundException("item " + itemId + " not found in category " + categoryId));
     }
 
@@ -162,7 +167,7 @@ final class ReadHandlers {
     void positions(final Context ctx) {
         final String customerId = RequestBody.requireId("customerId", ctx.pathParam("customerId"));
         final Caller caller = Caller.of(ctx);
-        answer(ctx, reads.positions().read(customerId, request(ctx), Duration.ZERO), PositionsView::of,
+        answer(ctx, reads.positions().readAsync(customerId, request(ctx), Duration.ZERO), PositionsView::of,
                 positions -> caller.mayAccessPartner(customerId),
                 () -> new NotFoundException("no positions for investor " + customerId));
     }
@@ -171,31 +176,39 @@ final class ReadHandlers {
     record ParentOrders(String parentOrderId, List<Object> orders) {
     }
 
-    /** Each sub-order of {@code parent} the caller may see, as {@code GET /v1/orders/{orderId}} answers it. */
-    private List<Object> subOrders(final Context ctx, final ParentOrderView parent) {
-        final Caller caller = Caller.of(ctx);
-        final List<Object> orders = new ArrayList<>(parent.getOrderIds().size());
-        for (final String orderId : parent.getOrderIds()) {
+    /**
+     * Each sub-order of {@code parent} the caller may see, as {@code GET /v1/orders/{orderId}} answers it, in the
+     * parent's order. The sub-orders are read at once, each where it lives.
+     */
+    private CompletableFuture<List<Object>> subOrders(final Caller caller, final Map<String, String> credentials,
+                                                      final ParentOrderView parent) {
+        final List<CompletableFuture<Optional<Object>>> each = parent.getOrderIds().stream().map(orderId -> {
             // A read of another key: routed afresh, as a client's own read of the order would be.
-            final OwnerRouter.Request read = new OwnerRouter.Request(OrderHandlers.orderPath(orderId),
-                    credentials(ctx), false, false);
-            final OwnerRouter.Outcome<OrderView> outcome = reads.orders().read(orderId, read, Duration.ZERO);
-            if (outcome instanceof OwnerRouter.Outcome.Local<OrderView> local) {
-                if (visible(caller, local.value())) {
-                    orders.add(OrderStatusView.of(local.value()));
-                }
-            } else if (outcome instanceof OwnerRouter.Outcome.Relayed<OrderView> relayed) {
-                final PeerForwarder.Answer answer = relayed.answer();
-                if (answer.status() == HttpStatus.OK.getCode()) {
-                    orders.add(json(answer.body()));
-                } else if (answer.status() != HttpStatus.NOT_FOUND.getCode()) {
-                    throw new UnavailableException("the owner of order " + orderId + " answered " + answer.status());
-                }
-            } else if (outcome instanceof OwnerRouter.Outcome.Unavailable<OrderView> unavailable) {
-                throw new UnavailableException(unavailable.reason());
+            final OwnerRouter.Request read = new OwnerRouter.Request(OrderHandlers.orderPath(orderId), credentials,
+                    false, false);
+            return reads.orders().readAsync(orderId, read, Duration.ZERO)
+                    .thenApply(outcome -> subOrder(caller, orderId, outcome));
+        }).toList();
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                .thenApply(done -> each.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList());
+    }
+
+    /** Sub-order {@code orderId} as its own read answers it; empty when it is unknown or the caller may not see it. */
+    private Optional<Object> subOrder(final Caller caller, final String orderId,
+                                      final OwnerRouter.Outcome<OrderView> outcome) {
+        if (outcome instanceof OwnerRouter.Outcome.Local<OrderView> local) {
+            return visible(caller, local.value()) ? Optional.of(OrderStatusView.of(local.value())) : Optional.empty();
+        } else if (outcome instanceof OwnerRouter.Outcome.Relayed<OrderView> relayed) {
+            final PeerForwarder.Answer answer = relayed.answer();
+            if (answer.status() == HttpStatus.OK.getCode()) {
+                return Optional.of(json(answer.body()));
+            } else if (answer.status() != HttpStatus.NOT_FOUND.getCode()) {
+                throw new UnavailableException("the owner of order " + orderId + " answered " + answer.status());
             }
+        } else if (outcome instanceof OwnerRouter.Outcome.Unavailable<OrderView> unavailable) {
+            throw new UnavailableException(unavailable.reason());
         }
-        return orders;
+        return Optional.empty();
     }
 
     private Object json(final String body) {
@@ -229,13 +242,18 @@ final class ReadHandlers {
     }
 
     /**
-     * {@link #answer}, once {@code outcome} completes: a read that waits (a long-poll, a forwarded read) holds no
-     * request thread meanwhile.
+     * {@link #answer}, once {@code outcome} completes: a read that waits (a long-poll, a forwarded read, a retry
+     * while partitions move) holds no request thread meanwhile. A read answered here at once is answered on the
+     * request's own thread.
      */
-    private static <V> void answerLater(final Context ctx, final CompletableFuture<OwnerRouter.Outcome<V>> outcome,
-                                        final Function<V, Object> view, final Predicate<V> visible,
-                                        final Supplier<NotFoundException> notFound) {
-        ctx.future(() -> outcome.thenAccept(done -> answer(ctx, done, view, visible, notFound)));
+    private static <V> void answer(final Context ctx, final CompletableFuture<OwnerRouter.Outcome<V>> outcome,
+                                   final Function<V, Object> view, final Predicate<V> visible,
+                                   final Supplier<NotFoundException> notFound) {
+        if (outcome.isDone() && !outcome.isCompletedExceptionally()) {
+            answer(ctx, outcome.join(), view, visible, notFound);
+        } else {
+            ctx.future(() -> outcome.thenAccept(done -> answer(ctx, done, view, visible, notFound)));
+        }
     }
 
     private static <V> void answer(final Context ctx, final OwnerRouter.Outcome<V> outcome,

@@ -67,6 +67,8 @@ final class GatewayFixture {
     /** Item ids the catalog was asked for, in order. */
     final List<String> catalogLookups = new CopyOnWriteArrayList<>();
     volatile boolean catalogDown;
+    /** While set, every routed read answers only once it completes, as a peer that has not answered yet. */
+    volatile CompletableFuture<Void> peersSlow;
     /** Answers relayed from a peer, by key: they win over the local maps. */
     final Map<String, PeerForwarder.Answer> relayed = new ConcurrentHashMap<>();
     /** The routing request each read arrived with, last one last. */
@@ -161,21 +163,28 @@ final class GatewayFixture {
     /** A routed read over an in-memory map of local answers, recording what it was asked. */
     private <V> RoutedRead<V> routed(final Map<String, Read<V>> answers) {
         return (key, request, wait) -> {
-            readRequests.add(request);
-            readWaits.add(wait);
-            if (relayed.containsKey(key)) {
-                return new OwnerRouter.Outcome.Relayed<>(relayed.get(key));
-            }
-            final Read<V> read = answers.getOrDefault(key, new Read.Missing<>());
-            if (read instanceof Read.Found<V> found) {
-                return new OwnerRouter.Outcome.Local<>(found.value(), null);
-            } else if (read instanceof Read.FromStandby<V> standby) {
-                return new OwnerRouter.Outcome.Local<>(standby.value(), standby.offsetLag());
-            } else if (read instanceof Read.Unavailable<V> unavailable) {
-                return new OwnerRouter.Outcome.Unavailable<>(unavailable.reason());
-            }
-            return new OwnerRouter.Outcome.NotFound<>();
+            final CompletableFuture<Void> slow = peersSlow;
+            return slow == null ? CompletableFuture.completedFuture(answer(answers, key, request, wait))
+                    : slow.thenApply(answered -> answer(answers, key, request, wait));
         };
+    }
+
+    private <V> OwnerRouter.Outcome<V> answer(final Map<String, Read<V>> answers, final String key,
+                                             final OwnerRouter.Request request, final Duration wait) {
+        readRequests.add(request);
+        readWaits.add(wait);
+        if (relayed.containsKey(key)) {
+            return new OwnerRouter.Outcome.Relayed<>(relayed.get(key));
+        }
+        final Read<V> read = answers.getOrDefault(key, new Read.Missing<>());
+        if (read instanceof Read.Found<V> found) {
+            return new OwnerRouter.Outcome.Local<>(found.value(), null);
+        } else if (read instanceof Read.FromStandby<V> standby) {
+            return new OwnerRouter.Outcome.Local<>(standby.value(), standby.offsetLag());
+        } else if (read instanceof Read.Unavailable<V> unavailable) {
+            return new OwnerRouter.Outcome.Unavailable<>(unavailable.reason());
+        }
+        return new OwnerRouter.Outcome.NotFound<>();
     }
 
     private Optional<CatalogEntry> catalogEntry(final String itemId) {

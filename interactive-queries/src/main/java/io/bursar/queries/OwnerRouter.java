@@ -106,19 +106,8 @@ public final class OwnerRouter {
         Objects.requireNonNull(absence, "absence");
         Objects.requireNonNull(settled, "settled");
         final KeyChanges feed = changes != null ? changes : new KeyChanges();
-        return new RoutedRead<>() {
-            @Override
-            public Outcome<V> read(final String key, final Request request, final Duration wait) {
-                return join(readAsync(key, request, wait));
-            }
-
-            @Override
-            public CompletableFuture<Outcome<V>> readAsync(final String key, final Request request,
-                                                           final Duration wait) {
-                return route(reader, key, request, wait, settled, feed)
-                        .thenCompose(outcome -> proveAbsence(reader, key, request, absence, outcome));
-            }
-        };
+        return (key, request, wait) -> route(reader, key, request, wait, settled, feed)
+                .thenCompose(outcome -> proveAbsence(reader, key, request, absence, outcome));
     }
 
     /**
@@ -281,7 +270,7 @@ public final class OwnerRouter {
     }
 
     /** The outcome of {@code future}, for a caller that waits on its own thread. */
-    private static <V> Outcome<V> join(final CompletableFuture<Outcome<V>> future) {
+    static <V> Outcome<V> join(final CompletableFuture<Outcome<V>> future) {
         try {
             return future.get();
         } catch (final InterruptedException e) {

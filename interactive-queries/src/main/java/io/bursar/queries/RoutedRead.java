@@ -7,17 +7,15 @@ import java.util.concurrent.CompletableFuture;
 public interface RoutedRead<V> {
 
     /**
-     * Answers {@code key} for {@code request}, waiting up to {@code wait} while the key is missing or its
-     * value not yet settled (see {@link OwnerRouter#reads(KeyLookup, java.util.function.Predicate)}).
+     * Answers {@code key} for {@code request}, waiting up to {@code wait} while the key is missing or its value not
+     * yet settled (see {@link OwnerRouter#reads(KeyLookup, java.util.function.Predicate)}). The answer comes through
+     * a future: a router's waits hold no thread (a long-poll is woken by the key's change, a forwarded read by the
+     * peer's answer). A read answered here at once is already complete.
      */
-    OwnerRouter.Outcome<V> read(String key, OwnerRouter.Request request, Duration wait);
+    CompletableFuture<OwnerRouter.Outcome<V>> readAsync(String key, OwnerRouter.Request request, Duration wait);
 
-    /**
-     * {@link #read}, answered through a future: a router's waits hold no thread (a long-poll is woken by the key's
-     * change). By default the read is made at once, on the calling thread.
-     */
-    default CompletableFuture<OwnerRouter.Outcome<V>> readAsync(final String key, final OwnerRouter.Request request,
-                                                                 final Duration wait) {
-        return CompletableFuture.completedFuture(read(key, request, wait));
+    /** {@link #readAsync}, waited for on the calling thread. */
+    default OwnerRouter.Outcome<V> read(final String key, final OwnerRouter.Request request, final Duration wait) {
+        return OwnerRouter.join(readAsync(key, request, wait));
     }
 }
