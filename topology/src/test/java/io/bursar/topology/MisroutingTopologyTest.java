@@ -1,5 +1,7 @@
 package io.bursar.topology;
 
+import static io.bursar.topology.testing.Payments.command;
+import static io.bursar.topology.testing.Payments.eur;
 import static io.bursar.topology.testing.TestDrivers.count;
 import static io.bursar.topology.testing.TestDrivers.header;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,9 +31,8 @@ import io.bursar.topology.dispatch.ProviderLimits;
 import io.bursar.topology.orders.OrderProcessor;
 import io.bursar.topology.orders.OrderTopology;
 import io.bursar.topology.orders.OrderTopologyConfig;
+import io.bursar.topology.payments.PartnerDriver;
 import io.bursar.topology.payments.PartnerProcessor;
-import io.bursar.topology.payments.PartnerTopology;
-import io.bursar.topology.payments.PartnerTopologyConfig;
 import io.bursar.topology.testing.TestDrivers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,12 +41,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,35 +57,23 @@ class MisroutingTopologyTest {
     private static final Instant START = Instant.parse("2026-12-06T10:00:00Z");
     private static final int PARTITIONS = 4;
 
-    @TempDir
-    Path stateDir;
+    private final Topics topics = TestDrivers.topics(PARTITIONS);
+    private final Misrouting misrouting = Misrouting.of(topics);
 
-    private Topics topics;
-    private Misrouting misrouting;
-    private TopologyTestDriver driver;
-    private TestOutputTopic<String, PaymentEvent> paymentEvents;
-    private TestOutputTopic<String, OrderEvent> orderEvents;
-    private TestOutputTopic<byte[], byte[]> deadLetters;
+    /** The partner topology, with the category and dispatch topologies in the same builder. */
+    @AutoClose
+    private final PartnerDriver topologies;
+    private final TestOutputTopic<String, OrderEvent> orderEvents;
 
-    @BeforeEach
-    void start() {
-        topics = TestDrivers.topics(PARTITIONS);
-        misrouting = Misrouting.of(topics);
-        final StreamsBuilder builder = new StreamsBuilder();
-        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()), misrouting, Generation.FIRST);
-        OrderTopology.build(builder, topics, new OrderTopologyConfig(Map.of()), misrouting, Generation.FIRST);
-        ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(Map.of()), providerId -> null,
-                providerId -> new ProviderLimits(2, 2), ceilingMs -> 0L, misrouting);
-        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-misrouting-test", stateDir,
-                topics), START);
-        paymentEvents = TestDrivers.output(driver, topics.paymentEvents);
-        orderEvents = TestDrivers.output(driver, topics.orderEvents);
-        deadLetters = TestDrivers.output(driver, topics.deadLetters);
-    }
-
-    @AfterEach
-    void stop() {
-        driver.close();
+    MisroutingTopologyTest(@TempDir final Path stateDir) {
+        topologies = PartnerDriver.builder(stateDir).applicationId("bursar-misrouting-test").startingAt(START)
+                .topics(topics).misrouting(misrouting).also((builder, catalog) -> {
+                    OrderTopology.build(builder, catalog, new OrderTopologyConfig(Map.of()), misrouting,
+                            Generation.FIRST);
+                    ProviderDispatchTopology.build(builder, catalog, new ProviderDispatchConfig(Map.of()),
+                            providerId -> null, providerId -> new ProviderLimits(2, 2), ceilingMs -> 0L, misrouting);
+                }).start();
+        orderEvents = topologies.output(topics.orderEvents);
     }
 
     @Test
@@ -103,26 +89,26 @@ class MisroutingTopologyTest {
     @Test
     void aMisroutedCommandIsRejectedAndChangesNoStore() {
         final String elsewhere = keyOnPartition(2);
-        TestDrivers.input(driver, topics.paymentCommands).pipeInput(elsewhere, credit("c1", elsewhere, 500));
+        topologies.input(topics.paymentCommands).pipeInput(elsewhere, credit("c1", elsewhere, 500));
 
-        final PaymentEvent event = paymentEvents.readValue();
+        final PaymentEvent event = topologies.events.readValue();
         assertThat(event.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(event.getReason()).isEqualTo(RejectionReason.WRONG_PARTITION);
         assertThat(event.getCommandId()).isEqualTo("c1");
         assertThat(event.getBalanceAfter()).isNull();
         assertThat(event.getDetail()).contains("belongs on partition 2 of payment-commands (4 partitions")
                 .contains("arrived on partition 0");
-        assertThat(count(driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE))).isZero();
-        assertThat(count(driver.getWindowStore(PartnerProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(topologies.driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE))).isZero();
+        assertThat(count(topologies.driver.getWindowStore(PartnerProcessor.RESULTS_STORE))).isZero();
         assertThat(misrouting.refused(topics.paymentCommands.name())).isEqualTo(1);
     }
 
     @Test
     void aCommandOnItsPartitionIsApplied() {
         final String here = keyOnPartition(0);
-        TestDrivers.input(driver, topics.paymentCommands).pipeInput(here, credit("c1", here, 500));
+        topologies.input(topics.paymentCommands).pipeInput(here, credit("c1", here, 500));
 
-        final PaymentEvent event = paymentEvents.readValue();
+        final PaymentEvent event = topologies.events.readValue();
         assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(event.getDetail()).isNull();
         assertThat(event.getBalanceAfter().getAvailableMinor()).isEqualTo(500);
@@ -132,7 +118,7 @@ class MisroutingTopologyTest {
     @Test
     void aMisroutedOrderCommandIsRejectedAndStoresNoItem() {
         final String elsewhere = keyOnPartition(3);
-        TestDrivers.input(driver, topics.orderCommands).pipeInput(elsewhere, OrderCommand.newBuilder()
+        topologies.input(topics.orderCommands).pipeInput(elsewhere, OrderCommand.newBuilder()
                 .setCommandId("u1").setCategoryId(elsewhere).setIssuedAt(START)
                 .setPayload(UpsertItem.newBuilder().setUpsertItem(UpsertItemKind.UPSERT_ITEM).setItemId("dune")
                         .setStockSet(10L).setPrice(new Money(900L, "EUR")).build())
@@ -142,23 +128,23 @@ class MisroutingTopologyTest {
         assertThat(event.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(event.getReason()).isEqualTo(OrderRejectionReason.WRONG_PARTITION);
         assertThat(event.getDetail()).contains("belongs on partition 3 of order-commands");
-        assertThat(count(driver.getKeyValueStore(OrderProcessor.ITEMS_STORE))).isZero();
-        assertThat(count(driver.getWindowStore(OrderProcessor.RESULTS_STORE))).isZero();
+        assertThat(count(topologies.driver.getKeyValueStore(OrderProcessor.ITEMS_STORE))).isZero();
+        assertThat(count(topologies.driver.getWindowStore(OrderProcessor.RESULTS_STORE))).isZero();
         assertThat(misrouting.refused(topics.orderCommands.name())).isEqualTo(1);
     }
 
     @Test
     void misroutedInternalRecordsGoToTheDeadLetterTopicWithTheReason() {
         final String partner = keyOnPartition(1);
-        TestDrivers.input(driver, topics.providerResults).pipeInput(partner, new ProviderCallResult("charge:" + partner
+        topologies.input(topics.providerResults).pipeInput(partner, new ProviderCallResult("charge:" + partner
                 + ":pay-1", "pay-1", partner, "sim", ProviderCallOutcome.SUCCEEDED, 1, "ref-1", 200, null, START, ProviderOperation.CHARGE,
                 List.of(), null, List.of(), 0));
         final String category = keyOnPartition(2);
-        TestDrivers.input(driver, topics.orderPaymentOutcomes).pipeInput(category, PaymentEvent.newBuilder()
+        topologies.input(topics.orderPaymentOutcomes).pipeInput(category, PaymentEvent.newBuilder()
                 .setCommandId("o-1").setPartnerId(partner).setType(PaymentEventType.REQUEST_PAYMENT)
                 .setOutcome(Outcome.ACCEPTED).setDuplicate(false).setProcessedAt(START).build());
 
-        final List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+        final List<TestRecord<byte[], byte[]>> letters = topologies.deadLetters.readRecordsToList();
         assertThat(letters).hasSize(2);
         assertThat(letters).allSatisfy(letter -> {
             assertThat(header(letter, DeadLetterHandler.HEADER_ERROR_REASON)).isEqualTo(Misrouting.WRONG_PARTITION);
@@ -169,24 +155,24 @@ class MisroutingTopologyTest {
         // The dead letter is the record itself, readable with its topic's serde.
         assertThat(topics.providerResults.valueSerde().deserializer().deserialize(topics.providerResults.name(),
                 letters.get(0).value()).getPaymentId()).isEqualTo("pay-1");
-        assertThat(paymentEvents.isEmpty()).isTrue();
+        assertThat(topologies.events.isEmpty()).isTrue();
         assertThat(orderEvents.isEmpty()).isTrue();
-        assertThat(count(driver.getKeyValueStore(PartnerProcessor.PAYMENTS_STORE))).isZero();
+        assertThat(count(topologies.driver.getKeyValueStore(PartnerProcessor.PAYMENTS_STORE))).isZero();
     }
 
     @Test
     void aMisroutedProviderCallFailsWithoutACallAndIsDeadLettered() {
         final String provider = keyOnPartition(1);
-        TestDrivers.input(driver, topics.providerRequests).pipeInput(provider, new ProviderCall("charge:acme:pay-1",
+        topologies.input(topics.providerRequests).pipeInput(provider, new ProviderCall("charge:acme:pay-1",
                 "pay-1", "acme", provider, new Money(100L, "EUR"), START, ProviderOperation.CHARGE, null, List.of(), 0));
 
-        final List<TestRecord<String, ProviderCall>> dead = TestDrivers.output(driver, topics.providerDeadLetters)
+        final List<TestRecord<String, ProviderCall>> dead = topologies.output(topics.providerDeadLetters)
                 .readRecordsToList();
         assertThat(dead).hasSize(1);
         assertThat(header(dead.get(0), ProviderDispatchProcessor.HEADER_ERROR_REASON)).startsWith("WRONG_PARTITION: ");
-        final ProviderCallResult result = TestDrivers.output(driver, topics.providerResults).readValue();
+        final ProviderCallResult result = topologies.output(topics.providerResults).readValue();
         assertThat(result.getOutcome()).isEqualTo(ProviderCallOutcome.FAILED);
-        assertThat(count(driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isZero();
+        assertThat(count(topologies.driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isZero();
         assertThat(misrouting.refused(topics.providerRequests.name())).isEqualTo(1);
     }
 
@@ -197,7 +183,6 @@ class MisroutingTopologyTest {
     }
 
     private static PaymentCommand credit(final String commandId, final String partnerId, final long amountMinor) {
-        return PaymentCommand.newBuilder().setCommandId(commandId).setPartnerId(partnerId).setIssuedAt(START)
-                .setPayload(new Credit(CreditKind.CREDIT, new Money(amountMinor, "EUR"))).build();
+        return command(commandId, partnerId, new Credit(CreditKind.CREDIT, eur(amountMinor)), START);
     }
 }

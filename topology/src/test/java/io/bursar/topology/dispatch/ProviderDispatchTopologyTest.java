@@ -3,6 +3,8 @@ package io.bursar.topology.dispatch;
 
 import static io.bursar.topology.testing.TestDrivers.count;
 import static io.bursar.topology.testing.TestDrivers.header;
+import static io.bursar.topology.testing.TestDrivers.input;
+import static io.bursar.topology.testing.TestDrivers.output;
 import static io.bursar.topology.testing.Windows.mostInAnyWindow;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,9 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongUnaryOperator;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -403,18 +405,17 @@ class ProviderDispatchTopologyTest {
     private void start(final Path dir, final ProviderDispatchConfig config, final ProviderConnector acme,
                        final ProviderLimits limits, final LongUnaryOperator jitter, final long stepMs) {
         final Topics topics = TestDrivers.topics(1);
-        final StreamsBuilder builder = new StreamsBuilder();
-        ProviderDispatchTopology.build(builder, topics, config,
-                providerId -> PROVIDER.equals(providerId) ? acme : null, providerId -> limits, jitter);
-        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-dispatch-test", dir, topics),
-                START);
+        final Topology topology = TestDrivers.topology(topics, (builder, catalog) -> ProviderDispatchTopology.build(
+                builder, catalog, config, providerId -> PROVIDER.equals(providerId) ? acme : null,
+                providerId -> limits, jitter));
+        driver = TestDrivers.driver(topology, "bursar-dispatch-test", dir, topics, START);
         drivers.add(driver);
         clock = new WallClock(driver, START, stepMs);
-        requests = TestDrivers.input(driver, topics.providerRequests);
-        results = TestDrivers.output(driver, topics.providerResults);
-        outcomes = TestDrivers.output(driver, topics.providerOutcomes);
-        recordedOutcomesIn = TestDrivers.input(driver, topics.providerOutcomes);
-        deadLetters = TestDrivers.output(driver, topics.providerDeadLetters);
+        requests = input(driver, topics.providerRequests);
+        results = output(driver, topics.providerResults);
+        outcomes = output(driver, topics.providerOutcomes);
+        recordedOutcomesIn = input(driver, topics.providerOutcomes);
+        deadLetters = output(driver, topics.providerDeadLetters);
         if (afterQuietWindow) {
             // A new owner starts no call for one window (its predecessor may have used it): most tests start after it.
             clock.jump(Duration.ofMillis(QUIET_WINDOW_MS));

@@ -3,9 +3,10 @@ package io.bursar.topology.orders;
 
 import static io.bursar.topology.orders.OrderDriver.START;
 import static io.bursar.topology.orders.OrderDriver.cancel;
-import static io.bursar.topology.orders.OrderDriver.eur;
 import static io.bursar.topology.orders.OrderDriver.line;
 import static io.bursar.topology.orders.OrderDriver.order;
+import static io.bursar.topology.testing.Payments.command;
+import static io.bursar.topology.testing.Payments.eur;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -103,8 +104,8 @@ class LendingTopologyTest {
     }
 
     private void credit(final String partnerId, final long minor) {
-        partnerCommands.pipeInput(partnerId, PaymentCommand.newBuilder().setCommandId("credit-" + partnerId)
-                .setPartnerId(partnerId).setIssuedAt(START).setPayload(new Credit(CreditKind.CREDIT, eur(minor))).build());
+        partnerCommands.pipeInput(partnerId,
+                command("credit-" + partnerId, partnerId, new Credit(CreditKind.CREDIT, eur(minor)), START));
     }
 
     private static ProviderResult refuseOn(final ProviderRequest request, final ProviderOperation operation,

@@ -1,6 +1,7 @@
 // The category topology in a TopologyTestDriver, with commands, payment outcomes and reads written once for its tests.
 package io.bursar.topology.orders;
 
+import static io.bursar.topology.testing.Payments.eur;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bursar.schemas.common.Money;
@@ -68,11 +69,11 @@ final class OrderDriver implements AutoCloseable {
     private OrderDriver(final Path stateDir, final Map<String, Object> settings,
                         final BiConsumer<StreamsBuilder, Topics> alsoBuild) {
         topics = TestDrivers.topics(1);
-        final StreamsBuilder builder = new StreamsBuilder();
-        OrderTopology.build(builder, topics, new OrderTopologyConfig(settings));
-        alsoBuild.accept(builder, topics);
-        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-orders-test", stateDir, topics),
-                START);
+        final OrderTopologyConfig config = new OrderTopologyConfig(settings);
+        driver = TestDrivers.driver(TestDrivers.topology(topics, (builder, catalog) -> {
+            OrderTopology.build(builder, catalog, config);
+            alsoBuild.accept(builder, catalog);
+        }), "bursar-orders-test", stateDir, topics, START);
         clock = new WallClock(driver, START, PUNCTUATION_MS);
         commands = TestDrivers.input(driver, topics.orderCommands);
         paymentOutcomes = TestDrivers.input(driver, topics.orderPaymentOutcomes);
@@ -159,10 +160,6 @@ final class OrderDriver implements AutoCloseable {
 
     static CancelOrder cancel(final String orderId) {
         return new CancelOrder(CancelOrderKind.CANCEL_ORDER, orderId, null);
-    }
-
-    static Money eur(final long minor) {
-        return new Money(minor, "EUR");
     }
 
     // ---- payments -----------------------------------------------------------------------------------------

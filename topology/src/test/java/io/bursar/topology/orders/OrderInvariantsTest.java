@@ -30,8 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,11 +50,10 @@ class OrderInvariantsTest {
     private static final long TTL_MS_MAX = 5_000;
     private static final long SEED = 20_261_125L;
 
-    @TempDir
-    Path stateDir;
-
     private final Random random = new Random(SEED);
-    private OrderDriver orders;
+
+    @AutoClose
+    private final OrderDriver orders;
 
     private final List<PaymentCommand> unansweredPayments = new ArrayList<>();
     private final List<PaymentCommand> unansweredRefunds = new ArrayList<>();
@@ -65,14 +63,8 @@ class OrderInvariantsTest {
     private final List<Object[]> sentCommands = new ArrayList<>();
     private final Set<String> firstResults = new HashSet<>();
 
-    @BeforeEach
-    void start() {
+    OrderInvariantsTest(@TempDir final Path stateDir) {
         orders = OrderDriver.start(stateDir, Map.of(OrderTopologyConfig.PUNCTUATION_WORK_MAX, 1_000));
-    }
-
-    @AfterEach
-    void stop() {
-        orders.close();
     }
 
     @Test

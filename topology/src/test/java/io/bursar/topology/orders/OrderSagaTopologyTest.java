@@ -5,6 +5,7 @@ import static io.bursar.topology.orders.OrderDriver.line;
 import static io.bursar.topology.orders.OrderDriver.order;
 import static io.bursar.topology.orders.OrderDriver.place;
 import static io.bursar.topology.orders.OrderDriver.resultOf;
+import static io.bursar.topology.testing.Payments.eur;
 import static io.bursar.topology.testing.TestDrivers.count;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -35,7 +36,7 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,21 +51,17 @@ class OrderSagaTopologyTest {
     private static final long TTL_MS = 10_000;
     private static final int WORK_MAX = 2;
 
-    @TempDir
-    Path stateDir;
+    @AutoClose
+    private final OrderDriver orders;
 
-    private OrderDriver orders;
-
-    @BeforeEach
-    void start() {
+    OrderSagaTopologyTest(@TempDir final Path stateDir) {
         orders = OrderDriver.start(stateDir, Map.of(OrderTopologyConfig.PUNCTUATION_WORK_MAX, WORK_MAX));
-        orders.addItem(TOYS, "ball", 250, 10);
-        orders.addItem(TOYS, "kite", 1_000, 5);
     }
 
-    @AfterEach
-    void stop() {
-        orders.close();
+    @BeforeEach
+    void addItems() {
+        orders.addItem(TOYS, "ball", 250, 10);
+        orders.addItem(TOYS, "kite", 1_000, 5);
     }
 
     // ---- payment outcomes ---------------------------------------------------------------------------------
@@ -257,7 +254,7 @@ class OrderSagaTopologyTest {
         final PaymentEvent otherPartner = OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, false);
         otherPartner.getPayment().setPartnerId("someone-else");
         final PaymentEvent otherAmount = OrderDriver.outcome(request, PaymentStatus.SUCCEEDED, false);
-        otherAmount.getPayment().setAmount(OrderDriver.eur(1));
+        otherAmount.getPayment().setAmount(eur(1));
 
         orders.paymentOutcomes.pipeInput(TOYS, otherPartner);
         orders.paymentOutcomes.pipeInput(TOYS, otherAmount);

@@ -1,10 +1,10 @@
 package io.bursar.topology.orders;
 
 import static io.bursar.topology.orders.OrderDriver.START;
-import static io.bursar.topology.orders.OrderDriver.eur;
 import static io.bursar.topology.orders.OrderDriver.line;
 import static io.bursar.topology.orders.OrderDriver.newItem;
 import static io.bursar.topology.orders.OrderDriver.order;
+import static io.bursar.topology.testing.Payments.eur;
 import static io.bursar.topology.testing.TestDrivers.count;
 import static io.bursar.topology.testing.TestDrivers.header;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,8 +41,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,22 +54,14 @@ class OrderTopologyTest {
     private static final int WORK_MAX = 2;
     private static final int LINES_MAX = 5;
 
-    @TempDir
-    Path stateDir;
+    @AutoClose
+    private final OrderDriver orders;
 
-    private OrderDriver orders;
-
-    @BeforeEach
-    void start() {
+    OrderTopologyTest(@TempDir final Path stateDir) {
         orders = OrderDriver.start(stateDir, Map.of(
                 OrderTopologyConfig.IDEMPOTENCY_RETENTION_MS, RETENTION_MS,
                 OrderTopologyConfig.PUNCTUATION_WORK_MAX, WORK_MAX,
                 OrderTopologyConfig.LINES_MAX, LINES_MAX));
-    }
-
-    @AfterEach
-    void stop() {
-        orders.close();
     }
 
     // ---- UpsertItem -----------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@ package io.bursar.topology.orders;
 
 import static io.bursar.topology.orders.OrderDriver.START;
 import static io.bursar.topology.orders.OrderDriver.cancel;
-import static io.bursar.topology.orders.OrderDriver.eur;
 import static io.bursar.topology.orders.OrderDriver.line;
 import static io.bursar.topology.orders.OrderDriver.order;
+import static io.bursar.topology.testing.Payments.command;
+import static io.bursar.topology.testing.Payments.eur;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -35,7 +36,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,28 +52,23 @@ class OrdersWithPaymentsTopologyTest {
     private static final String TOYS = "toys";
     private static final String SHOP = "shop";
 
-    @TempDir
-    Path stateDir;
+    @AutoClose
+    private final OrderDriver orders;
+    private final TestInputTopic<String, PaymentCommand> partnerCommands;
+    private final TestOutputTopic<String, PaymentEvent> paymentEvents;
 
-    private OrderDriver orders;
-    private TestInputTopic<String, PaymentCommand> partnerCommands;
-    private TestOutputTopic<String, PaymentEvent> paymentEvents;
-
-    @BeforeEach
-    void start() {
+    OrdersWithPaymentsTopologyTest(@TempDir final Path stateDir) {
         orders = OrderDriver.start(stateDir, Map.of(), (builder, topics) ->
                 PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of())));
         partnerCommands = TestDrivers.input(orders.driver, orders.topics.paymentCommands);
         paymentEvents = TestDrivers.output(orders.driver, orders.topics.paymentEvents);
-        orders.addItem(TOYS, "ball", 250, 10);
-        partnerCommands.pipeInput(SHOP, PaymentCommand.newBuilder().setCommandId("credit-1").setPartnerId(SHOP)
-                .setIssuedAt(START).setPayload(new Credit(CreditKind.CREDIT, eur(10_000))).build());
-        paymentEvents.readValuesToList();
     }
 
-    @AfterEach
-    void stop() {
-        orders.close();
+    @BeforeEach
+    void stockAndCredit() {
+        orders.addItem(TOYS, "ball", 250, 10);
+        partnerCommands.pipeInput(SHOP, command("credit-1", SHOP, new Credit(CreditKind.CREDIT, eur(10_000)), START));
+        paymentEvents.readValuesToList();
     }
 
     @Test

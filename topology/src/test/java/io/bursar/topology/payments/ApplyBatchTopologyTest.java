@@ -1,9 +1,9 @@
 package io.bursar.topology.payments;
 
+import static io.bursar.topology.testing.Payments.eur;
 import static io.bursar.topology.testing.TestDrivers.count;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.ApplyBatch;
 import io.bursar.schemas.payments.ApplyBatchKind;
 import io.bursar.schemas.payments.BalanceOperation;
@@ -20,15 +20,11 @@ import io.bursar.schemas.payments.HoldFunds;
 import io.bursar.schemas.payments.HoldFundsKind;
 import io.bursar.schemas.payments.OperationResult;
 import io.bursar.schemas.payments.Outcome;
-import io.bursar.schemas.payments.PartnerBalance;
-import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.ReleaseHold;
 import io.bursar.schemas.payments.ReleaseHoldKind;
-import io.bursar.serdes.Topics;
-import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,13 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.assertj.core.groups.Tuple;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,33 +43,14 @@ class ApplyBatchTopologyTest {
     private static final Instant START = Instant.parse("2026-12-06T10:00:00Z");
     private static final int OPERATIONS_MAX = 500;
 
-    @TempDir
-    Path stateDir;
+    @AutoClose
+    private final PartnerDriver partner;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, PaymentCommand> commands;
-    private TestOutputTopic<String, PaymentEvent> events;
-    private KeyValueStore<String, PartnerBalance> balances;
-    private KeyValueStore<String, FundsHold> holds;
-
-    @BeforeEach
-    void start() {
-        final Topics topics = TestDrivers.topics(1);
-        final StreamsBuilder builder = new StreamsBuilder();
-        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of(
-                PartnerTopologyConfig.BATCH_OPERATIONS_MAX, OPERATIONS_MAX,
-                PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, 1_000L)));
-        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-batch-test", stateDir, topics),
-                START);
-        commands = TestDrivers.input(driver, topics.paymentCommands);
-        events = TestDrivers.output(driver, topics.paymentEvents);
-        balances = driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE);
-        holds = driver.getKeyValueStore(PartnerProcessor.HOLDS_STORE);
-    }
-
-    @AfterEach
-    void stop() {
-        driver.close();
+    ApplyBatchTopologyTest(@TempDir final Path stateDir) {
+        partner = PartnerDriver.builder(stateDir).applicationId("bursar-batch-test").startingAt(START)
+                .settings(Map.of(
+                        PartnerTopologyConfig.BATCH_OPERATIONS_MAX, OPERATIONS_MAX,
+                        PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, 1_000L)).start();
     }
 
     @Test
@@ -99,13 +70,13 @@ class ApplyBatchTopologyTest {
             assertThat(after.getHeldMinor()).isZero();
         });
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(550L, 0L));
-        assertThat(count(holds)).isZero();
+        assertThat(count(partner.holds())).isZero();
     }
 
     @Test
     void anAtomicBatchWithARejectedOperationChangesNothing() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "kept", eur(100), 60_000L));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "kept", eur(100), 60_000L));
 
         final PaymentEvent event = send("b1", "p1", true, credit(500), release("kept"), debit(10_000), hold("h2", 10));
 
@@ -116,8 +87,8 @@ class ApplyBatchTopologyTest {
                 RejectionReason.NOT_APPLIED);
         assertThat(event.getBatch().getApplied()).isZero();
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(900L, 100L));
-        assertThat(holds.get("p1/kept")).isNotNull();
-        assertThat(holds.get("p1/h2")).isNull();
+        assertThat(partner.holds().get("p1/kept")).isNotNull();
+        assertThat(partner.holds().get("p1/h2")).isNull();
     }
 
     @Test
@@ -127,23 +98,23 @@ class ApplyBatchTopologyTest {
         assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(event.getBatch().getApplied()).isEqualTo(3);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(0L, 100L));
-        assertThat(holds.get("p1/h1").getAmount().getAmountMinor()).isEqualTo(100);
+        assertThat(partner.holds().get("p1/h1").getAmount().getAmountMinor()).isEqualTo(100);
     }
 
     @Test
     void aHoldMadeAndEndedInOneBatchNeverReachesTheStoreAndAStoredOneEndsThere() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "old", eur(100), 60_000L));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "p1", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "old", eur(100), 60_000L));
 
         send("b1", "p1", false, hold("new", 50), release("new"), release("old"), hold("old", 30));
 
-        assertThat(holds.get("p1/new")).isNull();
-        assertThat(holds.get("p1/old").getAmount().getAmountMinor()).isEqualTo(30);
+        assertThat(partner.holds().get("p1/new")).isNull();
+        assertThat(partner.holds().get("p1/old").getAmount().getAmountMinor()).isEqualTo(30);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(970L, 30L));
         // The re-made hold expires on its own deadline; the ended one's entry is gone.
-        driver.advanceWallClockTime(Duration.ofMinutes(2));
+        partner.driver.advanceWallClockTime(Duration.ofMinutes(2));
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_000L, 0L));
-        assertThat(count(holds)).isZero();
+        assertThat(count(partner.holds())).isZero();
     }
 
     @Test
@@ -164,8 +135,9 @@ class ApplyBatchTopologyTest {
         for (int i = 0; i <= OPERATIONS_MAX; i++) {
             many.add(credit(1));
         }
-        assertThat(send("b1", "p1", batch(false, many)).getReason()).isEqualTo(RejectionReason.BATCH_TOO_LARGE);
-        assertThat(send("b2", "p1", batch(false, List.of())).getReason()).isEqualTo(RejectionReason.INVALID_COMMAND);
+        assertThat(partner.send("b1", "p1", batch(false, many)).getReason()).isEqualTo(RejectionReason.BATCH_TOO_LARGE);
+        assertThat(partner.send("b2", "p1", batch(false, List.of())).getReason())
+                .isEqualTo(RejectionReason.INVALID_COMMAND);
         final PaymentEvent missing = send("b3", "p1", false, new BalanceOperation(BalanceOperationType.CREDIT, null,
                 null, null), credit(5));
         assertThat(missing.getBatch().getOperations()).extracting(OperationResult::getReason)
@@ -204,10 +176,10 @@ class ApplyBatchTopologyTest {
                 }
             }
         }
-        final PaymentEvent batch = send("batch", "batched", batch(false, operations));
+        final PaymentEvent batch = partner.send("batch", "batched", batch(false, operations));
         final List<RejectionReason> oneByOne = new ArrayList<>();
         for (int i = 0; i < singles.size(); i++) {
-            oneByOne.add(send("single-" + i, "single", singles.get(i)).getReason());
+            oneByOne.add(partner.send("single-" + i, "single", singles.get(i)).getReason());
         }
 
         assertThat(batch.getBatch().getOperations()).extracting(OperationResult::getReason).containsExactlyElementsOf(oneByOne);
@@ -219,7 +191,7 @@ class ApplyBatchTopologyTest {
 
     private long heldInStore(final String partnerId) {
         long held = 0;
-        try (var all = holds.all()) {
+        try (var all = partner.holds().all()) {
             while (all.hasNext()) {
                 final FundsHold hold = all.next().value;
                 if (hold.getPartnerId().equals(partnerId)) {
@@ -231,20 +203,12 @@ class ApplyBatchTopologyTest {
     }
 
     private CurrencyAccount account(final String partnerId) {
-        return balances.get(partnerId).getAccounts().get("EUR");
+        return partner.account(partnerId, "EUR");
     }
 
     private PaymentEvent send(final String commandId, final String partnerId, final boolean atomic,
                               final BalanceOperation... operations) {
-        return send(commandId, partnerId, batch(atomic, List.of(operations)));
-    }
-
-    private PaymentEvent send(final String commandId, final String partnerId, final Object payload) {
-        commands.pipeInput(partnerId, PaymentCommand.newBuilder().setCommandId(commandId).setPartnerId(partnerId)
-                .setIssuedAt(START).setPayload(payload).build());
-        final List<PaymentEvent> out = events.readValuesToList();
-        assertThat(out).as("events for %s", commandId).hasSize(1);
-        return out.get(0);
+        return partner.send(commandId, partnerId, batch(atomic, List.of(operations)));
     }
 
     private static ApplyBatch batch(final boolean atomic, final List<BalanceOperation> operations) {
@@ -277,9 +241,5 @@ class ApplyBatchTopologyTest {
 
     private static Tuple rejected(final RejectionReason reason) {
         return Tuple.tuple(Outcome.REJECTED, reason);
-    }
-
-    private static Money eur(final long minor) {
-        return new Money(minor, "EUR");
     }
 }

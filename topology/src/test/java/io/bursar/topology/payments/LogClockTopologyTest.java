@@ -1,9 +1,10 @@
 // The partner topology decides on the time in the log: the same records, read again later, give the same events.
 package io.bursar.topology.payments;
 
+import static io.bursar.topology.testing.Payments.command;
+import static io.bursar.topology.testing.Payments.eur;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.CaptureHold;
 import io.bursar.schemas.payments.CaptureHoldKind;
 import io.bursar.schemas.payments.Credit;
@@ -13,7 +14,6 @@ import io.bursar.schemas.payments.HoldFundsKind;
 import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentEventType;
-import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.LogClock;
 import io.bursar.topology.testing.TestDrivers;
@@ -25,8 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -55,18 +53,17 @@ class LogClockTopologyTest {
     @Test
     void theSameLogReadLaterDecidesTheSame() {
         final List<PaymentEvent> first;
-        try (TopologyTestDriver driver = driver(firstState, START)) {
-            final TestInputTopic<byte[], byte[]> commands = raw(driver);
-            final TestOutputTopic<byte[], byte[]> ticks = driver.createOutputTopic(topics.paymentCommands.name(),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            send(commands, "c1", new Credit(CreditKind.CREDIT, eur(1_000)));
-            send(commands, "c2", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 500L));
-            advance(driver, ticks, 400);
-            send(commands, "c3", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h1", eur(200)));
-            send(commands, "c4", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h2", eur(300), 500L));
-            advance(driver, ticks, 1_000);
-            send(commands, "c5", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h2", eur(300)));
-            first = TestDrivers.output(driver, topics.paymentEvents).readValuesToList();
+        try (PartnerDriver partner = start(firstState, START)) {
+            final TestOutputTopic<byte[], byte[]> ticks = partner.driver.createOutputTopic(
+                    topics.paymentCommands.name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            send(partner.rawCommands, "c1", new Credit(CreditKind.CREDIT, eur(1_000)));
+            send(partner.rawCommands, "c2", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h1", eur(300), 500L));
+            advance(partner.driver, ticks, 400);
+            send(partner.rawCommands, "c3", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h1", eur(200)));
+            send(partner.rawCommands, "c4", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "h2", eur(300), 500L));
+            advance(partner.driver, ticks, 1_000);
+            send(partner.rawCommands, "c5", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h2", eur(300)));
+            first = partner.events.readValuesToList();
         }
         assertThat(log).as("a tick in the log").anyMatch(record -> LogClock.isTick(record.value(), record.headers()));
         assertThat(first).extracting(PaymentEvent::getType).containsExactly(PaymentEventType.CREDIT,
@@ -76,30 +73,20 @@ class LogClockTopologyTest {
         assertThat(first.get(4).getProcessedAt()).isEqualTo(START.plusMillis(1_400));
         assertThat(first.get(5).getReason()).isNotNull();
 
-        try (TopologyTestDriver driver = driver(secondState, START.plus(Duration.ofDays(1)))) {
-            final TestInputTopic<byte[], byte[]> commands = raw(driver);
-            log.forEach(commands::pipeInput);
-            assertThat(TestDrivers.output(driver, topics.paymentEvents).readValuesToList()).isEqualTo(first);
+        try (PartnerDriver partner = start(secondState, START.plus(Duration.ofDays(1)))) {
+            log.forEach(partner.rawCommands::pipeInput);
+            assertThat(partner.events.readValuesToList()).isEqualTo(first);
         }
     }
 
-    private TopologyTestDriver driver(final Path stateDir, final Instant wallClock) {
-        final StreamsBuilder builder = new StreamsBuilder();
-        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of(
-                PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, 100L)));
-        return new TopologyTestDriver(builder.build(), TestDrivers.properties("log-clock-" + stateDir.getFileName(),
-                stateDir, topics), wallClock);
-    }
-
-    private TestInputTopic<byte[], byte[]> raw(final TopologyTestDriver driver) {
-        return driver.createInputTopic(topics.paymentCommands.name(), new ByteArraySerializer(),
-                new ByteArraySerializer());
+    private PartnerDriver start(final Path stateDir, final Instant wallClock) {
+        return PartnerDriver.builder(stateDir).applicationId("log-clock-" + stateDir.getFileName()).topics(topics)
+                .startingAt(wallClock).settings(Map.of(PartnerTopologyConfig.PUNCTUATION_INTERVAL_MS, 100L)).start();
     }
 
     /** Sends a command stamped with the producer's time, and keeps it in the log. */
     private void send(final TestInputTopic<byte[], byte[]> commands, final String commandId, final Object payload) {
-        final PaymentCommand command = PaymentCommand.newBuilder().setCommandId(commandId).setPartnerId("p1")
-                .setIssuedAt(START).setPayload(payload).build();
+        final PaymentCommand command = command(commandId, "p1", payload, START);
         final TestRecord<byte[], byte[]> record = new TestRecord<>("p1".getBytes(StandardCharsets.UTF_8),
                 topics.paymentCommands.valueSerde().serializer().serialize(topics.paymentCommands.name(), command),
                 null, now);
@@ -113,9 +100,5 @@ class LogClockTopologyTest {
         driver.advanceWallClockTime(Duration.ofMillis(ms));
         now = now.plusMillis(ms);
         log.addAll(ticks.readRecordsToList());
-    }
-
-    private static Money eur(final long minor) {
-        return Money.newBuilder().setAmountMinor(minor).setCurrency("EUR").build();
     }
 }

@@ -1,6 +1,11 @@
 // The payment state machine through the partner topology alone: the test plays the provider dispatcher.
 package io.bursar.topology.payments;
 
+import static io.bursar.topology.payments.PartnerDriver.START;
+import static io.bursar.topology.testing.Payments.command;
+import static io.bursar.topology.testing.Payments.eur;
+import static io.bursar.topology.testing.Payments.money;
+import static io.bursar.topology.testing.Payments.requestPayment;
 import static io.bursar.topology.testing.TestDrivers.count;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,13 +36,9 @@ import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RejectionReason;
 import io.bursar.schemas.payments.RequestPayment;
-import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.schemas.payments.RetryPayment;
 import io.bursar.schemas.payments.RetryPaymentKind;
-import io.bursar.serdes.Topics;
-import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -49,15 +50,10 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -72,43 +68,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PaymentFlowTopologyTest {
 
-    private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
     private static final String PROVIDER = "acme";
 
-    @TempDir
-    Path stateDir;
+    @AutoClose
+    private final PartnerDriver partner;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, PaymentCommand> commands;
-    private TestInputTopic<String, ProviderCallResult> answers;
-    private TestOutputTopic<String, PaymentEvent> events;
-    private TestOutputTopic<String, ProviderCall> calls;
-
-    @BeforeEach
-    void start() {
-        final Topics topics = TestDrivers.topics(1);
-        final StreamsBuilder builder = new StreamsBuilder();
-        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
-        driver = new TopologyTestDriver(builder.build(),
-                TestDrivers.properties("bursar-payment-flow-test", stateDir, topics), START);
-        commands = TestDrivers.input(driver, topics.paymentCommands);
-        answers = TestDrivers.input(driver, topics.providerResults);
-        events = TestDrivers.output(driver, topics.paymentEvents);
-        calls = TestDrivers.output(driver, topics.providerRequests);
-    }
-
-    @AfterEach
-    void stop() {
-        driver.close();
+    PaymentFlowTopologyTest(@TempDir final Path stateDir) {
+        partner = PartnerDriver.builder(stateDir).applicationId("bursar-payment-flow-test").start();
     }
 
     // ---------------------------------------------------------------- BALANCE payments
 
     @Test
     void aBalancePaymentSucceedsAtOnceAndDebitsThePartner() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("c1", "p1", balancePayment("pay-1", 300));
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("c1", "p1", balancePayment("pay-1", 300));
 
         assertThat(record.key()).isEqualTo("pay-1");
         final PaymentEvent event = record.value();
@@ -128,16 +103,16 @@ class PaymentFlowTopologyTest {
         assertThat(payment.getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
         assertThat(payment.getAmount()).isEqualTo(eur(300));
         assertThat(payment.getProviderId()).isNull();
-        assertThat(stored("p1", "pay-1")).isEqualTo(payment);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(700L, 0L));
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1")).isEqualTo(payment);
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(700L, 0L));
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
     void aBalancePaymentAboveTheAvailableBalanceFailsAndKeepsItsId() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("c1", "p1", balancePayment("pay-1", 101));
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("c1", "p1", balancePayment("pay-1", 101));
 
         assertThat(record.key()).isEqualTo("pay-1");
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.REJECTED);
@@ -145,32 +120,33 @@ class PaymentFlowTopologyTest {
         assertThat(record.value().getBalanceAfter().getAvailableMinor()).isEqualTo(100);
         assertThat(record.value().getPayment().getStatus()).isEqualTo(PaymentStatus.FAILED);
         assertThat(record.value().getPayment().getFailureReason()).isEqualTo("INSUFFICIENT_FUNDS");
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.FAILED);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.FAILED);
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
+        assertThat(partner.calls.isEmpty()).isTrue();
         // A declined payment's id stays taken, even once the money is there.
-        send("c2", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        assertThat(send("c3", "p1", balancePayment("pay-1", 101)).getReason())
+        partner.send("c2", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        assertThat(partner.send("c3", "p1", balancePayment("pay-1", 101)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_ALREADY_EXISTS);
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_100);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_100);
     }
 
     @Test
     void aBalancePaymentInAnotherCurrencyUsesOnlyThatAccount() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
-        final PaymentEvent event = send("c1", "p1", payment("pay-1", money(10, "USD"), PaymentMethod.BALANCE, null));
+        final PaymentEvent event = partner.send("c1", "p1",
+                requestPayment("pay-1", money(10, "USD"), PaymentMethod.BALANCE, null));
 
         assertThat(event.getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
         assertThat(event.getBalanceAfter().getCurrency()).isEqualTo("USD");
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
     }
 
     // ---------------------------------------------------------------- PROVIDER payments
 
     @Test
     void aProviderPaymentIsQueuedWithExactlyOneChargeCall() {
-        final TestRecord<String, PaymentEvent> record = sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
 
         assertThat(record.key()).isEqualTo("pay-1");
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.ACCEPTED);
@@ -180,13 +156,13 @@ class PaymentFlowTopologyTest {
         assertThat(payment.getMethod()).isEqualTo(PaymentMethod.PROVIDER);
         assertThat(payment.getProviderId()).isEqualTo(PROVIDER);
         assertThat(payment.getAttempts()).isZero();
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.QUEUED);
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.QUEUED);
         // Nothing moves before the provider answers.
         assertThat(record.value().getBalanceAfter()).isEqualTo(
                 new BalanceSnapshot("EUR", 0L, 0L));
-        assertThat(balances().get("p1")).isNull();
+        assertThat(partner.balances().get("p1")).isNull();
 
-        final List<TestRecord<String, ProviderCall>> sent = calls.readRecordsToList();
+        final List<TestRecord<String, ProviderCall>> sent = partner.calls.readRecordsToList();
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).key()).isEqualTo(PROVIDER);
         final ProviderCall call = sent.get(0).value();
@@ -213,15 +189,15 @@ class PaymentFlowTopologyTest {
         assertThat(event.getDuplicate()).isFalse();
         assertThat(event.getPayment().getStatus()).isEqualTo(PaymentStatus.SUBMITTED);
         assertThat(event.getPayment().getAttempts()).isEqualTo(1);
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.SUBMITTED);
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.SUBMITTED);
+        assertThat(partner.calls.isEmpty()).isTrue();
         // The report comes once; a second changes nothing.
         assertThat(answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null)).isEmpty();
     }
 
     @Test
     void aSucceededChargeCreditsThePartnerAndKeepsTheProviderReference() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         final ProviderCall call = requestProviderPayment("c1", "p1", "pay-1", 1_250);
         answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null);
 
@@ -238,9 +214,9 @@ class PaymentFlowTopologyTest {
         assertThat(event.getPayment().getAttempts()).isEqualTo(3);
         assertThat(event.getPayment().getFailureReason()).isNull();
         assertThat(event.getBalanceAfter().getAvailableMinor()).isEqualTo(1_350);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_350L, 0L));
-        assertThat(stored("p1", "pay-1").getProviderReference()).isEqualTo("ref-77");
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_350L, 0L));
+        assertThat(partner.stored("p1", "pay-1").getProviderReference()).isEqualTo("ref-77");
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
@@ -251,14 +227,14 @@ class PaymentFlowTopologyTest {
         // The report, overtaken by the outcome, arrives late: nothing to change.
         assertThat(answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null)).isEmpty();
 
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_250);
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_250);
     }
 
     @ParameterizedTest
     @EnumSource(value = ProviderCallOutcome.class, names = {"FAILED", "DEAD_LETTERED"})
     void aFailedChargeEndsThePaymentWithItsReasonAndMovesNoMoney(final ProviderCallOutcome outcome) {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         final ProviderCall call = requestProviderPayment("c1", "p1", "pay-1", 1_250);
         answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null);
 
@@ -273,10 +249,10 @@ class PaymentFlowTopologyTest {
         assertThat(event.getPayment().getStatus()).isEqualTo(expected);
         assertThat(event.getPayment().getFailureReason()).isEqualTo("HTTP 503");
         assertThat(event.getPayment().getAttempts()).isEqualTo(4);
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(expected);
-        assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("HTTP 503");
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(expected);
+        assertThat(partner.stored("p1", "pay-1").getFailureReason()).isEqualTo("HTTP 503");
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
@@ -285,7 +261,8 @@ class PaymentFlowTopologyTest {
         answer(first, ProviderCallOutcome.SUBMITTED, 1, null, null);
         answer(first, ProviderCallOutcome.DEAD_LETTERED, 5, null, "HTTP 503");
 
-        final PaymentEvent retried = send("r1", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1"));
+        final PaymentEvent retried = partner.send("r1", "p1",
+                new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1"));
 
         assertThat(retried.getType()).isEqualTo(PaymentEventType.RETRY_PAYMENT);
         assertThat(retried.getOutcome()).isEqualTo(Outcome.ACCEPTED);
@@ -293,7 +270,7 @@ class PaymentFlowTopologyTest {
         assertThat(retried.getPayment().getRetries()).isEqualTo(1);
         assertThat(retried.getPayment().getAttempts()).isZero();
         assertThat(retried.getPayment().getFailureReason()).isNull();
-        final List<ProviderCall> again = calls.readValuesToList();
+        final List<ProviderCall> again = partner.calls.readValuesToList();
         assertThat(again).singleElement().satisfies(call -> {
             // The same key: a provider that did charge during the dead-lettered attempts answers with that charge.
             assertThat(call.getIdempotencyKey()).isEqualTo(first.getIdempotencyKey());
@@ -303,7 +280,7 @@ class PaymentFlowTopologyTest {
         });
         // A late answer of the earlier attempts does not apply to the retry.
         assertThat(answer(first, ProviderCallOutcome.SUCCEEDED, 6, "ref-late", null)).isEmpty();
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.QUEUED);
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.QUEUED);
 
         final List<TestRecord<String, PaymentEvent>> out = answer(again.get(0), ProviderCallOutcome.SUCCEEDED, 1,
                 "ref-1", null);
@@ -312,16 +289,18 @@ class PaymentFlowTopologyTest {
             assertThat(record.value().getCommandId()).isEqualTo("provider:charge:p1:pay-1#retry1:SUCCEEDED");
             assertThat(record.value().getPayment().getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
         });
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_250L, 0L));
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_250L, 0L));
         // Only a DEAD_LETTERED payment is retried; the repeat of the retry command is answered as before.
-        final PaymentEvent notRetryable = send("r2", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1"));
+        final PaymentEvent notRetryable = partner.send("r2", "p1",
+                new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1"));
         assertThat(notRetryable.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(notRetryable.getReason()).isEqualTo(RejectionReason.PAYMENT_NOT_RETRYABLE);
-        assertThat(send("r3", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-9")).getReason())
+        assertThat(partner.send("r3", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-9")).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_FOUND);
-        assertThat(send("r1", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1")).getDuplicate()).isTrue();
-        assertThat(calls.isEmpty()).isTrue();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_250L, 0L));
+        assertThat(partner.send("r1", "p1", new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, "pay-1")).getDuplicate())
+                .isTrue();
+        assertThat(partner.calls.isEmpty()).isTrue();
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_250L, 0L));
     }
 
     @ParameterizedTest
@@ -331,22 +310,22 @@ class PaymentFlowTopologyTest {
         answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null);
         answer(call, first, 1, first == ProviderCallOutcome.SUCCEEDED ? "ref-1" : null,
                 first == ProviderCallOutcome.SUCCEEDED ? null : "no");
-        final Payment after = stored("p1", "pay-1");
-        final PartnerBalance balance = balances().get("p1");
+        final Payment after = partner.stored("p1", "pay-1");
+        final PartnerBalance balance = partner.balances().get("p1");
 
         for (final ProviderCallOutcome late : ProviderCallOutcome.values()) {
             assertThat(answer(call, late, 2, "ref-late", "late")).as("answer %s after %s", late, first).isEmpty();
         }
 
-        assertThat(stored("p1", "pay-1")).isEqualTo(after);
-        assertThat(balances().get("p1")).isEqualTo(balance);
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1")).isEqualTo(after);
+        assertThat(partner.balances().get("p1")).isEqualTo(balance);
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
     void anAnswerThatDoesNotMatchThePaymentsCallChangesNothing() {
         final ProviderCall call = requestProviderPayment("c1", "p1", "pay-1", 1_250);
-        final Payment before = stored("p1", "pay-1");
+        final Payment before = partner.stored("p1", "pay-1");
 
         // Another key for the same payment, a refund answer to a charge, another partner, an unknown payment.
         final ProviderCall otherKey = ProviderCall.newBuilder(call).setIdempotencyKey("charge:p1:pay-2").build();
@@ -359,13 +338,13 @@ class PaymentFlowTopologyTest {
                 .setIdempotencyKey("charge:p1:nope").build();
         assertThat(answer(unknown, ProviderCallOutcome.SUCCEEDED, 1, "ref-x", null)).isEmpty();
 
-        assertThat(stored("p1", "pay-1")).isEqualTo(before);
-        assertThat(balances().get("p1")).isNull();
-        assertThat(balances().get("p2")).isNull();
-        assertThat(payments().get("p2/pay-1")).isNull();
+        assertThat(partner.stored("p1", "pay-1")).isEqualTo(before);
+        assertThat(partner.balances().get("p1")).isNull();
+        assertThat(partner.balances().get("p2")).isNull();
+        assertThat(partner.payments().get("p2/pay-1")).isNull();
         // The right answer still applies.
         assertThat(answer(call, ProviderCallOutcome.SUCCEEDED, 1, "ref-1", null)).hasSize(1);
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_250);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_250);
     }
 
     @Test
@@ -374,7 +353,7 @@ class PaymentFlowTopologyTest {
 
         assertThat(answer(call, ProviderCallOutcome.UNKNOWN, 1, null, null)).isEmpty();
 
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.QUEUED);
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.QUEUED);
     }
 
     // ---------------------------------------------------------------- idempotency
@@ -385,7 +364,7 @@ class PaymentFlowTopologyTest {
         answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null);
         answer(call, ProviderCallOutcome.SUCCEEDED, 1, "ref-1", null);
 
-        final TestRecord<String, PaymentEvent> again = sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
+        final TestRecord<String, PaymentEvent> again = partner.sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
 
         assertThat(again.key()).isEqualTo("pay-1");
         assertThat(again.value().getDuplicate()).isTrue();
@@ -395,60 +374,63 @@ class PaymentFlowTopologyTest {
         assertThat(again.value().getReason()).isNull();
         assertThat(again.value().getPayment().getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
         assertThat(again.value().getPayment().getProviderReference()).isEqualTo("ref-1");
-        assertThat(calls.isEmpty()).isTrue();
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_250);
+        assertThat(partner.calls.isEmpty()).isTrue();
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_250);
     }
 
     @Test
     void aRepeatedRequestWhileQueuedMakesNoSecondCall() {
-        final TestRecord<String, PaymentEvent> first = sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
-        assertThat(calls.readRecordsToList()).hasSize(1);
+        final TestRecord<String, PaymentEvent> first = partner.sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
+        assertThat(partner.calls.readRecordsToList()).hasSize(1);
 
-        final TestRecord<String, PaymentEvent> again = sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
+        final TestRecord<String, PaymentEvent> again = partner.sendRecord("c1", "p1", providerPayment("pay-1", 1_250));
 
         assertThat(again.value().getDuplicate()).isTrue();
         assertThat(again.value().getPayment()).isEqualTo(first.value().getPayment());
         assertThat(again.value().getProcessedAt()).isEqualTo(first.value().getProcessedAt());
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
     void aRepeatedBalancePaymentDebitsOnce() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "p1", balancePayment("pay-1", 300));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "p1", balancePayment("pay-1", 300));
 
-        final PaymentEvent again = send("c1", "p1", balancePayment("pay-1", 300));
+        final PaymentEvent again = partner.send("c1", "p1", balancePayment("pay-1", 300));
 
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(again.getPayment().getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(700);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(700);
     }
 
     @Test
     void aRepeatedRequestShowsARefundThatHappenedSince() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "p1", balancePayment("pay-1", 300));
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "p1", balancePayment("pay-1", 300));
+        partner.send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
-        final PaymentEvent again = send("c1", "p1", balancePayment("pay-1", 300));
+        final PaymentEvent again = partner.send("c1", "p1", balancePayment("pay-1", 300));
 
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getBalanceAfter().getAvailableMinor()).isEqualTo(700); // as it was then
         assertThat(again.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUNDED); // as it is now
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
     }
 
     @Test
     void aPaymentIsRefundedInPartsAndNeverBeyondWhatWasPaid() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "p1", balancePayment("pay-1", 300));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "p1", balancePayment("pay-1", 300));
 
-        final PaymentEvent first = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(100)));
-        final PaymentEvent tooMuch = send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(201)));
-        final PaymentEvent otherCurrency = send("r3", "p1",
+        final PaymentEvent first = partner.send("r1", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(100)));
+        final PaymentEvent tooMuch = partner.send("r2", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(201)));
+        final PaymentEvent otherCurrency = partner.send("r3", "p1",
                 new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", new Money(50L, "USD")));
-        final PaymentEvent rest = send("r4", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final PaymentEvent rest = partner.send("r4", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(first.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(first.getAmount()).isEqualTo(eur(100));
@@ -458,19 +440,20 @@ class PaymentFlowTopologyTest {
         assertThat(otherCurrency.getReason()).isEqualTo(RejectionReason.INVALID_CURRENCY);
         assertThat(rest.getAmount()).isEqualTo(eur(200));
         assertThat(rest.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUNDED);
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
-        assertThat(send("r5", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(1))).getReason())
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
+        assertThat(partner.send("r5", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", eur(1))).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
     }
 
     @Test
     void theSameCommandIdWithAnotherPayloadIsAConflictWithoutEffect() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
         requestProviderPayment("c1", "p1", "pay-1", 1_250);
 
-        final PaymentEvent otherAmount = send("c1", "p1", providerPayment("pay-1", 1_251));
-        final PaymentEvent otherPayment = send("c1", "p1", providerPayment("pay-2", 1_250));
-        final PaymentEvent otherMethod = send("c1", "p1", balancePayment("pay-3", 10));
+        final PaymentEvent otherAmount = partner.send("c1", "p1", providerPayment("pay-1", 1_251));
+        final PaymentEvent otherPayment = partner.send("c1", "p1", providerPayment("pay-2", 1_250));
+        final PaymentEvent otherMethod = partner.send("c1", "p1", balancePayment("pay-3", 10));
 
         for (final PaymentEvent conflict : List.of(otherAmount, otherPayment, otherMethod)) {
             assertThat(conflict.getOutcome()).isEqualTo(Outcome.REJECTED);
@@ -478,29 +461,29 @@ class PaymentFlowTopologyTest {
             assertThat(conflict.getDuplicate()).isTrue();
             assertThat(conflict.getPayment()).isNull();
         }
-        assertThat(stored("p1", "pay-1").getAmount()).isEqualTo(eur(1_250));
-        assertThat(stored("p1", "pay-2")).isNull();
-        assertThat(stored("p1", "pay-3")).isNull();
-        assertThat(calls.isEmpty()).isTrue();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
+        assertThat(partner.stored("p1", "pay-1").getAmount()).isEqualTo(eur(1_250));
+        assertThat(partner.stored("p1", "pay-2")).isNull();
+        assertThat(partner.stored("p1", "pay-3")).isNull();
+        assertThat(partner.calls.isEmpty()).isTrue();
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
     }
 
     @Test
     void aNewCommandIdForAnExistingPaymentIsRejected() {
         requestProviderPayment("c1", "p1", "pay-1", 1_250);
-        final Payment before = stored("p1", "pay-1");
+        final Payment before = partner.stored("p1", "pay-1");
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("c2", "p1", providerPayment("pay-1", 999));
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("c2", "p1", providerPayment("pay-1", 999));
 
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(record.value().getReason()).isEqualTo(RejectionReason.PAYMENT_ALREADY_EXISTS);
         assertThat(record.value().getDuplicate()).isFalse();
-        assertThat(stored("p1", "pay-1")).isEqualTo(before);
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1")).isEqualTo(before);
+        assertThat(partner.calls.isEmpty()).isTrue();
         // With another method too, and the rejection is itself remembered.
-        assertThat(send("c3", "p1", balancePayment("pay-1", 1)).getReason())
+        assertThat(partner.send("c3", "p1", balancePayment("pay-1", 1)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_ALREADY_EXISTS);
-        final PaymentEvent replay = send("c2", "p1", providerPayment("pay-1", 999));
+        final PaymentEvent replay = partner.send("c2", "p1", providerPayment("pay-1", 999));
         assertThat(replay.getDuplicate()).isTrue();
         assertThat(replay.getReason()).isEqualTo(RejectionReason.PAYMENT_ALREADY_EXISTS);
     }
@@ -509,30 +492,33 @@ class PaymentFlowTopologyTest {
 
     static Stream<Arguments> invalidRequests() {
         return Stream.of(
-                Arguments.of("zero amount", payment("pay-1", eur(0), PaymentMethod.BALANCE, null),
+                Arguments.of("zero amount", requestPayment("pay-1", eur(0), PaymentMethod.BALANCE, null),
                         RejectionReason.INVALID_AMOUNT),
-                Arguments.of("negative amount", payment("pay-1", eur(-5), PaymentMethod.PROVIDER, PROVIDER),
+                Arguments.of("negative amount", requestPayment("pay-1", eur(-5), PaymentMethod.PROVIDER, PROVIDER),
                         RejectionReason.INVALID_AMOUNT),
-                Arguments.of("unknown currency", payment("pay-1", money(5, "ZZZ"), PaymentMethod.BALANCE, null),
+                Arguments.of("unknown currency", requestPayment("pay-1", money(5, "ZZZ"), PaymentMethod.BALANCE, null),
                         RejectionReason.INVALID_CURRENCY),
-                Arguments.of("lower-case currency", payment("pay-1", money(5, "eur"), PaymentMethod.PROVIDER, PROVIDER),
+                Arguments.of("lower-case currency",
+                        requestPayment("pay-1", money(5, "eur"), PaymentMethod.PROVIDER, PROVIDER),
                         RejectionReason.INVALID_CURRENCY),
-                Arguments.of("provider without providerId", payment("pay-1", eur(5), PaymentMethod.PROVIDER, null),
+                Arguments.of("provider without providerId",
+                        requestPayment("pay-1", eur(5), PaymentMethod.PROVIDER, null),
                         RejectionReason.INVALID_PROVIDER),
-                Arguments.of("bad providerId", payment("pay-1", eur(5), PaymentMethod.PROVIDER, "Bad/Id"),
+                Arguments.of("bad providerId", requestPayment("pay-1", eur(5), PaymentMethod.PROVIDER, "Bad/Id"),
                         RejectionReason.INVALID_PROVIDER),
-                Arguments.of("empty providerId", payment("pay-1", eur(5), PaymentMethod.PROVIDER, ""),
+                Arguments.of("empty providerId", requestPayment("pay-1", eur(5), PaymentMethod.PROVIDER, ""),
                         RejectionReason.INVALID_PROVIDER),
-                Arguments.of("balance with providerId", payment("pay-1", eur(5), PaymentMethod.BALANCE, PROVIDER),
+                Arguments.of("balance with providerId",
+                        requestPayment("pay-1", eur(5), PaymentMethod.BALANCE, PROVIDER),
                         RejectionReason.INVALID_PROVIDER),
-                Arguments.of("blank paymentId", payment(" ", eur(5), PaymentMethod.BALANCE, null),
+                Arguments.of("blank paymentId", requestPayment(" ", eur(5), PaymentMethod.BALANCE, null),
                         RejectionReason.INVALID_COMMAND),
-                Arguments.of("empty paymentId", payment("", eur(5), PaymentMethod.PROVIDER, PROVIDER),
+                Arguments.of("empty paymentId", requestPayment("", eur(5), PaymentMethod.PROVIDER, PROVIDER),
                         RejectionReason.INVALID_COMMAND),
-                Arguments.of("method UNKNOWN", payment("pay-1", eur(5), PaymentMethod.UNKNOWN, null),
+                Arguments.of("method UNKNOWN", requestPayment("pay-1", eur(5), PaymentMethod.UNKNOWN, null),
                         RejectionReason.INVALID_COMMAND),
                 Arguments.of("charge key too long for a provider",
-                        payment("x".repeat(250), eur(5), PaymentMethod.PROVIDER, PROVIDER),
+                        requestPayment("x".repeat(250), eur(5), PaymentMethod.PROVIDER, PROVIDER),
                         RejectionReason.INVALID_COMMAND));
     }
 
@@ -540,9 +526,9 @@ class PaymentFlowTopologyTest {
     @MethodSource("invalidRequests")
     void anInvalidRequestIsRejectedWithItsReasonAndLeavesNoTrace(final String name, final RequestPayment request,
                                                                  final RejectionReason reason) {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("c1", "p1", request);
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("c1", "p1", request);
 
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(record.value().getReason()).isEqualTo(reason);
@@ -550,18 +536,18 @@ class PaymentFlowTopologyTest {
         assertThat(record.value().getDuplicate()).isFalse();
         assertThat(record.value().getPayment()).isNull();
         assertThat(record.key()).isEqualTo("p1");
-        assertThat(count(payments())).isZero();
-        assertThat(calls.isEmpty()).isTrue();
-        assertThat(balances().get("p1").getAccounts()).containsOnlyKeys("EUR");
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
+        assertThat(count(partner.payments())).isZero();
+        assertThat(partner.calls.isEmpty()).isTrue();
+        assertThat(partner.balances().get("p1").getAccounts()).containsOnlyKeys("EUR");
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
     }
 
     @Test
     void aRejectedRequestLeavesThePaymentIdFree() {
-        send("c1", "p1", payment("pay-1", eur(5), PaymentMethod.PROVIDER, null));
+        partner.send("c1", "p1", requestPayment("pay-1", eur(5), PaymentMethod.PROVIDER, null));
 
-        assertThat(send("c2", "p1", providerPayment("pay-1", 5)).getOutcome()).isEqualTo(Outcome.ACCEPTED);
-        assertThat(calls.readRecordsToList()).hasSize(1);
+        assertThat(partner.send("c2", "p1", providerPayment("pay-1", 5)).getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(partner.calls.readRecordsToList()).hasSize(1);
     }
 
     // ---------------------------------------------------------------- one partner's ids never meet another's
@@ -570,15 +556,16 @@ class PaymentFlowTopologyTest {
     void chargeKeysOfDifferentPaymentsNeverCollideEvenWhenIdsHoldTheSeparator() {
         // The gateway accepts ':' in ids; "charge:" + partner + ':' + payment alone would give both
         // payments the key "charge:acme:eu:42", and the provider would answer the second with the first.
-        send("c1", "acme", providerPayment("eu:42", 100));
-        send("c1", "acme:eu", providerPayment("42", 100));
+        partner.send("c1", "acme", providerPayment("eu:42", 100));
+        partner.send("c1", "acme:eu", providerPayment("42", 100));
 
-        final List<String> keys = calls.readValuesToList().stream().map(ProviderCall::getIdempotencyKey).toList();
+        final List<String> keys = partner.calls.readValuesToList().stream()
+                .map(ProviderCall::getIdempotencyKey).toList();
 
         // The ':' inside an id is percent-encoded ('%' too, so the encoding stays one-to-one).
         assertThat(keys).containsExactly("charge:acme:eu%3A42", "charge:acme%3Aeu:42");
-        send("c2", "p%", providerPayment("100%3A", 100));
-        assertThat(calls.readValue().getIdempotencyKey()).isEqualTo("charge:p%25:100%253A");
+        partner.send("c2", "p%", providerPayment("100%3A", 100));
+        assertThat(partner.calls.readValue().getIdempotencyKey()).isEqualTo("charge:p%25:100%253A");
     }
 
     @Test
@@ -586,59 +573,62 @@ class PaymentFlowTopologyTest {
         succeededProviderPayment("c1", "p1", "x", 100);
         succeededProviderPayment("c2", "p1", "x:y", 100);
 
-        send("y:z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x", null));
-        send("z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x:y", null));
-        final List<ProviderCall> refunds = calls.readValuesToList();
+        partner.send("y:z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x", null));
+        partner.send("z", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "x:y", null));
+        final List<ProviderCall> refunds = partner.calls.readValuesToList();
 
         assertThat(refunds).extracting(ProviderCall::getIdempotencyKey)
                 .containsExactly("refund:p1:x:y%3Az", "refund:p1:x%3Ay:z");
         // Each answer reaches its own refund only.
         answer(refunds.get(0), ProviderCallOutcome.SUCCEEDED, 1, null, null);
-        assertThat(stored("p1", "x").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
-        assertThat(stored("p1", "x:y").getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
+        assertThat(partner.stored("p1", "x").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
+        assertThat(partner.stored("p1", "x:y").getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
         answer(refunds.get(1), ProviderCallOutcome.FAILED, 1, null, "no");
-        assertThat(stored("p1", "x:y").getStatus()).isEqualTo(PaymentStatus.REFUND_FAILED);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
+        assertThat(partner.stored("p1", "x:y").getStatus()).isEqualTo(PaymentStatus.REFUND_FAILED);
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
     }
 
     @Test
     void aPartnerIdHoldingTheStoreKeySeparatorCannotReachAnotherPartnersPayments() {
         // Stores key a payment "partnerId/paymentId": partner "a/b"'s payment "c" would be partner "a"'s "b/c".
-        send("c0", "a", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "a", balancePayment("b/c", 300));
+        partner.send("c0", "a", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "a", balancePayment("b/c", 300));
 
-        final PaymentEvent refund = send("r1", "a/b", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "c", null));
-        final PaymentEvent request = send("c2", "a/b", providerPayment("c", 50));
+        final PaymentEvent refund = partner.send("r1", "a/b",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "c", null));
+        final PaymentEvent request = partner.send("c2", "a/b", providerPayment("c", 50));
 
         assertThat(refund.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(refund.getReason()).isEqualTo(RejectionReason.INVALID_COMMAND);
         assertThat(request.getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(request.getReason()).isEqualTo(RejectionReason.INVALID_COMMAND);
-        assertThat(stored("a", "b/c").getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
-        assertThat(account("a", "EUR")).isEqualTo(new CurrencyAccount(700L, 0L));
-        assertThat(balances().get("a/b")).isNull();
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("a", "b/c").getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(partner.account("a", "EUR")).isEqualTo(new CurrencyAccount(700L, 0L));
+        assertThat(partner.balances().get("a/b")).isNull();
+        assertThat(partner.calls.isEmpty()).isTrue();
         // Nor do its command ids take the place of another partner's: partner "a"'s command "b/r1" is new.
-        send("c3", "a", balancePayment("b/d", 1));
-        final PaymentEvent own = send("b/r1", "a", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "b/c", null));
+        partner.send("c3", "a", balancePayment("b/d", 1));
+        final PaymentEvent own = partner.send("b/r1", "a",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "b/c", null));
         assertThat(own.getDuplicate()).isFalse();
         assertThat(own.getOutcome()).isEqualTo(Outcome.ACCEPTED);
     }
 
     @Test
     void aPartnerIdHoldingTheStoreKeySeparatorCannotReachAnotherPartnersHolds() {
-        send("c0", "a", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "a", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "b/h", eur(300), 60_000L));
+        partner.send("c0", "a", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "a", new HoldFunds(HoldFundsKind.HOLD_FUNDS, "b/h", eur(300), 60_000L));
 
-        final PaymentEvent capture = send("c2", "a/b", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h", eur(300)));
+        final PaymentEvent capture =
+                partner.send("c2", "a/b", new CaptureHold(CaptureHoldKind.CAPTURE_HOLD, "h", eur(300)));
 
         assertThat(capture.getOutcome()).isEqualTo(Outcome.REJECTED);
-        assertThat(account("a", "EUR")).isEqualTo(new CurrencyAccount(700L, 300L));
+        assertThat(partner.account("a", "EUR")).isEqualTo(new CurrencyAccount(700L, 300L));
     }
 
     @Test
     void aChargeThatSucceedsButCannotBeCreditedKeepsTheProvidersReference() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(Long.MAX_VALUE - 10)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(Long.MAX_VALUE - 10)));
         final ProviderCall call = requestProviderPayment("c1", "p1", "pay-1", 11);
 
         final List<TestRecord<String, PaymentEvent>> out = answer(call, ProviderCallOutcome.SUCCEEDED, 1, "ref-1", null);
@@ -648,17 +638,18 @@ class PaymentFlowTopologyTest {
         assertThat(payment.getStatus()).isEqualTo(PaymentStatus.FAILED);
         assertThat(payment.getFailureReason()).isEqualTo("BALANCE_OVERFLOW");
         assertThat(payment.getProviderReference()).isEqualTo("ref-1");
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(Long.MAX_VALUE - 10);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(Long.MAX_VALUE - 10);
     }
 
     // ---------------------------------------------------------------- refunds
 
     @Test
     void aBalancePaymentIsRefundedAtOnce() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "p1", balancePayment("pay-1", 300));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "p1", balancePayment("pay-1", 300));
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("r1", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(record.key()).isEqualTo("pay-1");
         final PaymentEvent event = record.value();
@@ -668,21 +659,23 @@ class PaymentFlowTopologyTest {
         assertThat(event.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUNDED);
         assertThat(event.getPayment().getRefundCommandId()).isEqualTo("r1");
         assertThat(event.getBalanceAfter().getAvailableMinor()).isEqualTo(1_000);
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_000L, 0L));
+        assertThat(partner.calls.isEmpty()).isTrue();
         // Once is all: a second refund finds nothing to refund.
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
+        assertThat(partner.send("r2", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(1_000);
     }
 
     @Test
     void aProviderRefundHoldsTheAmountAndAsksTheProvider() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("r1", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(record.key()).isEqualTo("pay-1");
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.ACCEPTED);
@@ -692,8 +685,8 @@ class PaymentFlowTopologyTest {
         assertThat(record.value().getPayment().getProviderReference()).isEqualTo("ref-pay-1");
         assertThat(record.value().getBalanceAfter().getAvailableMinor()).isEqualTo(100);
         assertThat(record.value().getBalanceAfter().getHeldMinor()).isEqualTo(1_250);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 1_250L));
-        final List<TestRecord<String, ProviderCall>> sent = calls.readRecordsToList();
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 1_250L));
+        final List<TestRecord<String, ProviderCall>> sent = partner.calls.readRecordsToList();
         assertThat(sent).hasSize(1);
         assertThat(sent.get(0).key()).isEqualTo(PROVIDER);
         assertThat(sent.get(0).value().getIdempotencyKey()).isEqualTo("refund:p1:pay-1:r1");
@@ -702,36 +695,39 @@ class PaymentFlowTopologyTest {
         assertThat(sent.get(0).value().getPaymentId()).isEqualTo("pay-1");
         assertThat(sent.get(0).value().getProviderId()).isEqualTo(PROVIDER);
         // Held money cannot be spent while the provider refunds.
-        assertThat(send("c2", "p1", new Debit(DebitKind.DEBIT, eur(101))).getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
+        assertThat(partner.send("c2", "p1", new Debit(DebitKind.DEBIT, eur(101))).getReason())
+                .isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
+        assertThat(partner.send("r2", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
     void aRepeatedRefundCommandMakesNoSecondCallAndHoldsOnce() {
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
-        assertThat(calls.readRecordsToList()).hasSize(1);
+        partner.send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        assertThat(partner.calls.readRecordsToList()).hasSize(1);
 
-        final PaymentEvent again = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final PaymentEvent again = partner.send("r1", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(again.getDuplicate()).isTrue();
         assertThat(again.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(again.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
-        assertThat(calls.isEmpty()).isTrue();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(0L, 1_250L));
+        assertThat(partner.calls.isEmpty()).isTrue();
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(0L, 1_250L));
     }
 
     @Test
     void aSucceededRefundTakesTheHeldAmountOut() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
-        final ProviderCall refund = calls.readValue();
+        partner.send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final ProviderCall refund = partner.calls.readValue();
         // The refund's SUBMITTED report changes nothing: it stays REFUND_PENDING.
         assertThat(answer(refund, ProviderCallOutcome.SUBMITTED, 1, null, null)).isEmpty();
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
 
         final List<TestRecord<String, PaymentEvent>> out = answer(refund, ProviderCallOutcome.SUCCEEDED, 2, "rf-1", null);
 
@@ -744,23 +740,24 @@ class PaymentFlowTopologyTest {
         assertThat(event.getPayment().getProviderReference()).isEqualTo("ref-pay-1"); // the charge's
         assertThat(event.getBalanceAfter().getAvailableMinor()).isEqualTo(100);
         assertThat(event.getBalanceAfter().getHeldMinor()).isZero();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
         // A repeated answer takes nothing out twice.
         assertThat(answer(refund, ProviderCallOutcome.SUCCEEDED, 2, "rf-1", null)).isEmpty();
         assertThat(answer(refund, ProviderCallOutcome.FAILED, 2, null, "late")).isEmpty();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
+        assertThat(partner.send("r2", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getReason())
                 .isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
     }
 
     @ParameterizedTest
     @EnumSource(value = ProviderCallOutcome.class, names = {"FAILED", "DEAD_LETTERED"})
     void aFailedRefundGivesTheHeldAmountBackAndTheRefundMayBeAskedAgain(final ProviderCallOutcome outcome) {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(100)));
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
-        final ProviderCall firstRefund = calls.readValue();
+        partner.send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final ProviderCall firstRefund = partner.calls.readValue();
 
         final List<TestRecord<String, PaymentEvent>> out = answer(firstRefund, outcome, 1, null, "refund refused");
 
@@ -769,51 +766,54 @@ class PaymentFlowTopologyTest {
         assertThat(failed.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUND_FAILED);
         assertThat(failed.getPayment().getFailureReason()).isEqualTo("refund refused");
         assertThat(failed.getBalanceAfter().getHeldMinor()).isZero();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_350L, 0L));
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        final PaymentEvent again = send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final PaymentEvent again = partner.send("r2", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(again.getOutcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(again.getPayment().getStatus()).isEqualTo(PaymentStatus.REFUND_PENDING);
         assertThat(again.getPayment().getRefundCommandId()).isEqualTo("r2");
         assertThat(again.getPayment().getFailureReason()).isNull();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 1_250L));
-        final ProviderCall secondRefund = calls.readValue();
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 1_250L));
+        final ProviderCall secondRefund = partner.calls.readValue();
         assertThat(secondRefund.getIdempotencyKey()).isEqualTo("refund:p1:pay-1:r2");
         assertThat(secondRefund.getOperation()).isEqualTo(ProviderOperation.REFUND);
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.calls.isEmpty()).isTrue();
         // An answer to the first refund, arriving late, is not an answer to the second.
         assertThat(answer(firstRefund, ProviderCallOutcome.SUCCEEDED, 1, null, null)).isEmpty();
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 1_250L));
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 1_250L));
 
         assertThat(answer(secondRefund, ProviderCallOutcome.SUCCEEDED, 1, null, null)).hasSize(1);
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.REFUNDED);
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(100L, 0L));
     }
 
     @Test
     void aRefundOfAnUnknownPaymentIsRejected() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        send("c1", "p1", balancePayment("pay-1", 300));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        partner.send("c1", "p1", balancePayment("pay-1", 300));
 
-        final PaymentEvent event = send("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "nope", null));
+        final PaymentEvent event = partner.send("r1", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "nope", null));
         // Payments are the partner's own: another partner cannot refund them.
-        final PaymentEvent elsewhere = send("r2", "p2", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final PaymentEvent elsewhere = partner.send("r2", "p2",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         for (final PaymentEvent rejected : List.of(event, elsewhere)) {
             assertThat(rejected.getOutcome()).isEqualTo(Outcome.REJECTED);
             assertThat(rejected.getType()).isEqualTo(PaymentEventType.REFUND_PAYMENT);
             assertThat(rejected.getReason()).isEqualTo(RejectionReason.PAYMENT_NOT_FOUND);
         }
-        assertThat(stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
-        assertThat(account("p1", "EUR").getAvailableMinor()).isEqualTo(700);
-        assertThat(balances().get("p2")).isNull();
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1").getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(partner.account("p1", "EUR").getAvailableMinor()).isEqualTo(700);
+        assertThat(partner.balances().get("p2")).isNull();
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
     void onlyASucceededOrRefundFailedPaymentIsRefundable() {
-        send("c0", "p1", new Credit(CreditKind.CREDIT, eur(10_000)));
+        partner.send("c0", "p1", new Credit(CreditKind.CREDIT, eur(10_000)));
         requestProviderPayment("q", "p1", "queued", 100);
         final ProviderCall submittedCall = requestProviderPayment("s", "p1", "submitted", 100);
         answer(submittedCall, ProviderCallOutcome.SUBMITTED, 1, null, null);
@@ -821,46 +821,49 @@ class PaymentFlowTopologyTest {
         answer(failedCall, ProviderCallOutcome.FAILED, 1, null, "declined");
         final ProviderCall deadCall = requestProviderPayment("d", "p1", "dead", 100);
         answer(deadCall, ProviderCallOutcome.DEAD_LETTERED, 8, null, "HTTP 503");
-        send("bf", "p1", balancePayment("balance-failed", 1_000_000));
-        send("br", "p1", balancePayment("balance-refunded", 100));
-        send("br-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "balance-refunded", null));
+        partner.send("bf", "p1", balancePayment("balance-failed", 1_000_000));
+        partner.send("br", "p1", balancePayment("balance-refunded", 100));
+        partner.send("br-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "balance-refunded", null));
         succeededProviderPayment("pr", "p1", "pending", 100);
-        send("pr-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pending", null));
-        calls.readRecordsToList();
-        final Map<String, Payment> before = all(payments());
-        final PartnerBalance balance = balances().get("p1");
+        partner.send("pr-r", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pending", null));
+        partner.calls.readRecordsToList();
+        final Map<String, Payment> before = all(partner.payments());
+        final PartnerBalance balance = partner.balances().get("p1");
 
         for (final String paymentId : List.of("queued", "submitted", "failed", "dead", "balance-failed",
                 "balance-refunded", "pending")) {
-            final PaymentEvent event = send("refund-" + paymentId, "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
+            final PaymentEvent event = partner.send("refund-" + paymentId, "p1",
+                    new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, paymentId, null));
             assertThat(event.getOutcome()).as(paymentId).isEqualTo(Outcome.REJECTED);
             assertThat(event.getReason()).as(paymentId).isEqualTo(RejectionReason.PAYMENT_NOT_REFUNDABLE);
             assertThat(event.getAmount()).as(paymentId).isNotNull();
         }
 
-        assertThat(all(payments())).isEqualTo(before);
-        assertThat(balances().get("p1")).isEqualTo(balance);
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(all(partner.payments())).isEqualTo(before);
+        assertThat(partner.balances().get("p1")).isEqualTo(balance);
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
     void aProviderRefundAboveTheAvailableBalanceIsRejectedAndChangesNothing() {
         succeededProviderPayment("c1", "p1", "pay-1", 1_250);
-        send("c2", "p1", new Debit(DebitKind.DEBIT, eur(1_000)));
-        final Payment before = stored("p1", "pay-1");
+        partner.send("c2", "p1", new Debit(DebitKind.DEBIT, eur(1_000)));
+        final Payment before = partner.stored("p1", "pay-1");
 
-        final TestRecord<String, PaymentEvent> record = sendRecord("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
+        final TestRecord<String, PaymentEvent> record = partner.sendRecord("r1", "p1",
+                new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
 
         assertThat(record.value().getOutcome()).isEqualTo(Outcome.REJECTED);
         assertThat(record.value().getReason()).isEqualTo(RejectionReason.INSUFFICIENT_FUNDS);
         assertThat(record.value().getBalanceAfter().getAvailableMinor()).isEqualTo(250);
-        assertThat(stored("p1", "pay-1")).isEqualTo(before);
-        assertThat(account("p1", "EUR")).isEqualTo(new CurrencyAccount(250L, 0L));
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.stored("p1", "pay-1")).isEqualTo(before);
+        assertThat(partner.account("p1", "EUR")).isEqualTo(new CurrencyAccount(250L, 0L));
+        assertThat(partner.calls.isEmpty()).isTrue();
         // With the money back the same payment is refundable, under a new command.
-        send("c3", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
-        assertThat(send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)).getOutcome()).isEqualTo(Outcome.ACCEPTED);
-        assertThat(calls.readValue().getIdempotencyKey()).isEqualTo("refund:p1:pay-1:r2");
+        partner.send("c3", "p1", new Credit(CreditKind.CREDIT, eur(1_000)));
+        assertThat(partner.send("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null))
+                .getOutcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(partner.calls.readValue().getIdempotencyKey()).isEqualTo("refund:p1:pay-1:r2");
     }
 
     // ---------------------------------------------------------------- conservation
@@ -928,29 +931,31 @@ class PaymentFlowTopologyTest {
                     // A client retrying an earlier command: mostly the same payload, sometimes another one.
                     final PaymentCommand earlier = sentCommands.get(random.nextInt(sentCommands.size()));
                     command = random.nextInt(4) == 0
-                            ? command(earlier.getCommandId(), earlier.getPartnerId(), new Credit(CreditKind.CREDIT, amount))
+                            ? command(earlier.getCommandId(), earlier.getPartnerId(),
+                                    new Credit(CreditKind.CREDIT, amount), START)
                             : PaymentCommand.newBuilder(earlier).build();
                 } else {
                     final Object payload = switch (op) {
                         case 0, 1 -> new Credit(CreditKind.CREDIT, money(amount.getAmountMinor() * 2, amount.getCurrency()));
                         case 2 -> new Debit(DebitKind.DEBIT, amount);
-                        case 3, 4 -> payment(random.nextInt(20) == 0 ? knownPaymentId(paymentKeys, partnerId, random)
+                        case 3, 4 -> requestPayment(random.nextInt(20) == 0
+                                ? knownPaymentId(paymentKeys, partnerId, random)
                                 : "pay-" + nextPayment++, amount, PaymentMethod.BALANCE, null);
-                        case 5, 6 -> payment("pay-" + nextPayment++, amount, PaymentMethod.PROVIDER,
+                        case 5, 6 -> requestPayment("pay-" + nextPayment++, amount, PaymentMethod.PROVIDER,
                                 random.nextBoolean() ? PROVIDER : "beta");
                         // An admin retrying a payment: accepted only when it is DEAD_LETTERED.
                         default -> random.nextInt(4) == 0
                                 ? new RetryPayment(RetryPaymentKind.RETRY_PAYMENT, knownPaymentId(paymentKeys, partnerId, random))
                                 : new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, knownPaymentId(paymentKeys, partnerId, random), null);
                     };
-                    command = command("c" + step, partnerId, payload);
+                    command = command("c" + step, partnerId, payload, START);
                     sentCommands.add(command);
                 }
-                commands.pipeInput(command.getPartnerId(), command);
-                out = events.readRecordsToList();
+                partner.commands.pipeInput(command.getPartnerId(), command);
+                out = partner.events.readRecordsToList();
                 assertThat(out).as("events for command %s", command.getCommandId()).hasSize(1);
             }
-            for (final TestRecord<String, ProviderCall> call : calls.readRecordsToList()) {
+            for (final TestRecord<String, ProviderCall> call : partner.calls.readRecordsToList()) {
                 assertThat(call.key()).isEqualTo(call.value().getProviderId());
                 pending.add(new PendingCall(call.value()));
             }
@@ -989,8 +994,9 @@ class PaymentFlowTopologyTest {
                     final long effect = effectOf(event);
                     expectedTotal.merge(event.getPartnerId() + '/' + event.getAmount().getCurrency(), effect, Long::sum);
                     // The event's snapshot is the balance as it now stands.
-                    final CurrencyAccount stored = balances().get(event.getPartnerId()) == null ? null
-                            : balances().get(event.getPartnerId()).getAccounts().get(event.getAmount().getCurrency());
+                    final PartnerBalance balance = partner.balances().get(event.getPartnerId());
+                    final CurrencyAccount stored = balance == null ? null
+                            : balance.getAccounts().get(event.getAmount().getCurrency());
                     final long available = stored == null ? 0 : stored.getAvailableMinor();
                     final long held = stored == null ? 0 : stored.getHeldMinor();
                     assertThat(event.getBalanceAfter().getAvailableMinor()).isEqualTo(available);
@@ -1012,7 +1018,7 @@ class PaymentFlowTopologyTest {
                         effectOf(event), Long::sum);
             }
         }
-        events.readRecordsToList();
+        partner.events.readRecordsToList();
         for (int p = 0; p < partners; p++) {
             checkBalances("p" + p, currencies, expectedTotal);
             for (final String currency : currencies) {
@@ -1020,7 +1026,7 @@ class PaymentFlowTopologyTest {
                 assertThat(account.getHeldMinor()).as("held of p%d %s at the end", p, currency).isZero();
             }
         }
-        assertThat(all(payments()).values()).extracting(Payment::getStatus).doesNotContain(
+        assertThat(all(partner.payments()).values()).extracting(Payment::getStatus).doesNotContain(
                 PaymentStatus.RECEIVED, PaymentStatus.QUEUED, PaymentStatus.SUBMITTED, PaymentStatus.REFUND_PENDING);
 
         // Exactly one first result per command: every command sent has one, none has two.
@@ -1035,7 +1041,7 @@ class PaymentFlowTopologyTest {
                 RejectionReason.PAYMENT_NOT_REFUNDABLE, RejectionReason.PAYMENT_NOT_RETRYABLE);
         assertThat(providerEvents).isGreaterThan(200);
         assertThat(retried).as("dead-lettered payments retried").isGreaterThan(0);
-        assertThat(all(payments()).values()).extracting(Payment::getStatus).contains(PaymentStatus.SUCCEEDED,
+        assertThat(all(partner.payments()).values()).extracting(Payment::getStatus).contains(PaymentStatus.SUCCEEDED,
                 PaymentStatus.FAILED, PaymentStatus.DEAD_LETTERED, PaymentStatus.REFUNDED, PaymentStatus.REFUND_FAILED);
     }
 
@@ -1078,7 +1084,8 @@ class PaymentFlowTopologyTest {
     /** available + held = Σ effects, available ≥ 0, and held = Σ amounts of the partner's pending refunds. */
     private void checkBalances(final String partnerId, final List<String> currencies, final Map<String, Long> expected) {
         final Map<String, Long> pendingRefunds = new HashMap<>();
-        try (KeyValueIterator<String, Payment> it = payments().prefixScan(partnerId + '/', new StringSerializer())) {
+        try (KeyValueIterator<String, Payment> it =
+                     partner.payments().prefixScan(partnerId + '/', new StringSerializer())) {
             while (it.hasNext()) {
                 final Payment payment = it.next().value;
                 if (payment.getStatus() == PaymentStatus.REFUND_PENDING) {
@@ -1111,24 +1118,12 @@ class PaymentFlowTopologyTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private PaymentEvent send(final String commandId, final String partnerId, final Object payload) {
-        return sendRecord(commandId, partnerId, payload).value();
-    }
-
-    private TestRecord<String, PaymentEvent> sendRecord(final String commandId, final String partnerId,
-                                                        final Object payload) {
-        commands.pipeInput(partnerId, command(commandId, partnerId, payload));
-        final List<TestRecord<String, PaymentEvent>> out = events.readRecordsToList();
-        assertThat(out).as("events for %s", commandId).hasSize(1);
-        return out.get(0);
-    }
-
     /** Requests a PROVIDER payment, checks it is QUEUED with one call, and returns that call. */
     private ProviderCall requestProviderPayment(final String commandId, final String partnerId, final String paymentId,
                                                 final long amountMinor) {
-        final PaymentEvent event = send(commandId, partnerId, providerPayment(paymentId, amountMinor));
+        final PaymentEvent event = partner.send(commandId, partnerId, providerPayment(paymentId, amountMinor));
         assertThat(event.getPayment().getStatus()).isEqualTo(PaymentStatus.QUEUED);
-        final List<ProviderCall> sent = calls.readValuesToList();
+        final List<ProviderCall> sent = partner.calls.readValuesToList();
         assertThat(sent).hasSize(1);
         return sent.get(0);
     }
@@ -1139,68 +1134,33 @@ class PaymentFlowTopologyTest {
         final ProviderCall call = requestProviderPayment(commandId, partnerId, paymentId, amountMinor);
         answer(call, ProviderCallOutcome.SUBMITTED, 1, null, null);
         answer(call, ProviderCallOutcome.SUCCEEDED, 1, "ref-" + paymentId, null);
-        assertThat(stored(partnerId, paymentId).getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(partner.stored(partnerId, paymentId).getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
     }
 
     /** Answers {@code call} as the dispatcher would, keyed by partnerId; returns the events it caused. */
     private List<TestRecord<String, PaymentEvent>> answer(final ProviderCall call, final ProviderCallOutcome outcome,
                                                           final int attempts, final String providerReference,
                                                           final String reason) {
-        answers.pipeInput(call.getPartnerId(), new ProviderCallResult(call.getIdempotencyKey(), call.getPaymentId(),
-                call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference,
+        partner.answers.pipeInput(call.getPartnerId(), new ProviderCallResult(call.getIdempotencyKey(),
+                call.getPaymentId(), call.getPartnerId(), call.getProviderId(), outcome, attempts, providerReference,
                 outcome == ProviderCallOutcome.SUCCEEDED ? 201 : 0, reason, START, call.getOperation(),
                 List.of(), null, List.of(), call.getRetry()));
-        assertThat(calls.isEmpty()).as("an answer never makes a call").isTrue();
-        return events.readRecordsToList();
-    }
-
-    private static PaymentCommand command(final String commandId, final String partnerId, final Object payload) {
-        return PaymentCommand.newBuilder().setCommandId(commandId).setPartnerId(partnerId)
-                .setIssuedAt(START).setPayload(payload).build();
+        assertThat(partner.calls.isEmpty()).as("an answer never makes a call").isTrue();
+        return partner.events.readRecordsToList();
     }
 
     private static RequestPayment balancePayment(final String paymentId, final long amountMinor) {
-        return payment(paymentId, eur(amountMinor), PaymentMethod.BALANCE, null);
+        return requestPayment(paymentId, eur(amountMinor), PaymentMethod.BALANCE, null);
     }
 
     private static RequestPayment providerPayment(final String paymentId, final long amountMinor) {
-        return payment(paymentId, eur(amountMinor), PaymentMethod.PROVIDER, PROVIDER);
-    }
-
-    private static RequestPayment payment(final String paymentId, final Money amount, final PaymentMethod method,
-                                          final String providerId) {
-        return RequestPayment.newBuilder().setRequestPayment(RequestPaymentKind.REQUEST_PAYMENT).setPaymentId(paymentId).setAmount(amount).setMethod(method)
-                .setProviderId(providerId).setOrderId(null).build();
-    }
-
-    private static Money eur(final long minor) {
-        return money(minor, "EUR");
-    }
-
-    private static Money money(final long minor, final String currency) {
-        return new Money(minor, currency);
-    }
-
-    private Payment stored(final String partnerId, final String paymentId) {
-        return payments().get(PaymentFlow.paymentKey(partnerId, paymentId));
-    }
-
-    private CurrencyAccount account(final String partnerId, final String currency) {
-        return balances().get(partnerId).getAccounts().get(currency);
+        return requestPayment(paymentId, eur(amountMinor), PaymentMethod.PROVIDER, PROVIDER);
     }
 
     private CurrencyAccount accountOrEmpty(final String partnerId, final String currency) {
-        final PartnerBalance balance = balances().get(partnerId);
+        final PartnerBalance balance = partner.balances().get(partnerId);
         final CurrencyAccount account = balance == null ? null : balance.getAccounts().get(currency);
         return account == null ? new CurrencyAccount(0L, 0L) : account;
-    }
-
-    private KeyValueStore<String, PartnerBalance> balances() {
-        return driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE);
-    }
-
-    private KeyValueStore<String, Payment> payments() {
-        return driver.getKeyValueStore(PartnerProcessor.PAYMENTS_STORE);
     }
 
     private static <V> Map<String, V> all(final KeyValueStore<String, V> store) {

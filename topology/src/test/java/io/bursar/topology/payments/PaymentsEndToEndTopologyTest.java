@@ -1,6 +1,10 @@
 // Payments and provider dispatch in one TopologyTestDriver: commands in, a scripted provider, wall-clock time driven.
 package io.bursar.topology.payments;
 
+import static io.bursar.topology.payments.PartnerDriver.START;
+import static io.bursar.topology.testing.Payments.command;
+import static io.bursar.topology.testing.Payments.eur;
+import static io.bursar.topology.testing.Payments.requestPayment;
 import static io.bursar.topology.testing.TestDrivers.count;
 import static io.bursar.topology.testing.Windows.mostInAnyWindow;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,25 +24,20 @@ import io.bursar.schemas.payments.CreditKind;
 import io.bursar.schemas.payments.Outcome;
 import io.bursar.schemas.payments.PartnerBalance;
 import io.bursar.schemas.payments.Payment;
-import io.bursar.schemas.payments.PaymentCommand;
 import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.bursar.schemas.payments.RefundPayment;
 import io.bursar.schemas.payments.RefundPaymentKind;
 import io.bursar.schemas.payments.RequestPayment;
-import io.bursar.schemas.payments.RequestPaymentKind;
-import io.bursar.serdes.Topics;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.dispatch.ProviderDispatchProcessor;
 import io.bursar.topology.dispatch.ProviderDispatchTopology;
 import io.bursar.topology.dispatch.ProviderLimits;
 import io.bursar.topology.testing.ScriptedConnector;
-import io.bursar.topology.testing.TestDrivers;
 import io.bursar.topology.testing.WallClock;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,13 +47,9 @@ import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +63,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PaymentsEndToEndTopologyTest {
 
-    private static final Instant START = Instant.parse("2026-11-25T10:00:00Z");
     private static final String PROVIDER = "acme";
     private static final long STEP_MS = 50;
     private static final int ATTEMPTS_MAX = 4;
@@ -77,20 +71,11 @@ class PaymentsEndToEndTopologyTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, PaymentCommand> commands;
-    private TestOutputTopic<String, PaymentEvent> events;
-    private TestOutputTopic<String, ProviderCall> calls;
+    @AutoClose
+    private PartnerDriver partner;
     private TestOutputTopic<String, ProviderCallResult> results;
     private TestOutputTopic<String, ProviderCall> deadLetters;
     private WallClock clock;
-
-    @AfterEach
-    void stop() {
-        if (driver != null) {
-            driver.close();
-        }
-    }
 
     /** What the scripted provider does with the charge of payment {@code i}. */
     private enum Plan {
@@ -147,7 +132,8 @@ class PaymentsEndToEndTopologyTest {
 
         for (int i = 0; i < PAYMENTS; i++) {
             final String partnerId = partnerOf(i);
-            commands.pipeInput(partnerId, command("c" + i, partnerId, providerPayment(paymentIdOf(i), amountOf(i))),
+            partner.commands.pipeInput(partnerId,
+                    command("c" + i, partnerId, providerPayment(paymentIdOf(i), amountOf(i)), START),
                     clock.nowMs());
             if (Plan.of(i).status == PaymentStatus.SUCCEEDED) {
                 expectedAvailable.merge(partnerId, amountOf(i), Long::sum);
@@ -155,20 +141,20 @@ class PaymentsEndToEndTopologyTest {
         }
         // Each command: one QUEUED event and one call. The driver keeps the call as output and also hands it
         // to the dispatcher, which only enqueues it: nothing has reached the provider yet.
-        assertThat(events.readValuesToList()).hasSize(PAYMENTS).allSatisfy(event -> {
+        assertThat(partner.events.readValuesToList()).hasSize(PAYMENTS).allSatisfy(event -> {
             assertThat(event.getOutcome()).isEqualTo(Outcome.ACCEPTED);
             assertThat(event.getPayment().getStatus()).isEqualTo(PaymentStatus.QUEUED);
         });
-        final List<TestRecord<String, ProviderCall>> requested = calls.readRecordsToList();
+        final List<TestRecord<String, ProviderCall>> requested = partner.calls.readRecordsToList();
         assertThat(requested).hasSize(PAYMENTS).allSatisfy(call -> assertThat(call.key()).isEqualTo(PROVIDER));
         assertThat(acme.sent()).isEmpty();
-        assertThat(count(driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isEqualTo(PAYMENTS);
+        assertThat(count(partner.driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isEqualTo(PAYMENTS);
 
         clock.advanceUntil(() -> allPaymentsEnded(PAYMENTS), 2_000);
 
         // Every payment ended as its script says, and the dispatcher holds nothing more.
         for (int i = 0; i < PAYMENTS; i++) {
-            final Payment payment = stored(partnerOf(i), paymentIdOf(i));
+            final Payment payment = partner.stored(partnerOf(i), paymentIdOf(i));
             assertThat(payment.getStatus()).as(paymentIdOf(i)).isEqualTo(Plan.of(i).status);
             assertThat(payment.getAttempts()).as(paymentIdOf(i)).isEqualTo(Plan.of(i).calls);
             if (Plan.of(i).status == PaymentStatus.SUCCEEDED) {
@@ -179,7 +165,7 @@ class PaymentsEndToEndTopologyTest {
                         Plan.of(i) == Plan.DECLINE ? "card declined" : "HTTP 503");
             }
         }
-        assertThat(count(driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isZero();
+        assertThat(count(partner.driver.getKeyValueStore(ProviderDispatchProcessor.QUEUE_STORE))).isZero();
 
         // The provider saw its rate respected in every one-second window, and the rate was used.
         final List<ScriptedConnector.Sent> sent = acme.sent();
@@ -207,7 +193,7 @@ class PaymentsEndToEndTopologyTest {
 
         // Balances hold exactly the succeeded amounts.
         for (final String partnerId : List.of("p0", "p1", "p2")) {
-            final PartnerBalance balance = balances().get(partnerId);
+            final PartnerBalance balance = partner.balances().get(partnerId);
             final long expected = expectedAvailable.getOrDefault(partnerId, 0L);
             if (expected == 0) {
                 assertThat(balance).isNull();
@@ -218,7 +204,7 @@ class PaymentsEndToEndTopologyTest {
 
         // Per payment, one event per step: SUBMITTED, then the end; per call one SUBMITTED and one outcome.
         final Map<String, List<PaymentStatus>> statuses = new HashMap<>();
-        for (final TestRecord<String, PaymentEvent> record : events.readRecordsToList()) {
+        for (final TestRecord<String, PaymentEvent> record : partner.events.readRecordsToList()) {
             assertThat(record.value().getDuplicate()).isFalse();
             assertThat(record.key()).isEqualTo(record.value().getPayment().getPaymentId());
             statuses.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(record.value().getPayment().getStatus());
@@ -237,17 +223,18 @@ class PaymentsEndToEndTopologyTest {
         }
         assertThat(deadLetters.readValuesToList()).extracting(ProviderCall::getPaymentId)
                 .containsExactlyInAnyOrder(paymentIdOf(7), paymentIdOf(11), paymentIdOf(15));
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.calls.isEmpty()).isTrue();
 
         // A client retrying a request afterwards gets its outcome as it now stands, and the provider no call.
-        commands.pipeInput(partnerOf(1), command("c1", partnerOf(1), providerPayment(paymentIdOf(1), amountOf(1))),
+        partner.commands.pipeInput(partnerOf(1),
+                command("c1", partnerOf(1), providerPayment(paymentIdOf(1), amountOf(1)), START),
                 clock.nowMs());
-        final PaymentEvent replay = events.readValue();
+        final PaymentEvent replay = partner.events.readValue();
         assertThat(replay.getDuplicate()).isTrue();
         assertThat(replay.getPayment().getStatus()).isEqualTo(PaymentStatus.SUCCEEDED);
         clock.advance(40);
         assertThat(acme.sent()).hasSize(callsExpected);
-        assertThat(calls.isEmpty()).isTrue();
+        assertThat(partner.calls.isEmpty()).isTrue();
     }
 
     @Test
@@ -263,31 +250,36 @@ class PaymentsEndToEndTopologyTest {
             case RESERVE, INVEST, RELEASE -> throw new AssertionError("no fulfilment call here");
         }, () -> clock.nowMs());
         start(acme, new ProviderLimits(2, 2));
-        commands.pipeInput("p1", command("c0", "p1", new Credit(CreditKind.CREDIT, new Money(100L, "EUR"))), clock.nowMs());
-        commands.pipeInput("p1", command("c1", "p1", providerPayment("pay-1", 1_250)), clock.nowMs());
+        partner.commands.pipeInput("p1",
+                command("c0", "p1", new Credit(CreditKind.CREDIT, new Money(100L, "EUR")), START), clock.nowMs());
+        partner.commands.pipeInput("p1", command("c1", "p1", providerPayment("pay-1", 1_250), START), clock.nowMs());
         clock.advanceUntil(() -> status("p1", "pay-1") == PaymentStatus.SUCCEEDED, 100);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)), clock.nowMs());
+        partner.commands.pipeInput("p1",
+                command("r1", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null), START),
+                clock.nowMs());
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUND_PENDING);
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(100L, 1_250L));
         clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUND_FAILED);
-        assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("charge disputed");
+        assertThat(partner.stored("p1", "pay-1").getFailureReason()).isEqualTo("charge disputed");
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(1_350L, 0L));
 
-        commands.pipeInput("p1", command("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null)), clock.nowMs());
+        partner.commands.pipeInput("p1",
+                command("r2", "p1", new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null), START),
+                clock.nowMs());
         clock.advanceUntil(() -> status("p1", "pay-1") != PaymentStatus.REFUND_PENDING, 100);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.REFUNDED);
-        assertThat(stored("p1", "pay-1").getProviderReference()).isEqualTo("ch-1");
+        assertThat(partner.stored("p1", "pay-1").getProviderReference()).isEqualTo("ch-1");
         assertThat(account("p1")).isEqualTo(new CurrencyAccount(100L, 0L));
         assertThat(acme.sent()).extracting(s -> s.request().idempotencyKey() + '#' + s.request().attempt())
                 .containsExactly("charge:p1:pay-1#0", "refund:p1:pay-1:r1#0", "refund:p1:pay-1:r2#0",
                         "refund:p1:pay-1:r2#1");
         assertThat(acme.sent()).extracting(s -> s.request().amountMinor()).containsOnly(1_250L);
-        assertThat(calls.readValuesToList()).extracting(ProviderCall::getOperation)
+        assertThat(partner.calls.readValuesToList()).extracting(ProviderCall::getOperation)
                 .containsExactly(ProviderOperation.CHARGE, ProviderOperation.REFUND, ProviderOperation.REFUND);
     }
 
@@ -298,14 +290,15 @@ class PaymentsEndToEndTopologyTest {
         start(acme, new ProviderLimits(2, 2));
 
         // Joined with ':' alone both charges would be "charge:shop:eu:42": one provider call for two payments.
-        commands.pipeInput("shop", command("c1", "shop", providerPayment("eu:42", 100)), clock.nowMs());
-        commands.pipeInput("shop:eu", command("c1", "shop:eu", providerPayment("42", 700)), clock.nowMs());
+        partner.commands.pipeInput("shop", command("c1", "shop", providerPayment("eu:42", 100), START), clock.nowMs());
+        partner.commands.pipeInput("shop:eu", command("c1", "shop:eu", providerPayment("42", 700), START),
+                clock.nowMs());
         clock.advanceUntil(() -> status("shop", "eu:42") == PaymentStatus.SUCCEEDED
                 && status("shop:eu", "42") == PaymentStatus.SUCCEEDED, 100);
 
         assertThat(acme.sent()).hasSize(2);
         assertThat(acme.sent()).extracting(s -> s.request().idempotencyKey()).doesNotHaveDuplicates();
-        assertThat(stored("shop:eu", "42").getProviderReference()).isEqualTo("ref-shop:eu");
+        assertThat(partner.stored("shop:eu", "42").getProviderReference()).isEqualTo("ref-shop:eu");
         assertThat(account("shop")).isEqualTo(new CurrencyAccount(100L, 0L));
         assertThat(account("shop:eu")).isEqualTo(new CurrencyAccount(700L, 0L));
     }
@@ -318,40 +311,35 @@ class PaymentsEndToEndTopologyTest {
         final RequestPayment elsewhere = RequestPayment.newBuilder(providerPayment("pay-1", 100))
                 .setProviderId("nobody").build();
 
-        commands.pipeInput("p1", command("c1", "p1", elsewhere), clock.nowMs());
+        partner.commands.pipeInput("p1", command("c1", "p1", elsewhere, START), clock.nowMs());
         clock.advance(5);
 
         assertThat(status("p1", "pay-1")).isEqualTo(PaymentStatus.FAILED);
-        assertThat(stored("p1", "pay-1").getFailureReason()).isEqualTo("unknown provider nobody");
-        assertThat(stored("p1", "pay-1").getAttempts()).isZero();
-        assertThat(balances().get("p1")).isNull();
+        assertThat(partner.stored("p1", "pay-1").getFailureReason()).isEqualTo("unknown provider nobody");
+        assertThat(partner.stored("p1", "pay-1").getAttempts()).isZero();
+        assertThat(partner.balances().get("p1")).isNull();
         assertThat(acme.sent()).isEmpty();
         assertThat(deadLetters.readValuesToList()).extracting(ProviderCall::getPaymentId).containsExactly("pay-1");
     }
 
     private void start(final ScriptedConnector acme, final ProviderLimits limits) {
-        final Topics topics = TestDrivers.topics(1);
-        final StreamsBuilder builder = new StreamsBuilder();
-        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
         // Full jitter, drawn from a seeded generator so a failure replays the same way.
         final Random jitter = new Random(7);
         final Function<String, ProviderConnector> connectors =
                 providerId -> PROVIDER.equals(providerId) ? acme : null;
-        ProviderDispatchTopology.build(builder, topics, new ProviderDispatchConfig(Map.of(
-                        ProviderDispatchConfig.PUNCTUATION_INTERVAL_MS, STEP_MS,
-                        ProviderDispatchConfig.IN_FLIGHT_MAX, 16,
-                        ProviderDispatchConfig.ATTEMPTS_MAX, ATTEMPTS_MAX,
-                        ProviderDispatchConfig.BACKOFF_BASE_MS, 200L,
-                        ProviderDispatchConfig.BACKOFF_CAP_MS, 1_000L)),
-                connectors, providerId -> limits, ceilingMs -> jitter.nextLong(ceilingMs + 1));
-        driver = new TopologyTestDriver(builder.build(),
-                TestDrivers.properties("bursar-payments-e2e-test", stateDir, topics), START);
-        clock = new WallClock(driver, START, STEP_MS);
-        commands = TestDrivers.input(driver, topics.paymentCommands);
-        events = TestDrivers.output(driver, topics.paymentEvents);
-        calls = TestDrivers.output(driver, topics.providerRequests);
-        results = TestDrivers.output(driver, topics.providerResults);
-        deadLetters = TestDrivers.output(driver, topics.providerDeadLetters);
+        partner = PartnerDriver.builder(stateDir).applicationId("bursar-payments-e2e-test")
+                .also((builder, topics) -> ProviderDispatchTopology.build(builder, topics,
+                        new ProviderDispatchConfig(Map.of(
+                                ProviderDispatchConfig.PUNCTUATION_INTERVAL_MS, STEP_MS,
+                                ProviderDispatchConfig.IN_FLIGHT_MAX, 16,
+                                ProviderDispatchConfig.ATTEMPTS_MAX, ATTEMPTS_MAX,
+                                ProviderDispatchConfig.BACKOFF_BASE_MS, 200L,
+                                ProviderDispatchConfig.BACKOFF_CAP_MS, 1_000L)),
+                        connectors, providerId -> limits, ceilingMs -> jitter.nextLong(ceilingMs + 1)))
+                .start();
+        clock = new WallClock(partner.driver, START, STEP_MS);
+        results = partner.output(partner.topics.providerResults);
+        deadLetters = partner.output(partner.topics.providerDeadLetters);
     }
 
     private boolean allPaymentsEnded(final int payments) {
@@ -380,30 +368,15 @@ class PaymentsEndToEndTopologyTest {
         return 100L * (i + 1);
     }
 
-    private static PaymentCommand command(final String commandId, final String partnerId, final Object payload) {
-        return PaymentCommand.newBuilder().setCommandId(commandId).setPartnerId(partnerId)
-                .setIssuedAt(START).setPayload(payload).build();
-    }
-
     private static RequestPayment providerPayment(final String paymentId, final long amountMinor) {
-        return RequestPayment.newBuilder().setRequestPayment(RequestPaymentKind.REQUEST_PAYMENT).setPaymentId(paymentId).setAmount(new Money(amountMinor, "EUR"))
-                .setMethod(PaymentMethod.PROVIDER).setProviderId(PROVIDER).setOrderId(null).build();
-    }
-
-    private Payment stored(final String partnerId, final String paymentId) {
-        final KeyValueStore<String, Payment> payments = driver.getKeyValueStore(PartnerProcessor.PAYMENTS_STORE);
-        return payments.get(PaymentFlow.paymentKey(partnerId, paymentId));
+        return requestPayment(paymentId, eur(amountMinor), PaymentMethod.PROVIDER, PROVIDER);
     }
 
     private PaymentStatus status(final String partnerId, final String paymentId) {
-        return stored(partnerId, paymentId).getStatus();
-    }
-
-    private KeyValueStore<String, PartnerBalance> balances() {
-        return driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE);
+        return partner.stored(partnerId, paymentId).getStatus();
     }
 
     private CurrencyAccount account(final String partnerId) {
-        return balances().get(partnerId).getAccounts().get("EUR");
+        return partner.account(partnerId, "EUR");
     }
 }

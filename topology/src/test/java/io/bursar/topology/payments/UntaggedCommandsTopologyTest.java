@@ -4,12 +4,10 @@ import static io.bursar.topology.testing.TestDrivers.count;
 import static io.bursar.topology.testing.TestDrivers.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.serdes.ConfluentWireFormat;
 import io.bursar.serdes.SchemaRegistryClients;
 import io.bursar.serdes.Topics;
 import io.bursar.topology.DeadLetterHandler;
-import io.bursar.topology.testing.TestDrivers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +22,8 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,33 +37,14 @@ class UntaggedCommandsTopologyTest {
     private static final Path HISTORY = Path.of("../schemas/history/io.bursar.schemas.payments.PaymentCommand");
     private static final Instant START = Instant.parse("2026-12-06T10:00:00Z");
 
-    @TempDir
-    Path stateDir;
+    private final String registryUrl = "mock://" + UUID.randomUUID();
 
-    private String registryUrl;
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> rawCommands;
-    private TestOutputTopic<String, PaymentEvent> events;
-    private TestOutputTopic<byte[], byte[]> deadLetters;
-    private Topics topics;
+    @AutoClose
+    private final PartnerDriver partner;
 
-    @BeforeEach
-    void start() {
-        registryUrl = "mock://" + UUID.randomUUID();
-        topics = Topics.create(Map.of("schema.registry.url", registryUrl), 1);
-        final StreamsBuilder builder = new StreamsBuilder();
-        PartnerTopology.build(builder, topics, new PartnerTopologyConfig(Map.of()));
-        driver = new TopologyTestDriver(builder.build(), TestDrivers.properties("bursar-untagged-test", stateDir, topics),
-                START);
-        rawCommands = driver.createInputTopic(topics.paymentCommands.name(), new ByteArraySerializer(),
-                new ByteArraySerializer());
-        events = TestDrivers.output(driver, topics.paymentEvents);
-        deadLetters = TestDrivers.output(driver, topics.deadLetters);
-    }
-
-    @AfterEach
-    void stop() {
-        driver.close();
+    UntaggedCommandsTopologyTest(@TempDir final Path stateDir) {
+        partner = PartnerDriver.builder(stateDir).applicationId("bursar-untagged-test").startingAt(START)
+                .topics(Topics.create(Map.of("schema.registry.url", registryUrl), 1)).start();
     }
 
     @Test
@@ -102,12 +75,13 @@ class UntaggedCommandsTopologyTest {
     }
 
     private void assertDeadLetteredAndNothingApplied(final String why) {
-        final TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
-        assertThat(header(dead, DeadLetterHandler.HEADER_ORIGIN_TOPIC)).isEqualTo(topics.paymentCommands.name());
+        final TestRecord<byte[], byte[]> dead = partner.deadLetters.readRecord();
+        assertThat(header(dead, DeadLetterHandler.HEADER_ORIGIN_TOPIC))
+                .isEqualTo(partner.topics.paymentCommands.name());
         assertThat(header(dead, DeadLetterHandler.HEADER_ERROR_MESSAGE)).contains(why);
-        assertThat(events.isEmpty()).isTrue();
-        assertThat(count(driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE))).isZero();
-        assertThat(count(driver.getWindowStore(PartnerProcessor.RESULTS_STORE))).isZero();
+        assertThat(partner.events.isEmpty()).isTrue();
+        assertThat(count(partner.driver.getKeyValueStore(PartnerProcessor.BALANCES_STORE))).isZero();
+        assertThat(count(partner.driver.getWindowStore(PartnerProcessor.RESULTS_STORE))).isZero();
     }
 
     private void send(final Schema writer, final GenericRecord payload) throws IOException {
@@ -116,14 +90,14 @@ class UntaggedCommandsTopologyTest {
         command.put("partnerId", "p1");
         command.put("issuedAt", START.toEpochMilli());
         command.put("payload", payload);
-        final int id = SchemaRegistryClients.forUrl(registryUrl).register(topics.paymentCommands.name() + "-value",
-                writer);
+        final int id = SchemaRegistryClients.forUrl(registryUrl).register(
+                partner.topics.paymentCommands.name() + "-value", writer);
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         ConfluentWireFormat.writeHeader(out, id);
         final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
         new GenericDatumWriter<GenericRecord>(writer).write(command, encoder);
         encoder.flush();
-        rawCommands.pipeInput("p1".getBytes(StandardCharsets.UTF_8), out.toByteArray());
+        partner.rawCommands.pipeInput("p1".getBytes(StandardCharsets.UTF_8), out.toByteArray());
     }
 
     private static Schema branch(final Schema command, final String name) {

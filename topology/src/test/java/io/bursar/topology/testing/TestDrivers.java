@@ -5,13 +5,17 @@ import io.bursar.serdes.Topics;
 import io.bursar.topology.StreamsSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -47,6 +51,22 @@ public final class TestDrivers {
         // included, is proven on a real broker by PartnerBalanceExactlyOnceIT.
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         return props;
+    }
+
+    /** The topology that {@code build} adds to one StreamsBuilder over {@code topics}. */
+    public static Topology topology(final Topics topics, final BiConsumer<StreamsBuilder, Topics> build) {
+        final StreamsBuilder builder = new StreamsBuilder();
+        build.accept(builder, topics);
+        return builder.build();
+    }
+
+    /**
+     * A driver of {@code topology} with {@link #properties}, its wall clock starting at {@code wallClock}, or at
+     * the system's time when {@code wallClock} is null.
+     */
+    public static TopologyTestDriver driver(final Topology topology, final String applicationId, final Path stateDir,
+                                            final Topics topics, final Instant wallClock) {
+        return new TopologyTestDriver(topology, properties(applicationId, stateDir, topics), wallClock);
     }
 
     /** A topic the test writes to, with the catalog's serializers. */

@@ -27,14 +27,12 @@ import io.bursar.topology.testing.TestDrivers;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,30 +42,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ViewsTopologyTest {
 
-    @TempDir
-    Path stateDir;
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, PaymentEvent> events;
-    private TestInputTopic<String, OrderEvent> orderEvents;
-    private TestInputTopic<String, PaymentEvent> outcomeRecords;
-    private TopologyDescription description;
+    @AutoClose
+    private final TopologyTestDriver driver;
+    private final TestInputTopic<String, PaymentEvent> events;
+    private final TestInputTopic<String, OrderEvent> orderEvents;
+    private final TestInputTopic<String, PaymentEvent> outcomeRecords;
+    private final TopologyDescription description;
 
-    @BeforeEach
-    void start() {
+    ViewsTopologyTest(@TempDir final Path stateDir) {
         final Topics topics = TestDrivers.topics(1);
-        final StreamsBuilder builder = new StreamsBuilder();
-        ViewsTopology.build(builder, topics);
-        final Topology topology = builder.build();
+        final Topology topology = TestDrivers.topology(topics, ViewsTopology::build);
         description = topology.describe();
-        driver = new TopologyTestDriver(topology, TestDrivers.properties("views-test", stateDir, topics));
+        // No initial wall-clock time: the driver starts at the system's.
+        driver = TestDrivers.driver(topology, "views-test", stateDir, topics, null);
         events = TestDrivers.input(driver, topics.paymentEvents);
         orderEvents = TestDrivers.input(driver, topics.orderEvents);
         outcomeRecords = TestDrivers.input(driver, topics.commandOutcomes);
-    }
-
-    @AfterEach
-    void stop() {
-        driver.close();
     }
 
     @Test
