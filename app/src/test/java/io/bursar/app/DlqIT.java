@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.app.dlq.DeadLetters;
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
 import io.bursar.gateway.ApiKeys;
-import io.bursar.gateway.GatewayConfig;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
 import io.bursar.schemas.payments.Credit;
@@ -23,8 +22,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +30,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A poison record (bytes no schema reads) written to {@code payment-commands} by a careless producer, and a good
@@ -45,27 +42,16 @@ class DlqIT {
 
     private static final String ADMIN_KEY = ApiKeys.newKey();
 
-    private final Started started = new Started();
+    @RegisterExtension
+    final Started started = new Started();
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
-    @AfterEach
-    void stop() {
-        started.close();
-    }
-
     @Test
     void deadLettersAreListedAndARedriveAppliesEachOnce() throws Exception {
-        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
-        final BursarConfig config = new BursarConfig(Map.of(
-                BursarConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                BursarConfig.SCHEMA_REGISTRY_URL, "mock://dlq-it",
-                BursarConfig.APPLICATION_ID, "dlq-it",
-                BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-dlq-it").toString(),
-                GatewayConfig.HTTP_PORT, "0",
-                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin"));
-        final BursarNode node = started.track(BursarNode.start(config));
-        node.awaitRunning(Duration.ofSeconds(60));
+        final EmbeddedKafkaBroker broker = started.broker();
+        final BursarConfig config = Started.config(broker, "dlq-it", ADMIN_KEY, Map.of());
+        final BursarNode node = started.node(config);
         final Topics topics = node.topics();
         final int partition = Misrouting.partitionOf("acme", topics.paymentCommands.partitions());
 

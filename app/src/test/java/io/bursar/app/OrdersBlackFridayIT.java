@@ -15,12 +15,11 @@ import io.bursar.sandbox.ProviderSimulator;
 import io.bursar.sandbox.SimulatorConfig;
 import io.bursar.schemas.OrderStatuses;
 import io.bursar.schemas.orders.Order;
-import io.bursar.schemas.orders.OrderEvent;
 import io.bursar.schemas.orders.OrderLineState;
 import io.bursar.schemas.orders.OrderStatus;
 import io.bursar.schemas.payments.Payment;
-import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentStatus;
+import io.bursar.serdes.Topics;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
 import io.bursar.topology.orders.OrderTopologyConfig;
 import java.net.URI;
@@ -28,7 +27,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,14 +39,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A shop's Black Friday on a real broker, through the HTTP gateway: 20 items with 100 units each,
@@ -74,42 +74,33 @@ class OrdersBlackFridayIT {
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final Started started = new Started();
+    @RegisterExtension
+    final Started started = new Started();
     private EmbeddedKafkaBroker broker;
     private BursarNode node;
 
     @BeforeEach
     void start() throws Exception {
-        broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        broker = started.broker();
         final ProviderSimulator simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()
                 .withLatency(Duration.ofMillis(5), Duration.ofMillis(10))
                 .withFailureRates(0.1, 0, 0)
                 .withRateLimitPerSecond(1_000)
                 .withDedupe(true)));
-        final Map<String, String> settings = new HashMap<>(Map.of(
-                BursarConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                BursarConfig.SCHEMA_REGISTRY_URL, "mock://black-friday-" + UUID.randomUUID(),
-                BursarConfig.APPLICATION_ID, "black-friday",
-                BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-black-friday").toString(),
-                GatewayConfig.HTTP_PORT, "0",
-                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin",
-                GatewayConfig.AUTH_RATE_PER_SECOND, "1000000",
-                GatewayConfig.AUTH_RATE_BURST, "1000000",
-                OrderTopologyConfig.PUNCTUATION_INTERVAL_MS, "200",
-                ProviderDispatchConfig.BACKOFF_BASE_MS, "50"));
+        final Map<String, String> settings = Started.settings(broker, "black-friday", ADMIN_KEY);
+        // A mock registry of this run alone.
+        settings.put(BursarConfig.SCHEMA_REGISTRY_URL, "mock://black-friday-" + UUID.randomUUID());
+        settings.put(GatewayConfig.AUTH_RATE_PER_SECOND, "1000000");
+        settings.put(GatewayConfig.AUTH_RATE_BURST, "1000000");
+        settings.put(OrderTopologyConfig.PUNCTUATION_INTERVAL_MS, "200");
+        settings.put(ProviderDispatchConfig.BACKOFF_BASE_MS, "50");
         settings.put(ProviderDispatchConfig.BACKOFF_CAP_MS, "500");
         settings.put(ProviderSetting.PREFIX + PROVIDER + "." + ProviderSetting.TYPE.suffix(), HttpJsonConnector.TYPE);
         settings.put(ProviderSetting.PREFIX + PROVIDER + "." + ProviderSetting.URL.suffix(),
                 simulator.baseUrl().toString());
         settings.put(ProviderSetting.PREFIX + PROVIDER + "." + ProviderSetting.RATE_PER_SECOND.suffix(), "500");
         settings.put(ProviderSetting.PREFIX + PROVIDER + "." + ProviderSetting.BURST.suffix(), "50");
-        node = started.track(BursarNode.start(new BursarConfig(settings)));
-        node.awaitRunning(Duration.ofSeconds(60));
-    }
-
-    @AfterEach
-    void stop() {
-        started.close();
+        node = started.node(new BursarConfig(settings));
     }
 
     @Test
@@ -269,24 +260,18 @@ class OrdersBlackFridayIT {
     /** Reads committed order events until every (sub-)order of every posted order is terminal. */
     private Map<String, Order> awaitTerminalOrders(final List<String> postedIds) {
         final Map<String, Order> latest = new HashMap<>();
-        final Instant deadline = Instant.now().plus(SETTLE_TIMEOUT);
-        try (KafkaConsumer<String, OrderEvent> consumer = consumer(node.topics().orderEvents.valueSerde()
-                .deserializer())) {
-            consumer.subscribe(List.of(node.topics().orderEvents.name()));
-            while (Instant.now().isBefore(deadline)) {
-                for (final ConsumerRecord<String, OrderEvent> record : consumer.poll(Duration.ofMillis(200))) {
-                    final OrderEvent event = record.value();
-                    if (event != null && !event.getDuplicate() && event.getOrder() != null) {
-                        final Order order = event.getOrder();
-                        latest.put(order.getOrderId() + "#" + order.getBatch(), order);
-                    }
-                }
-                final boolean everyPostedSeen = postedIds.stream().allMatch(id -> latest.values().stream()
-                        .anyMatch(o -> o.getOrderId().equals(id) || id.equals(o.getParentOrderId())));
-                if (everyPostedSeen && latest.values().stream().allMatch(o -> OrderStatuses.isTerminal(o.getStatus()))) {
-                    return latest;
-                }
+        final boolean terminal = readUntil(node.topics().orderEvents, event -> {
+            if (!event.getDuplicate() && event.getOrder() != null) {
+                final Order order = event.getOrder();
+                latest.put(order.getOrderId() + "#" + order.getBatch(), order);
             }
+        }, () -> {
+            final boolean everyPostedSeen = postedIds.stream().allMatch(id -> latest.values().stream()
+                    .anyMatch(o -> o.getOrderId().equals(id) || id.equals(o.getParentOrderId())));
+            return everyPostedSeen && latest.values().stream().allMatch(o -> OrderStatuses.isTerminal(o.getStatus()));
+        });
+        if (terminal) {
+            return latest;
         }
         throw new AssertionError("orders not terminal in time: " + latest.values().stream()
                 .collect(Collectors.groupingBy(Order::getStatus, Collectors.counting())));
@@ -295,39 +280,53 @@ class OrdersBlackFridayIT {
     /** The last state of each order's payment, once no refund is pending. */
     private Map<String, Payment> awaitSettledPayments(final java.util.Collection<Order> orders) {
         final Map<String, Payment> latest = new HashMap<>();
-        final Instant deadline = Instant.now().plus(SETTLE_TIMEOUT);
-        try (KafkaConsumer<String, PaymentEvent> consumer = consumer(node.topics().paymentEvents.valueSerde()
-                .deserializer())) {
-            consumer.subscribe(List.of(node.topics().paymentEvents.name()));
-            while (Instant.now().isBefore(deadline)) {
-                for (final ConsumerRecord<String, PaymentEvent> record : consumer.poll(Duration.ofMillis(200))) {
-                    final PaymentEvent event = record.value();
-                    if (event != null && !event.getDuplicate() && event.getPayment() != null) {
-                        latest.put(event.getPayment().getPaymentId(), event.getPayment());
-                    }
-                }
-                final boolean settled = orders.stream().allMatch(order -> {
-                    final Payment payment = latest.get(order.getPaymentId());
-                    if (order.getStatus() == OrderStatus.REJECTED) {
-                        return true;
-                    }
-                    if (payment == null) {
-                        return false;
-                    }
-                    final boolean refundDue = order.getStatus() != OrderStatus.COMPLETED
-                            && payment.getStatus() != PaymentStatus.FAILED
-                            && payment.getStatus() != PaymentStatus.DEAD_LETTERED;
-                    return refundDue ? payment.getStatus() == PaymentStatus.REFUNDED
-                            || payment.getStatus() == PaymentStatus.REFUND_FAILED
-                            : io.bursar.schemas.PaymentStatuses.isTerminal(payment.getStatus());
-                });
-                if (settled) {
-                    return latest;
-                }
+        final boolean settled = readUntil(node.topics().paymentEvents, event -> {
+            if (!event.getDuplicate() && event.getPayment() != null) {
+                latest.put(event.getPayment().getPaymentId(), event.getPayment());
             }
+        }, () -> orders.stream().allMatch(order -> {
+            final Payment payment = latest.get(order.getPaymentId());
+            if (order.getStatus() == OrderStatus.REJECTED) {
+                return true;
+            }
+            if (payment == null) {
+                return false;
+            }
+            final boolean refundDue = order.getStatus() != OrderStatus.COMPLETED
+                    && payment.getStatus() != PaymentStatus.FAILED
+                    && payment.getStatus() != PaymentStatus.DEAD_LETTERED;
+            return refundDue ? payment.getStatus() == PaymentStatus.REFUNDED
+                    || payment.getStatus() == PaymentStatus.REFUND_FAILED
+                    : io.bursar.schemas.PaymentStatuses.isTerminal(payment.getStatus());
+        }));
+        if (settled) {
+            return latest;
         }
         throw new AssertionError("payments not settled in time: " + latest.values().stream()
                 .collect(Collectors.groupingBy(Payment::getStatus, Collectors.counting())));
+    }
+
+    /**
+     * Reads the committed records of {@code topic} from its start, handing each value to {@code seen}, until
+     * {@code done} holds after a poll (true) or the settle timeout has passed (false).
+     */
+    private <V> boolean readUntil(final Topics.Topic<String, V> topic, final Consumer<V> seen,
+                                  final BooleanSupplier done) {
+        final Instant deadline = Instant.now().plus(SETTLE_TIMEOUT);
+        try (KafkaConsumer<String, V> consumer = consumer(topic.valueSerde().deserializer())) {
+            consumer.subscribe(List.of(topic.name()));
+            while (Instant.now().isBefore(deadline)) {
+                for (final ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() != null) {
+                        seen.accept(record.value());
+                    }
+                }
+                if (done.getAsBoolean()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private <V> KafkaConsumer<String, V> consumer(final org.apache.kafka.common.serialization.Deserializer<V> values) {

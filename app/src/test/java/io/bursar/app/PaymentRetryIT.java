@@ -3,29 +3,21 @@ package io.bursar.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bursar.app.kafka.EmbeddedKafkaBroker;
 import io.bursar.app.verify.Audit;
 import io.bursar.app.verify.AuditReport;
 import io.bursar.app.verify.Auditor;
 import io.bursar.connectors.HttpJsonConnector;
 import io.bursar.connectors.ProviderSetting;
-import io.bursar.gateway.ApiKeys;
-import io.bursar.gateway.GatewayConfig;
 import io.bursar.sandbox.ProviderSimulator;
 import io.bursar.sandbox.SimulatorConfig;
 import io.bursar.topology.dispatch.ProviderDispatchConfig;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A provider that charges but answers too late, until every attempt has run out: the payment ends DEAD_LETTERED
@@ -36,71 +28,57 @@ import org.junit.jupiter.api.Test;
 class PaymentRetryIT {
 
     private static final String PROVIDER = "sim";
-    private static final String ADMIN_KEY = ApiKeys.newKey();
     private static final long AMOUNT = 4_200;
 
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final ObjectMapper json = new ObjectMapper();
-    private final Started started = new Started();
-
-    @AfterEach
-    void stopAll() {
-        started.close();
-    }
+    @RegisterExtension
+    final Started started = new Started();
 
     @Test
     void aDeadLetteredPaymentRetriedByAnAdminIsChargedOnceAndSucceeds() throws Exception {
-        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final EmbeddedKafkaBroker broker = started.broker();
         // Every call is made but answered after the client's timeout: charged, yet never known to be.
         final ProviderSimulator simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()
                 .withFailureRates(0, 0, 1.0).withTimeoutDelay(Duration.ofMillis(1_500)).withRateLimitPerSecond(0)
                 .withDedupe(true)));
-        final Map<String, String> settings = new HashMap<>(Map.of(
-                BursarConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                BursarConfig.SCHEMA_REGISTRY_URL, "mock://payment-retry",
-                BursarConfig.APPLICATION_ID, "payment-retry",
-                BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-payment-retry").toString(),
-                GatewayConfig.HTTP_PORT, "0",
-                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin",
+        final BursarConfig config = Started.config(broker, "payment-retry", started.adminKey(), Map.of(
                 ProviderDispatchConfig.ATTEMPTS_MAX, "3",
                 ProviderDispatchConfig.BACKOFF_BASE_MS, "100",
-                ProviderDispatchConfig.BACKOFF_CAP_MS, "200"));
-        settings.put(providerKey(ProviderSetting.TYPE), HttpJsonConnector.TYPE);
-        settings.put(providerKey(ProviderSetting.URL), simulator.baseUrl().toString());
-        settings.put(providerKey(ProviderSetting.REQUEST_TIMEOUT_MS), "300");
-        final BursarConfig config = new BursarConfig(settings);
-        final BursarNode node = started.track(BursarNode.start(config));
-        node.awaitRunning(Duration.ofSeconds(60));
+                ProviderDispatchConfig.BACKOFF_CAP_MS, "200",
+                providerKey(ProviderSetting.TYPE), HttpJsonConnector.TYPE,
+                providerKey(ProviderSetting.URL), simulator.baseUrl().toString(),
+                providerKey(ProviderSetting.REQUEST_TIMEOUT_MS), "300"));
+        final BursarNode node = started.node(config);
+        final GatewayCalls gateway = new GatewayCalls(node, started.adminKey(), Duration.ofSeconds(30));
 
-        assertThat(send(node, "POST", "/v1/payments", "{\"paymentId\":\"pay-late\",\"partnerId\":\"acme\","
+        assertThat(gateway.send("POST", "/v1/payments", "{\"paymentId\":\"pay-late\",\"partnerId\":\"acme\","
                 + "\"amountMinor\":" + AMOUNT + ",\"currency\":\"EUR\",\"method\":\"PROVIDER\",\"providerId\":\""
                 + PROVIDER + "\"}").statusCode()).isEqualTo(202);
-        final JsonNode deadLettered = awaitStatus(node, "pay-late", "DEAD_LETTERED");
+        final JsonNode deadLettered = awaitStatus(gateway, "pay-late", "DEAD_LETTERED");
         assertThat(deadLettered.get("attempts").asInt()).isEqualTo(3);
         assertThat(simulator.stats().successfulCharges()).as("the provider did charge").isEqualTo(1);
-        assertThat(balance(node)).as("not credited: the charge was never confirmed").isZero();
+        assertThat(balance(gateway)).as("not credited: the charge was never confirmed").isZero();
 
         // The provider is back; the admin retries the payment (a partner may not).
         simulator.setFailureRates(0, 0, 0);
-        final HttpResponse<String> retried = send(node, "POST", "/v1/payments/pay-late/retry", "");
+        final HttpResponse<String> retried = gateway.send("POST", "/v1/payments/pay-late/retry", "");
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(202);
 
-        final JsonNode succeeded = awaitStatus(node, "pay-late", "SUCCEEDED");
+        final JsonNode succeeded = awaitStatus(gateway, "pay-late", "SUCCEEDED");
         assertThat(succeeded.get("retries").asInt()).isEqualTo(1);
-        final String retryCommand = json.readTree(retried.body()).get("commandId").asText();
-        final JsonNode outcome = json.readTree(send(node, "GET", "/v1/commands/" + retryCommand + "?waitMs=10000", null)
-                .body());
+        final String retryCommand = gateway.json(retried).get("commandId").asText();
+        final JsonNode outcome = gateway.json(gateway.send("GET", "/v1/commands/" + retryCommand + "?waitMs=10000",
+                null));
         assertThat(outcome.get("type").asText()).isEqualTo("RETRY_PAYMENT");
         assertThat(outcome.get("outcome").asText()).isEqualTo("ACCEPTED");
         // Answered with the charge made during the dead-lettered attempts: one charge, credited once.
         assertThat(simulator.stats().successfulCharges()).isEqualTo(1);
         assertThat(simulator.stats().duplicateCharges()).isZero();
         assertThat(simulator.stats().idempotentReplays()).isGreaterThanOrEqualTo(1);
-        assertThat(balance(node)).isEqualTo(AMOUNT);
+        assertThat(balance(gateway)).isEqualTo(AMOUNT);
         // A second retry of a payment that succeeded (sent in one hop, under its partner) is refused by the processor.
-        final String again = json.readTree(send(node, "POST", "/v1/partners/acme/payments/pay-late/retry", "").body())
+        final String again = gateway.json(gateway.send("POST", "/v1/partners/acme/payments/pay-late/retry", ""))
                 .get("commandId").asText();
-        assertThat(json.readTree(send(node, "GET", "/v1/commands/" + again + "?waitMs=10000", null).body())
+        assertThat(gateway.json(gateway.send("GET", "/v1/commands/" + again + "?waitMs=10000", null))
                 .get("reason").asText()).isEqualTo("PAYMENT_NOT_RETRYABLE");
 
         final AuditReport audit = new Auditor(config.kafkaClientConfig(), node.topics(), "payment-retry", null)
@@ -108,13 +86,14 @@ class PaymentRetryIT {
         assertThat(audit.clean()).as(audit.text()).isTrue();
     }
 
-    private JsonNode awaitStatus(final BursarNode node, final String paymentId, final String status) throws Exception {
+    private static JsonNode awaitStatus(final GatewayCalls gateway, final String paymentId, final String status)
+            throws Exception {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         JsonNode payment = null;
         while (System.nanoTime() < deadline) {
-            final HttpResponse<String> answer = send(node, "GET", "/v1/payments/" + paymentId, null);
+            final HttpResponse<String> answer = gateway.send("GET", "/v1/payments/" + paymentId, null);
             if (answer.statusCode() == 200) {
-                payment = json.readTree(answer.body());
+                payment = gateway.json(answer);
                 if (status.equals(payment.get("status").asText())) {
                     return payment;
                 }
@@ -124,29 +103,17 @@ class PaymentRetryIT {
         throw new AssertionError(paymentId + " never reached " + status + "; last seen " + payment);
     }
 
-    private long balance(final BursarNode node) throws Exception {
-        final HttpResponse<String> answer = send(node, "GET", "/v1/partners/acme/balance", null);
+    private static long balance(final GatewayCalls gateway) throws Exception {
+        final HttpResponse<String> answer = gateway.send("GET", "/v1/partners/acme/balance", null);
         if (answer.statusCode() != 200) {
             return 0;
         }
-        for (final JsonNode account : json.readTree(answer.body()).get("accounts")) {
+        for (final JsonNode account : gateway.json(answer).get("accounts")) {
             if ("EUR".equals(account.get("currency").asText())) {
                 return account.get("availableMinor").asLong();
             }
         }
         return 0;
-    }
-
-    private HttpResponse<String> send(final BursarNode node, final String method, final String path, final String body)
-            throws Exception {
-        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.gateway().url() + path))
-                .header("Authorization", "Bearer " + ADMIN_KEY).timeout(Duration.ofSeconds(30));
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String providerKey(final ProviderSetting setting) {

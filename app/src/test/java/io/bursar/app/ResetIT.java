@@ -10,7 +10,6 @@ import io.bursar.app.kafka.EmbeddedKafkaBroker;
 import io.bursar.connectors.HttpJsonConnector;
 import io.bursar.connectors.ProviderSetting;
 import io.bursar.gateway.ApiKeys;
-import io.bursar.gateway.GatewayConfig;
 import io.bursar.sandbox.ProviderSimulator;
 import io.bursar.sandbox.SimulatorConfig;
 import io.bursar.schemas.orders.OrderEvent;
@@ -48,8 +47,8 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /**
@@ -62,13 +61,9 @@ class ResetIT {
     private static final String ADMIN_KEY = ApiKeys.newKey();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Started started = new Started();
+    @RegisterExtension
+    final Started started = new Started();
     private final HttpClient http = HttpClient.newHttpClient();
-
-    @AfterEach
-    void stop() {
-        started.close();
-    }
 
     @Test
     void theViewsRebuildFromTheEventsWithoutANewProviderCall() throws Exception {
@@ -78,7 +73,6 @@ class ResetIT {
         final BursarConfig config = cluster.config();
         BursarNode node = cluster.node();
         final String url = node.gateway().url();
-        post(url, "/v1/partners/acme/credits", "{\"amountMinor\":100000,\"currency\":\"EUR\"}");
         final List<String> paths = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             post(url, "/v1/payments", "{\"paymentId\":\"pay-" + i + "\",\"partnerId\":\"acme\",\"amountMinor\":" + (100 + i)
@@ -142,7 +136,6 @@ class ResetIT {
         final BursarConfig config = cluster.config();
         BursarNode node = cluster.node();
         final String url = node.gateway().url();
-        post(url, "/v1/partners/acme/credits", "{\"amountMinor\":100000,\"currency\":\"EUR\"}");
         post(url, "/v1/partners/acme/debits", "{\"amountMinor\":1500,\"currency\":\"EUR\"}");
         post(url, "/v1/partners/globex/debits", "{\"amountMinor\":1,\"currency\":\"EUR\"}");
         post(url, "/v1/partners/acme/holds", "{\"holdId\":\"h-captured\",\"amountMinor\":700,\"currency\":\"EUR\","
@@ -230,7 +223,7 @@ class ResetIT {
 
     @Test
     void aMemoryOfCommandsLeftByAnEarlierBuildStopsTheStartUntilResetRebuildsIt() throws Exception {
-        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final EmbeddedKafkaBroker broker = started.broker();
         final ProviderSimulator simulator = started.track(ProviderSimulator.start(SimulatorConfig.defaults()));
         final Path configFile = writeConfig(broker, simulator);
         final BursarConfig config = new BursarConfig(load(configFile));
@@ -329,18 +322,22 @@ class ResetIT {
         return run(new VerifyCommand(), "--config", configFile.toString());
     }
 
-    /** A broker, a provider simulator, a properties file naming both, and one running instance on it. */
+    /**
+     * A broker, a provider simulator, a properties file naming both, and one running instance on it, where partner
+     * acme has been credited 100,000 EUR.
+     */
     private record Cluster(EmbeddedKafkaBroker broker, ProviderSimulator simulator, Path configFile,
                            BursarConfig config, BursarNode node) {
     }
 
     private Cluster start(final SimulatorConfig provider) throws Exception {
-        final EmbeddedKafkaBroker broker = started.track(EmbeddedKafkaBroker.builder().build().start());
+        final EmbeddedKafkaBroker broker = started.broker();
         final ProviderSimulator simulator = started.track(ProviderSimulator.start(provider));
         final Path configFile = writeConfig(broker, simulator);
         final BursarConfig config = new BursarConfig(load(configFile));
         final BursarNode node = BursarNode.start(config);
         node.awaitRunning(Duration.ofSeconds(60));
+        post(node.gateway().url(), "/v1/partners/acme/credits", "{\"amountMinor\":100000,\"currency\":\"EUR\"}");
         return new Cluster(broker, simulator, configFile, config, node);
     }
 
@@ -371,13 +368,7 @@ class ResetIT {
 
     private static Path writeConfig(final EmbeddedKafkaBroker broker, final ProviderSimulator simulator)
             throws Exception {
-        final Map<String, String> settings = new HashMap<>(Map.of(
-                BursarConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                BursarConfig.SCHEMA_REGISTRY_URL, "mock://reset-it",
-                BursarConfig.APPLICATION_ID, "reset-it",
-                BursarConfig.STATE_DIR, Files.createTempDirectory("bursar-reset-it").toString(),
-                GatewayConfig.HTTP_PORT, "0",
-                GatewayConfig.AUTH_API_KEYS, ApiKeys.sha256Hex(ADMIN_KEY) + ":admin"));
+        final Map<String, String> settings = Started.settings(broker, "reset-it", ADMIN_KEY);
         settings.put(ProviderSetting.TYPE.key("sim"), HttpJsonConnector.TYPE);
         settings.put(ProviderSetting.URL.key("sim"), simulator.baseUrl().toString());
         settings.put(ProviderSetting.RATE_PER_SECOND.key("sim"), "50");

@@ -20,6 +20,10 @@ class DeadLetterRoutesTest {
                 "payment-commands/2@" + offset, "not Avro", null, null, "SerializationException", List.of(), null, true);
     }
 
+    private static Response redrive(final GatewayClient client, final String key, final String body) {
+        return client.post(key, "/v1/admin/dead-letters/redrive", body);
+    }
+
     @Test
     void anAdminListsLettersByTopicAPageAtATime() {
         for (int i = 0; i < 3; i++) {
@@ -46,8 +50,8 @@ class DeadLetterRoutesTest {
         fixture.run(client -> {
             assertThat(client.get(ACME_KEY, "/v1/admin/dead-letters").code()).isEqualTo(403);
             assertThat(client.get(null, "/v1/admin/dead-letters").code()).isEqualTo(401);
-            assertThat(client.post(ACME_KEY, "/v1/admin/dead-letters/redrive",
-                    "{\"positions\":[\"command-dead-letters/0@0\"]}").code()).isEqualTo(403);
+            assertThat(redrive(client, ACME_KEY, "{\"positions\":[\"command-dead-letters/0@0\"]}").code())
+                    .isEqualTo(403);
             assertThat(fixture.redrives).isEmpty();
         });
     }
@@ -55,9 +59,9 @@ class DeadLetterRoutesTest {
     @Test
     void aRedriveNamesItsLettersOrFiltersThem() {
         fixture.run(client -> {
-            final Response named = client.post(ADMIN_KEY, "/v1/admin/dead-letters/redrive",
+            final Response named = redrive(client, ADMIN_KEY,
                     "{\"positions\":[\"command-dead-letters/0@0\"],\"dryRun\":true}");
-            final Response filtered = client.post(ADMIN_KEY, "/v1/admin/dead-letters/redrive",
+            final Response filtered = redrive(client, ADMIN_KEY,
                     "{\"reason\":\"magic byte\",\"since\":\"2026-12-07T00:00:00Z\"}");
 
             assertThat(named.code()).isEqualTo(200);
@@ -73,9 +77,8 @@ class DeadLetterRoutesTest {
     @Test
     void anEmptySelectionOrABadFilterIsRefusedByField() {
         fixture.run(client -> {
-            final Response everything = client.post(ADMIN_KEY, "/v1/admin/dead-letters/redrive", "{}");
-            final Response badSince = client.post(ADMIN_KEY, "/v1/admin/dead-letters/redrive",
-                    "{\"since\":\"yesterday\",\"positions\":[\"\",7]}");
+            final Response everything = redrive(client, ADMIN_KEY, "{}");
+            final Response badSince = redrive(client, ADMIN_KEY, "{\"since\":\"yesterday\",\"positions\":[\"\",7]}");
 
             assertThat(everything.code()).isEqualTo(400);
             assertThat(client.body(everything).toString()).contains("positions");

@@ -1,5 +1,7 @@
 package io.bursar.gateway;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.Read;
@@ -22,6 +24,7 @@ import io.bursar.schemas.payments.PaymentEvent;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.javalin.testtools.JavalinTest;
+import io.javalin.testtools.Response;
 import io.javalin.testtools.TestConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -103,20 +106,12 @@ final class GatewayFixture {
         final CommandPublisher publisher = new CommandPublisher() {
             @Override
             public CompletableFuture<Void> publish(final PaymentCommand command) {
-                if (kafkaDown) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("broker unreachable"));
-                }
-                published.add(command);
-                return CompletableFuture.completedFuture(null);
+                return acknowledge(published, command);
             }
 
             @Override
             public CompletableFuture<Void> publish(final OrderCommand command) {
-                if (kafkaDown) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("broker unreachable"));
-                }
-                publishedOrders.add(command);
-                return CompletableFuture.completedFuture(null);
+                return acknowledge(publishedOrders, command);
             }
 
             @Override
@@ -158,6 +153,15 @@ final class GatewayFixture {
 
     GatewayFixture() {
         this(Map.of());
+    }
+
+    /** Records {@code command} in {@code into} as Kafka acknowledging it, or fails while Kafka is down. */
+    private <C> CompletableFuture<Void> acknowledge(final List<C> into, final C command) {
+        if (kafkaDown) {
+            return CompletableFuture.failedFuture(new IllegalStateException("broker unreachable"));
+        }
+        into.add(command);
+        return CompletableFuture.completedFuture(null);
     }
 
     /** A routed read over an in-memory map of local answers, recording what it was asked. */
@@ -234,6 +238,47 @@ final class GatewayFixture {
                 .setAmount(new Money(1_500L, "EUR")).setStatus(status).setAttempts(2)
                 .setProviderReference("ch_123").setCreatedAt(Instant.parse("2026-01-02T03:04:05Z"))
                 .setUpdatedAt(Instant.parse("2026-01-02T03:04:06.789Z")).build();
+    }
+
+    /** The routing request the last read arrived with. */
+    OwnerRouter.Request lastReadRequest() {
+        return readRequests.get(readRequests.size() - 1);
+    }
+
+    /** The long-poll wait the last read asked for. */
+    Duration lastReadWait() {
+        return readWaits.get(readWaits.size() - 1);
+    }
+
+    /**
+     * Asserts that a read of {@code path}, where nothing is (404), passes its {@code waitMs} on to the router with the
+     * query as the client sent it, waits not at all without one, and refuses a wait that is not a whole number of
+     * milliseconds up to the cap.
+     */
+    void assertWaitPassedOnAndCapped(final GatewayClient client, final String path) throws Exception {
+        assertThat(client.get(ADMIN_KEY, path + "?waitMs=1500").code()).isEqualTo(404);
+        assertThat(lastReadWait()).isEqualTo(Duration.ofMillis(1_500));
+        assertThat(lastReadRequest().pathAndQuery()).isEqualTo(path + "?waitMs=1500");
+        assertThat(client.get(ADMIN_KEY, path).code()).isEqualTo(404);
+        assertThat(lastReadWait()).isEqualTo(Duration.ZERO);
+
+        for (final String bad : new String[] {"-1", "abc", "30001", "1.5", ""}) {
+            final Response response = client.get(ADMIN_KEY, path + "?waitMs=" + bad);
+            assertThat(response.code()).as(bad).isEqualTo(400);
+            assertThat(client.fields(response)).as(bad).containsOnlyKeys("waitMs");
+        }
+    }
+
+    /** Asserts that {@code lookup} asked for {@code path} as its read route does, not forwarded, with {@code key}. */
+    static void assertReadAs(final OwnerRouter.Request lookup, final String path, final String key) {
+        assertThat(lookup.pathAndQuery()).isEqualTo(path);
+        assertThat(lookup.forwarded()).isFalse();
+        assertThat(lookup.passHeaders()).containsEntry("Authorization", "Bearer " + key);
+    }
+
+    /** The header that makes {@code key} a command's idempotency key. */
+    static Map<String, String> idempotencyKey(final String key) {
+        return Map.of(CommandSubmitter.IDEMPOTENCY_KEY, key);
     }
 
     /** Runs {@code test} against the started gateway, then stops it. */

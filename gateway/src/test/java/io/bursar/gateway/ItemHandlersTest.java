@@ -3,6 +3,7 @@ package io.bursar.gateway;
 import static io.bursar.gateway.GatewayFixture.ACME_KEY;
 import static io.bursar.gateway.GatewayFixture.ADMIN_KEY;
 import static io.bursar.gateway.GatewayFixture.GLOBEX_KEY;
+import static io.bursar.gateway.GatewayFixture.idempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,7 +33,7 @@ class ItemHandlersTest {
     @Test
     void anAdminChangeIsPublishedAsUpsertItemKeyedByItsCategory() {
         fixture.run(client -> {
-            final Response response = client.put(ADMIN_KEY, "/v1/items/dune", CHANGE, Map.of("Idempotency-Key", "u-1"));
+            final Response response = client.put(ADMIN_KEY, "/v1/items/dune", CHANGE, idempotencyKey("u-1"));
 
             assertThat(response.code()).isEqualTo(202);
             final JsonNode body = client.body(response);

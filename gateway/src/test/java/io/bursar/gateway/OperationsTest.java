@@ -1,5 +1,6 @@
 package io.bursar.gateway;
 
+import static io.bursar.gateway.GatewayClient.assertRetryLater;
 import static io.bursar.gateway.GatewayFixture.ACME_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,9 +18,7 @@ class OperationsTest {
     @Test
     void liveWhileServing() {
         fixture.run(client -> {
-            final Response response = client.get(null, "/health/live");
-            assertThat(response.code()).isEqualTo(200);
-            assertThat(client.body(response).get("status").asText()).isEqualTo("live");
+            assertThat(client.body(client.get(null, "/health/live"), 200).get("status").asText()).isEqualTo("live");
         });
     }
 
@@ -28,8 +27,7 @@ class OperationsTest {
         fixture.ready = false;
         fixture.run(client -> {
             final Response notReady = client.get(null, "/health/ready");
-            assertThat(notReady.code()).isEqualTo(503);
-            assertThat(notReady.headers().get("Retry-After")).containsExactly("1");
+            assertRetryLater(notReady, "not ready");
             assertThat(client.body(notReady).get("error").asText()).contains("not ready");
 
             fixture.ready = true;

@@ -1,15 +1,17 @@
 package io.bursar.gateway;
 
+import static io.bursar.gateway.GatewayClient.assertRetryLater;
 import static io.bursar.gateway.GatewayFixture.ACME_KEY;
 import static io.bursar.gateway.GatewayFixture.ADMIN_KEY;
 import static io.bursar.gateway.GatewayFixture.GLOBEX_KEY;
+import static io.bursar.gateway.GatewayFixture.assertReadAs;
+import static io.bursar.gateway.GatewayFixture.idempotencyKey;
 import static io.bursar.gateway.GatewayFixture.order;
 import static io.bursar.gateway.GatewayFixture.view;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.Read;
 import io.bursar.schemas.orders.CancelOrder;
@@ -53,14 +55,12 @@ class OrderHandlersTest {
     @Test
     void anOrderOfOneCategoryIsOneCreateOrderKeyedByThatCategory() {
         fixture.run(client -> {
-            final Response response = client.post(ACME_KEY, "/v1/orders", "{\"orderId\":\"o-1\","
+            final JsonNode body = client.body(client.post(ACME_KEY, "/v1/orders", "{\"orderId\":\"o-1\","
                     + "\"customerId\":\"cust-1\",\"partnerId\":\"acme\",\"items\":[{\"itemId\":\"dune\",\"quantity\":2},"
                     + "{\"itemId\":\"emma\",\"quantity\":1}],\"holdTtlMs\":30000,\"allowPartial\":true,"
                     + "\"payment\":{\"method\":\"PROVIDER\",\"providerId\":\"stripe\"},\"placeOnPayment\":false}",
-                    idempotencyKey("k-1"));
+                    idempotencyKey("k-1")), 202);
 
-            assertThat(response.code()).isEqualTo(202);
-            final JsonNode body = client.body(response);
             assertThat(body.get("commandId").asText()).isEqualTo("k-1");
             assertThat(body.get("orderId").asText()).isEqualTo("o-1");
             assertThat(body.get("parentOrderId").isNull()).isTrue();
@@ -178,13 +178,11 @@ class OrderHandlersTest {
             assertThat(client.fields(empty)).containsOnlyKeys("customerId", "partnerId", "items", "holdTtlMs", "payment")
                     .allSatisfy((field, message) -> assertThat(message).isEqualTo("required"));
 
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders", ORDER.replace("}}", "},\"colour\":1}"))))
+            assertThat(fieldsOf(client, ORDER.replace("}}", "},\"colour\":1}")))
                     .containsExactly(Map.entry("colour", "unknown field"));
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                    ORDER.replace("\"quantity\":2}", "\"quantity\":2,\"colour\":1}"))))
+            assertThat(fieldsOf(client, ORDER.replace("\"quantity\":2}", "\"quantity\":2,\"colour\":1}")))
                     .containsExactly(Map.entry("items[0].colour", "unknown field"));
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                    ORDER.replace("\"BALANCE\"}", "\"BALANCE\",\"colour\":1}"))))
+            assertThat(fieldsOf(client, ORDER.replace("\"BALANCE\"}", "\"BALANCE\",\"colour\":1}")))
                     .containsExactly(Map.entry("payment.colour", "unknown field"));
             assertThat(fixture.publishedOrders).isEmpty();
             assertThat(fixture.catalogLookups).isEmpty();
@@ -222,31 +220,23 @@ class OrderHandlersTest {
     void holdTtlFlagsAndPaymentAreCheckedLikeTheirPaymentRouteCounterparts() {
         fixture.run(client -> {
             for (final String ttl : List.of("0", "-5", "60001", "1.5", "\"1000\"")) {
-                assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                        ORDER.replace("30000", ttl)))).as(ttl).containsOnlyKeys("holdTtlMs");
+                assertThat(fieldsOf(client, ORDER.replace("30000", ttl))).as(ttl).containsOnlyKeys("holdTtlMs");
             }
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                    ORDER.replace("}}", "},\"allowPartial\":\"yes\",\"placeOnPayment\":1}"))))
+            assertThat(fieldsOf(client, ORDER.replace("}}", "},\"allowPartial\":\"yes\",\"placeOnPayment\":1}")))
                     .containsExactly(Map.entry("allowPartial", "must be true or false"),
                             Map.entry("placeOnPayment", "must be true or false"));
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                    ORDER.replace("{\"method\":\"BALANCE\"}", "\"BALANCE\""))))
+            assertThat(fieldsOf(client, ORDER.replace("{\"method\":\"BALANCE\"}", "\"BALANCE\"")))
                     .containsExactly(Map.entry("payment", "must be a JSON object"));
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders", ORDER.replace("\"BALANCE\"", "\"CARD\""))))
-                    .containsOnlyKeys("payment.method");
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders", ORDER.replace("\"BALANCE\"", "\"PROVIDER\""))))
+            assertThat(fieldsOf(client, ORDER.replace("\"BALANCE\"", "\"CARD\""))).containsOnlyKeys("payment.method");
+            assertThat(fieldsOf(client, ORDER.replace("\"BALANCE\"", "\"PROVIDER\"")))
                     .containsExactly(Map.entry("payment.providerId", "required with method PROVIDER"));
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                    ORDER.replace("\"BALANCE\"}", "\"BALANCE\",\"providerId\":\"stripe\"}"))))
+            assertThat(fieldsOf(client, ORDER.replace("\"BALANCE\"}", "\"BALANCE\",\"providerId\":\"stripe\"}")))
                     .containsExactly(Map.entry("payment.providerId", "not allowed with method BALANCE"));
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                    ORDER.replace("\"BALANCE\"}", "\"PROVIDER\",\"providerId\":\"Stripe\"}"))))
+            assertThat(fieldsOf(client, ORDER.replace("\"BALANCE\"}", "\"PROVIDER\",\"providerId\":\"Stripe\"}")))
                     .containsOnlyKeys("payment.providerId");
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders",
-                    ORDER.replace("{\"customerId\"", "{\"orderId\":\"a b\",\"customerId\""))))
+            assertThat(fieldsOf(client, ORDER.replace("{\"customerId\"", "{\"orderId\":\"a b\",\"customerId\"")))
                     .containsOnlyKeys("orderId");
-            assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders", ORDER.replace("\"cust-1\"", "\"a b\""))))
-                    .containsOnlyKeys("customerId");
+            assertThat(fieldsOf(client, ORDER.replace("\"cust-1\"", "\"a b\""))).containsOnlyKeys("customerId");
             assertThat(client.fields(client.post(ADMIN_KEY, "/v1/orders", ORDER, idempotencyKey("bad key!"))))
                     .containsOnlyKeys(CommandSubmitter.IDEMPOTENCY_KEY);
             assertThat(fixture.publishedOrders).isEmpty();
@@ -332,15 +322,11 @@ class OrderHandlersTest {
     void anUnreadableCatalogOrKafkaIs503WithRetryAfter() {
         fixture.run(client -> {
             fixture.catalogDown = true;
-            final Response catalog = client.post(ADMIN_KEY, "/v1/orders", ORDER);
-            assertThat(catalog.code()).isEqualTo(503);
-            assertThat(catalog.headers().get("Retry-After")).containsExactly("1");
+            assertRetryLater(client.post(ADMIN_KEY, "/v1/orders", ORDER), "catalog");
             fixture.catalogDown = false;
 
             fixture.kafkaDown = true;
-            final Response kafka = client.post(ADMIN_KEY, "/v1/orders", ORDER);
-            assertThat(kafka.code()).isEqualTo(503);
-            assertThat(kafka.headers().get("Retry-After")).containsExactly("1");
+            assertRetryLater(client.post(ADMIN_KEY, "/v1/orders", ORDER), "kafka");
             assertThat(fixture.publishedOrders).isEmpty();
         });
     }
@@ -364,10 +350,7 @@ class OrderHandlersTest {
                     OrderCommand::getPayload).containsExactly(tuple("x-1", "books", new CancelOrder(CancelOrderKind.CANCEL_ORDER, "o-1", "acme")),
                     tuple("x-2", "books", new PlaceOrder(PlaceOrderKind.PLACE_ORDER, "o-1", null)));
             // Looked up as the read route, without waiting, with the caller's credentials.
-            final OwnerRouter.Request lookup = fixture.readRequests.get(0);
-            assertThat(lookup.pathAndQuery()).isEqualTo("/v1/orders/o-1");
-            assertThat(lookup.forwarded()).isFalse();
-            assertThat(lookup.passHeaders()).containsEntry("Authorization", "Bearer " + ACME_KEY);
+            assertReadAs(fixture.readRequests.get(0), "/v1/orders/o-1", ACME_KEY);
             assertThat(fixture.readWaits).containsOnly(Duration.ZERO);
         });
     }
@@ -434,20 +417,19 @@ class OrderHandlersTest {
             assertThat(client.post(GLOBEX_KEY, "/v1/orders/o-9/cancel", "").code()).isEqualTo(404);
             assertThat(client.post(ACME_KEY, "/v1/orders/o-gone/cancel", "").code()).isEqualTo(404);
             for (final String orderId : List.of("o-odd", "o-broken", "o-busy")) {
-                final Response response = client.post(ADMIN_KEY, "/v1/orders/" + orderId + "/place", "");
-                assertThat(response.code()).as(orderId).isEqualTo(503);
-                assertThat(response.headers().get("Retry-After")).as(orderId).containsExactly("1");
+                assertRetryLater(client.post(ADMIN_KEY, "/v1/orders/" + orderId + "/place", ""), orderId);
             }
             assertThat(fixture.publishedOrders).hasSize(1);
         });
     }
 
+    /** The field errors an admin's order of {@code body} is refused with. */
+    private static Map<String, String> fieldsOf(final GatewayClient client, final String body) throws Exception {
+        return client.fields(client.post(ADMIN_KEY, "/v1/orders", body));
+    }
+
     private static String lines(final String... itemIds) {
         return Arrays.stream(itemIds).map(id -> "{\"itemId\":\"" + id + "\",\"quantity\":1}")
                 .collect(Collectors.joining(","));
-    }
-
-    private static Map<String, String> idempotencyKey(final String key) {
-        return Map.of(CommandSubmitter.IDEMPOTENCY_KEY, key);
     }
 }

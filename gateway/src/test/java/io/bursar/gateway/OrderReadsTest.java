@@ -1,5 +1,7 @@
 package io.bursar.gateway;
 
+import static io.bursar.gateway.GatewayClient.assertPassedOn;
+import static io.bursar.gateway.GatewayClient.assertRetryLater;
 import static io.bursar.gateway.GatewayFixture.ACME_KEY;
 import static io.bursar.gateway.GatewayFixture.ADMIN_KEY;
 import static io.bursar.gateway.GatewayFixture.GLOBEX_KEY;
@@ -19,7 +21,6 @@ import io.bursar.schemas.orders.OrderView;
 import io.bursar.schemas.orders.ParentOrderView;
 import io.bursar.schemas.payments.PaymentStatus;
 import io.javalin.testtools.Response;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,10 +39,7 @@ class OrderReadsTest {
         second.setParentOrderId("p-1");
         fixture.orders.put("o-1", new Read.Found<>(view(second, first)));
         fixture.run(client -> {
-            final Response response = client.get(ACME_KEY, "/v1/orders/o-1");
-
-            assertThat(response.code()).isEqualTo(200);
-            final JsonNode body = client.body(response);
+            final JsonNode body = client.body(client.get(ACME_KEY, "/v1/orders/o-1"), 200);
             assertThat(body.get("orderId").asText()).isEqualTo("o-1");
             assertThat(body.get("parentOrderId").asText()).isEqualTo("p-1");
             assertThat(body.get("categoryId").asText()).isEqualTo("books");
@@ -101,11 +99,7 @@ class OrderReadsTest {
         fixture.orders.put("o-1", new Read.Found<>(view(order("o-1", 0, 1, "books", "acme", OrderStatus.PAID))));
         fixture.orders.put("o-empty", new Read.Found<>(new OrderView("o-empty", null, Map.of())));
         fixture.run(client -> {
-            final Response refused = client.get(GLOBEX_KEY, "/v1/orders/o-1");
-            final Response unknown = client.get(GLOBEX_KEY, "/v1/orders/o-2");
-
-            assertThat(refused.code()).isEqualTo(404).isEqualTo(unknown.code());
-            assertThat(refused.body().string()).isEqualTo(unknown.body().string().replace("o-2", "o-1"))
+            assertThat(client.notFoundAlike(GLOBEX_KEY, "/v1/orders/", "o-1", "o-2"))
                     .isEqualTo("{\"error\":\"order o-1 not found\"}");
             assertThat(client.get(ADMIN_KEY, "/v1/orders/o-1").code()).isEqualTo(200);
             assertThat(client.get(ADMIN_KEY, "/v1/orders/o-empty").code()).isEqualTo(404);
@@ -119,23 +113,9 @@ class OrderReadsTest {
         fixture.relayed.put("o-9", new PeerForwarder.Answer(200, "{\"orderId\":\"o-9\"}",
                 Map.of(PeerForwarder.STANDBY_LAG_HEADER, "3")));
         fixture.run(client -> {
-            assertThat(client.get(ADMIN_KEY, "/v1/orders/o-8?waitMs=1500").code()).isEqualTo(404);
-            assertThat(fixture.readWaits.get(fixture.readWaits.size() - 1)).isEqualTo(Duration.ofMillis(1_500));
-            assertThat(fixture.readRequests.get(fixture.readRequests.size() - 1).pathAndQuery())
-                    .isEqualTo("/v1/orders/o-8?waitMs=1500");
-            assertThat(client.get(ADMIN_KEY, "/v1/orders/o-8").code()).isEqualTo(404);
-            assertThat(fixture.readWaits.get(fixture.readWaits.size() - 1)).isEqualTo(Duration.ZERO);
+            fixture.assertWaitPassedOnAndCapped(client, "/v1/orders/o-8");
 
-            for (final String bad : new String[] {"-1", "abc", "30001", "1.5", ""}) {
-                final Response response = client.get(ADMIN_KEY, "/v1/orders/o-8?waitMs=" + bad);
-                assertThat(response.code()).as(bad).isEqualTo(400);
-                assertThat(client.fields(response)).as(bad).containsOnlyKeys("waitMs");
-            }
-
-            final Response relayed = client.get(ACME_KEY, "/v1/orders/o-9?waitMs=100");
-            assertThat(relayed.code()).isEqualTo(200);
-            assertThat(relayed.body().string()).isEqualTo("{\"orderId\":\"o-9\"}");
-            assertThat(relayed.headers().get(PeerForwarder.STANDBY_LAG_HEADER)).containsExactly("3");
+            assertPassedOn(client.get(ACME_KEY, "/v1/orders/o-9?waitMs=100"), "{\"orderId\":\"o-9\"}", "3");
         });
     }
 
@@ -176,10 +156,7 @@ class OrderReadsTest {
         fixture.run(client -> {
             assertThat(client.body(client.get(ACME_KEY, "/v1/orders?parentOrderId=p-1")).get("orders")).hasSize(1);
 
-            final Response refused = client.get(GLOBEX_KEY, "/v1/orders?parentOrderId=p-1");
-            final Response unknown = client.get(GLOBEX_KEY, "/v1/orders?parentOrderId=p-2");
-            assertThat(refused.code()).isEqualTo(404).isEqualTo(unknown.code());
-            assertThat(refused.body().string()).isEqualTo(unknown.body().string().replace("p-2", "p-1"))
+            assertThat(client.notFoundAlike(GLOBEX_KEY, "/v1/orders?parentOrderId=", "p-1", "p-2"))
                     .isEqualTo("{\"error\":\"parent order p-1 not found\"}");
         });
     }
@@ -202,9 +179,7 @@ class OrderReadsTest {
             assertThat(relayed.body().string()).isEqualTo("{\"parentOrderId\":\"p-9\",\"orders\":[]}");
 
             for (final String parent : List.of("p-1", "p-3")) {
-                final Response unavailable = client.get(ADMIN_KEY, "/v1/orders?parentOrderId=" + parent);
-                assertThat(unavailable.code()).as(parent).isEqualTo(503);
-                assertThat(unavailable.headers().get("Retry-After")).as(parent).containsExactly("1");
+                assertRetryLater(client.get(ADMIN_KEY, "/v1/orders?parentOrderId=" + parent), parent);
             }
             assertThat(client.get(null, "/v1/orders?parentOrderId=p-1").code()).isEqualTo(401);
         });

@@ -1,7 +1,9 @@
 package io.bursar.gateway;
 
+import static io.bursar.gateway.GatewayClient.assertRetryLater;
 import static io.bursar.gateway.GatewayFixture.ACME_KEY;
 import static io.bursar.gateway.GatewayFixture.ADMIN_KEY;
+import static io.bursar.gateway.GatewayFixture.idempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,11 +34,9 @@ class PartnerBalanceHandlersTest {
     @Test
     void creditIsPublishedWithTheIdempotencyKeyAsCommandId() {
         fixture.run(client -> {
-            final Response response = client.post(ACME_KEY, "/v1/partners/acme/credits",
-                    "{\"amountMinor\":1500,\"currency\":\"EUR\"}", idempotencyKey("key-1"));
+            final JsonNode body = client.body(client.post(ACME_KEY, "/v1/partners/acme/credits",
+                    "{\"amountMinor\":1500,\"currency\":\"EUR\"}", idempotencyKey("key-1")), 202);
 
-            assertThat(response.code()).isEqualTo(202);
-            final JsonNode body = client.body(response);
             assertThat(body.get("commandId").asText()).isEqualTo("key-1");
             assertThat(body.get("links").get("balance").asText()).isEqualTo("/v1/partners/acme/balance");
             assertThat(fixture.published).singleElement().satisfies(command -> {
@@ -96,14 +96,14 @@ class PartnerBalanceHandlersTest {
     @Test
     void everyBadOperationOfABatchIsReportedByItsPlaceAndNothingIsPublished() {
         fixture.run(client -> {
-            final Response response = client.post(ADMIN_KEY, "/v1/partners/acme/batches", "{\"operations\":["
+            final Map<String, String> fields = client.refusedFields(client.post(ADMIN_KEY, "/v1/partners/acme/batches",
+                    "{\"operations\":["
                     + "{\"type\":\"CREDIT\",\"currency\":\"EUR\"},"
                     + "{\"type\":\"TRANSFER\",\"amountMinor\":1,\"currency\":\"EUR\"},"
                     + "{\"type\":\"RELEASE_HOLD\",\"holdId\":\"h\",\"amountMinor\":5},"
-                    + "{\"type\":\"DEBIT\",\"amountMinor\":1,\"currency\":\"EUR\",\"ttlMs\":5}]}");
+                    + "{\"type\":\"DEBIT\",\"amountMinor\":1,\"currency\":\"EUR\",\"ttlMs\":5}]}"));
 
-            assertThat(response.code()).isEqualTo(400);
-            assertThat(client.fields(response)).containsOnlyKeys("operations[0].amountMinor", "operations[1].type",
+            assertThat(fields).containsOnlyKeys("operations[0].amountMinor", "operations[1].type",
                     "operations[2].amountMinor", "operations[3].ttlMs");
             assertThat(client.post(ADMIN_KEY, "/v1/partners/acme/batches", "{\"operations\":[]}").code())
                     .isEqualTo(400);
@@ -114,11 +114,9 @@ class PartnerBalanceHandlersTest {
     @Test
     void everyBadFieldIsReportedAndNothingIsPublished() {
         fixture.run(client -> {
-            final Response response = client.post(ADMIN_KEY, "/v1/partners/acme/holds",
-                    "{\"amountMinor\":-5,\"currency\":\"EURO\",\"ttlMs\":99999999,\"colour\":\"red\"}");
+            final Map<String, String> fields = client.refusedFields(client.post(ADMIN_KEY, "/v1/partners/acme/holds",
+                    "{\"amountMinor\":-5,\"currency\":\"EURO\",\"ttlMs\":99999999,\"colour\":\"red\"}"));
 
-            assertThat(response.code()).isEqualTo(400);
-            final Map<String, String> fields = client.fields(response);
             assertThat(fields).containsOnlyKeys("holdId", "amountMinor", "currency", "ttlMs", "colour");
             assertThat(fields.get("holdId")).isEqualTo("required");
             assertThat(fields.get("colour")).isEqualTo("unknown field");
@@ -130,10 +128,9 @@ class PartnerBalanceHandlersTest {
     void amountsThatAreNotPositive64BitIntegersAreRejected() {
         fixture.run(client -> {
             for (final String amount : List.of("0", "-1", "1.5", "\"10\"", "92233720368547758070", "1e3")) {
-                final Response response = client.post(ADMIN_KEY, "/v1/partners/acme/credits",
-                        "{\"amountMinor\":" + amount + ",\"currency\":\"EUR\"}");
-                assertThat(response.code()).as(amount).isEqualTo(400);
-                assertThat(client.fields(response)).as(amount).containsOnlyKeys("amountMinor");
+                final Map<String, String> fields = client.refusedFields(client.post(ADMIN_KEY,
+                        "/v1/partners/acme/credits", "{\"amountMinor\":" + amount + ",\"currency\":\"EUR\"}"), amount);
+                assertThat(fields).as(amount).containsOnlyKeys("amountMinor");
             }
             assertThat(fixture.published).isEmpty();
         });
@@ -206,9 +203,7 @@ class PartnerBalanceHandlersTest {
             assertThat(client.get(ADMIN_KEY, "/v1/partners/nobody/balance").code()).isEqualTo(404);
 
             fixture.reads.put("acme", new Read.Unavailable<>("rebalancing"));
-            final Response response = client.get(ADMIN_KEY, "/v1/partners/acme/balance");
-            assertThat(response.code()).isEqualTo(503);
-            assertThat(response.headers().get("Retry-After")).containsExactly("1");
+            assertRetryLater(client.get(ADMIN_KEY, "/v1/partners/acme/balance"), "rebalancing");
         });
     }
 
@@ -219,9 +214,5 @@ class PartnerBalanceHandlersTest {
             assertThat(response.code()).isEqualTo(404);
             assertThat(client.body(response).get("error").asText()).isEqualTo("no such route");
         });
-    }
-
-    private static Map<String, String> idempotencyKey(final String key) {
-        return Map.of(CommandSubmitter.IDEMPOTENCY_KEY, key);
     }
 }

@@ -1,14 +1,16 @@
 package io.bursar.gateway;
 
+import static io.bursar.gateway.GatewayClient.assertRetryLater;
 import static io.bursar.gateway.GatewayFixture.ACME_KEY;
 import static io.bursar.gateway.GatewayFixture.ADMIN_KEY;
 import static io.bursar.gateway.GatewayFixture.GLOBEX_KEY;
+import static io.bursar.gateway.GatewayFixture.assertReadAs;
+import static io.bursar.gateway.GatewayFixture.idempotencyKey;
 import static io.bursar.gateway.GatewayFixture.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.bursar.queries.OwnerRouter;
 import io.bursar.queries.PeerForwarder;
 import io.bursar.queries.Read;
 import io.bursar.schemas.common.Money;
@@ -38,12 +40,10 @@ class PaymentHandlersTest {
     @Test
     void aBalancePaymentIsPublishedAsRequestPaymentOfItsPartner() {
         fixture.run(client -> {
-            final Response response = client.post(ACME_KEY, "/v1/payments", "{\"paymentId\":\"pay-1\","
+            final JsonNode body = client.body(client.post(ACME_KEY, "/v1/payments", "{\"paymentId\":\"pay-1\","
                     + "\"partnerId\":\"acme\",\"amountMinor\":1500,\"currency\":\"EUR\",\"method\":\"BALANCE\","
-                    + "\"orderId\":\"order-9\"}", idempotencyKey("key-1"));
+                    + "\"orderId\":\"order-9\"}", idempotencyKey("key-1")), 202);
 
-            assertThat(response.code()).isEqualTo(202);
-            final JsonNode body = client.body(response);
             assertThat(body.get("commandId").asText()).isEqualTo("key-1");
             assertThat(body.get("paymentId").asText()).isEqualTo("pay-1");
             assertThat(body.get("links").get("status").asText()).isEqualTo("/v1/commands/key-1");
@@ -251,11 +251,8 @@ class PaymentHandlersTest {
                 assertThat(command.getPayload()).isEqualTo(new RefundPayment(RefundPaymentKind.REFUND_PAYMENT, "pay-1", null));
             });
             // The payment was looked up as its read route, without waiting, with the caller's credentials.
-            final OwnerRouter.Request lookup = fixture.readRequests.get(fixture.readRequests.size() - 1);
-            assertThat(lookup.pathAndQuery()).isEqualTo("/v1/payments/pay-1");
-            assertThat(lookup.forwarded()).isFalse();
-            assertThat(lookup.passHeaders()).containsEntry("Authorization", "Bearer " + ACME_KEY);
-            assertThat(fixture.readWaits.get(fixture.readWaits.size() - 1)).isEqualTo(Duration.ZERO);
+            assertReadAs(fixture.lastReadRequest(), "/v1/payments/pay-1", ACME_KEY);
+            assertThat(fixture.lastReadWait()).isEqualTo(Duration.ZERO);
 
             assertThat(client.post(ADMIN_KEY, "/v1/payments/pay-1/refund", "{}").code()).isEqualTo(202);
             assertThat(fixture.published).extracting(PaymentCommand::getPartnerId).containsExactly("acme", "acme");
@@ -353,9 +350,7 @@ class PaymentHandlersTest {
             assertThat(client.post(GLOBEX_KEY, "/v1/payments/pay-9/refund", "").code()).isEqualTo(404);
             assertThat(client.post(ACME_KEY, "/v1/payments/pay-gone/refund", "").code()).isEqualTo(404);
             for (final String paymentId : List.of("pay-odd", "pay-broken")) {
-                final Response response = client.post(ADMIN_KEY, "/v1/payments/" + paymentId + "/refund", "");
-                assertThat(response.code()).as(paymentId).isEqualTo(503);
-                assertThat(response.headers().get("Retry-After")).as(paymentId).containsExactly("1");
+                assertRetryLater(client.post(ADMIN_KEY, "/v1/payments/" + paymentId + "/refund", ""), paymentId);
             }
             assertThat(fixture.published).hasSize(1);
         });
@@ -365,15 +360,11 @@ class PaymentHandlersTest {
     void unavailableReadsAndKafkaAre503WithRetryAfter() {
         fixture.payments.put("pay-1", new Read.Unavailable<>("rebalancing"));
         fixture.run(client -> {
-            final Response lookup = client.post(ADMIN_KEY, "/v1/payments/pay-1/refund", "");
-            assertThat(lookup.code()).isEqualTo(503);
-            assertThat(lookup.headers().get("Retry-After")).containsExactly("1");
+            assertRetryLater(client.post(ADMIN_KEY, "/v1/payments/pay-1/refund", ""), "lookup");
             assertThat(fixture.published).isEmpty();
 
             fixture.kafkaDown = true;
-            final Response publish = client.post(ADMIN_KEY, "/v1/payments", BALANCE);
-            assertThat(publish.code()).isEqualTo(503);
-            assertThat(publish.headers().get("Retry-After")).containsExactly("1");
+            assertRetryLater(client.post(ADMIN_KEY, "/v1/payments", BALANCE), "publish");
         });
     }
 
@@ -395,9 +386,5 @@ class PaymentHandlersTest {
             assertThat(client.post(ADMIN_KEY, "/v1/payments", big).code()).isEqualTo(413);
             assertThat(fixture.published).isEmpty();
         });
-    }
-
-    private static Map<String, String> idempotencyKey(final String key) {
-        return Map.of(CommandSubmitter.IDEMPOTENCY_KEY, key);
     }
 }

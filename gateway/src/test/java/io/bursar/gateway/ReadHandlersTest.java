@@ -1,8 +1,10 @@
 package io.bursar.gateway;
 
+import static io.bursar.gateway.GatewayClient.assertPassedOn;
 import static io.bursar.gateway.GatewayFixture.ACME_KEY;
 import static io.bursar.gateway.GatewayFixture.ADMIN_KEY;
 import static io.bursar.gateway.GatewayFixture.GLOBEX_KEY;
+import static io.bursar.gateway.GatewayFixture.idempotencyKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,10 +34,7 @@ class ReadHandlersTest {
     void aCommandOutcomeIsReadWithItsReasonAndBalanceAfter() {
         fixture.outcomes.put("c-1", new Read.Found<>(rejected("c-1", "acme")));
         fixture.run(client -> {
-            final Response response = client.get(ACME_KEY, "/v1/commands/c-1");
-
-            assertThat(response.code()).isEqualTo(200);
-            final JsonNode body = client.body(response);
+            final JsonNode body = client.body(client.get(ACME_KEY, "/v1/commands/c-1"), 200);
             assertThat(body.get("outcome").asText()).isEqualTo("REJECTED");
             assertThat(body.get("reason").asText()).isEqualTo("INSUFFICIENT_FUNDS");
             assertThat(body.get("type").asText()).isEqualTo("DEBIT");
@@ -48,11 +47,7 @@ class ReadHandlersTest {
     void anotherPartnersCommandAnswersLikeAnUnknownOne() {
         fixture.outcomes.put("c-1", new Read.Found<>(rejected("c-1", "acme")));
         fixture.run(client -> {
-            final Response refused = client.get(GLOBEX_KEY, "/v1/commands/c-1");
-            final Response unknown = client.get(GLOBEX_KEY, "/v1/commands/c-2");
-
-            assertThat(refused.code()).isEqualTo(404).isEqualTo(unknown.code());
-            assertThat(refused.body().string()).isEqualTo(unknown.body().string().replace("c-2", "c-1"));
+            client.notFoundAlike(GLOBEX_KEY, "/v1/commands/", "c-1", "c-2");
             assertThat(client.get(ADMIN_KEY, "/v1/commands/c-1").code()).isEqualTo(200);
         });
     }
@@ -61,7 +56,7 @@ class ReadHandlersTest {
     void waitMsIsPassedOnAndCapped() {
         fixture.run(client -> {
             assertThat(client.get(ADMIN_KEY, "/v1/commands/c-9?waitMs=1500").code()).isEqualTo(404);
-            assertThat(fixture.readWaits.get(fixture.readWaits.size() - 1)).isEqualTo(Duration.ofMillis(1_500));
+            assertThat(fixture.lastReadWait()).isEqualTo(Duration.ofMillis(1_500));
 
             for (final String bad : new String[] {"-1", "abc", "30001", "1.5"}) {
                 final Response response = client.get(ADMIN_KEY, "/v1/commands/c-9?waitMs=" + bad);
@@ -87,14 +82,14 @@ class ReadHandlersTest {
     void routingHeadersAndCredentialsReachTheRouter() {
         fixture.run(client -> {
             client.get(ADMIN_KEY, "/v1/partners/acme/balance", Map.of(PeerForwarder.FORWARDED_HEADER, "1"));
-            var request = fixture.readRequests.get(fixture.readRequests.size() - 1);
+            var request = fixture.lastReadRequest();
             assertThat(request.forwarded()).isTrue();
             assertThat(request.standbyRequested()).isFalse();
             assertThat(request.pathAndQuery()).isEqualTo("/v1/partners/acme/balance");
             assertThat(request.passHeaders()).containsEntry("Authorization", "Bearer " + ADMIN_KEY);
 
             client.get(ADMIN_KEY, "/v1/commands/c-1?waitMs=10", Map.of(PeerForwarder.STANDBY_HEADER, "1"));
-            request = fixture.readRequests.get(fixture.readRequests.size() - 1);
+            request = fixture.lastReadRequest();
             assertThat(request.standbyRequested()).isTrue();
             assertThat(request.pathAndQuery()).isEqualTo("/v1/commands/c-1?waitMs=10");
         });
@@ -104,7 +99,7 @@ class ReadHandlersTest {
     void acceptedCommandsLinkToTheirStatus() {
         fixture.run(client -> {
             final Response response = client.post(ACME_KEY, "/v1/partners/acme/credits",
-                    "{\"amountMinor\":1,\"currency\":\"EUR\"}", Map.of("Idempotency-Key", "k-7"));
+                    "{\"amountMinor\":1,\"currency\":\"EUR\"}", idempotencyKey("k-7"));
 
             assertThat(response.code()).isEqualTo(202);
             assertThat(client.body(response).get("links").get("status").asText()).isEqualTo("/v1/commands/k-7");
@@ -115,10 +110,7 @@ class ReadHandlersTest {
     void aPaymentIsReadWithEveryField() {
         fixture.payments.put("pay-1", new Read.Found<>(GatewayFixture.payment("pay-1", "acme", PaymentStatus.SUCCEEDED)));
         fixture.run(client -> {
-            final Response response = client.get(ACME_KEY, "/v1/payments/pay-1");
-
-            assertThat(response.code()).isEqualTo(200);
-            final JsonNode body = client.body(response);
+            final JsonNode body = client.body(client.get(ACME_KEY, "/v1/payments/pay-1"), 200);
             assertThat(body.get("paymentId").asText()).isEqualTo("pay-1");
             assertThat(body.get("partnerId").asText()).isEqualTo("acme");
             assertThat(body.get("commandId").asText()).isEqualTo("cmd-pay-1");
@@ -160,11 +152,7 @@ class ReadHandlersTest {
     void anotherPartnersPaymentAnswersLikeAnUnknownOne() {
         fixture.payments.put("pay-1", new Read.Found<>(GatewayFixture.payment("pay-1", "acme", PaymentStatus.QUEUED)));
         fixture.run(client -> {
-            final Response refused = client.get(GLOBEX_KEY, "/v1/payments/pay-1");
-            final Response unknown = client.get(GLOBEX_KEY, "/v1/payments/pay-2");
-
-            assertThat(refused.code()).isEqualTo(404).isEqualTo(unknown.code());
-            assertThat(refused.body().string()).isEqualTo(unknown.body().string().replace("pay-2", "pay-1"));
+            client.notFoundAlike(GLOBEX_KEY, "/v1/payments/", "pay-1", "pay-2");
             assertThat(client.get(ADMIN_KEY, "/v1/payments/pay-1").code()).isEqualTo(200);
             assertThat(client.get(ADMIN_KEY, "/v1/payments/pay%201").code()).isEqualTo(400);
         });
@@ -173,18 +161,7 @@ class ReadHandlersTest {
     @Test
     void aPaymentLongPollPassesItsWaitOnWithTheSameCapAsCommands() {
         fixture.run(client -> {
-            assertThat(client.get(ADMIN_KEY, "/v1/payments/pay-9?waitMs=1500").code()).isEqualTo(404);
-            assertThat(fixture.readWaits.get(fixture.readWaits.size() - 1)).isEqualTo(Duration.ofMillis(1_500));
-            assertThat(fixture.readRequests.get(fixture.readRequests.size() - 1).pathAndQuery())
-                    .isEqualTo("/v1/payments/pay-9?waitMs=1500");
-            assertThat(client.get(ADMIN_KEY, "/v1/payments/pay-9").code()).isEqualTo(404);
-            assertThat(fixture.readWaits.get(fixture.readWaits.size() - 1)).isEqualTo(Duration.ZERO);
-
-            for (final String bad : new String[] {"-1", "abc", "30001", "1.5", ""}) {
-                final Response response = client.get(ADMIN_KEY, "/v1/payments/pay-9?waitMs=" + bad);
-                assertThat(response.code()).as(bad).isEqualTo(400);
-                assertThat(client.fields(response)).as(bad).containsOnlyKeys("waitMs");
-            }
+            fixture.assertWaitPassedOnAndCapped(client, "/v1/payments/pay-9");
         });
     }
 
@@ -193,11 +170,7 @@ class ReadHandlersTest {
         fixture.relayed.put("pay-9", new PeerForwarder.Answer(200, "{\"paymentId\":\"pay-9\"}",
                 Map.of(PeerForwarder.STANDBY_LAG_HEADER, "3")));
         fixture.run(client -> {
-            final Response response = client.get(ACME_KEY, "/v1/payments/pay-9?waitMs=100");
-
-            assertThat(response.code()).isEqualTo(200);
-            assertThat(response.body().string()).isEqualTo("{\"paymentId\":\"pay-9\"}");
-            assertThat(response.headers().get(PeerForwarder.STANDBY_LAG_HEADER)).containsExactly("3");
+            assertPassedOn(client.get(ACME_KEY, "/v1/payments/pay-9?waitMs=100"), "{\"paymentId\":\"pay-9\"}", "3");
         });
     }
 

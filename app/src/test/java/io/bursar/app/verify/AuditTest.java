@@ -61,9 +61,7 @@ class AuditTest {
         broken.paymentEvent(at("payment-events"), event("c1", PaymentEventType.CREDIT, eur(1_000), null));
         final Position stored = at("bursar-partner-balances-changelog");
         broken.storedBalance(stored, "acme", balance(1_001, 0));
-        final AuditReport report = broken.finish(true, true);
-        assertThat(report.violationsOf(Check.BALANCE_MISMATCH)).isEqualTo(1);
-        assertThat(report.violations().get(0).at()).isEqualTo(stored);
+        assertOneViolation(broken.finish(true, true), Check.BALANCE_MISMATCH, stored);
     }
 
     @Test
@@ -92,9 +90,7 @@ class AuditTest {
         twice.paymentEvent(at("payment-events"), event("c1", PaymentEventType.CREDIT, eur(10), null));
         final Position second = at("payment-events");
         twice.paymentEvent(second, event("c1", PaymentEventType.CREDIT, eur(10), null));
-        final AuditReport report = twice.finish(false, true);
-        assertThat(report.violationsOf(Check.ONE_RESULT_PER_COMMAND)).isEqualTo(1);
-        assertThat(report.violations().get(0).at()).isEqualTo(second);
+        assertOneViolation(twice.finish(false, true), Check.ONE_RESULT_PER_COMMAND, second);
     }
 
     @Test
@@ -155,6 +151,12 @@ class AuditTest {
 
     private Position at(final String topic) {
         return new Position(topic, 0, offset++);
+    }
+
+    /** Asserts that {@code report} has one violation of {@code check} and that its first violation is at {@code at}. */
+    private static void assertOneViolation(final AuditReport report, final Check check, final Position at) {
+        assertThat(report.violationsOf(check)).isEqualTo(1);
+        assertThat(report.violations().get(0).at()).isEqualTo(at);
     }
 
     private static Money eur(final long minor) {
