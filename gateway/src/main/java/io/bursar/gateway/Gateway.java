@@ -313,6 +313,11 @@ public final class Gateway implements AutoCloseable {
         return "http://" + settings.host() + ":" + port();
     }
 
+    /** How many live streams are open now. */
+    int liveStreams() {
+        return live.openStreams();
+    }
+
     @Override
     public void close() {
         live.close();

@@ -106,6 +106,11 @@ final class LiveHandlers implements AutoCloseable {
         }
     }
 
+    /** How many streams are open now. */
+    int openStreams() {
+        return streams.size();
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();

@@ -290,6 +290,10 @@ final class GatewayFixture {
                 throw e;
             } catch (final Throwable t) {
                 throw new IllegalStateException(t);
+            } finally {
+                // The live streams end while the server still runs, as in production: a stream ended after the
+                // server stopped has no request left to finish.
+                gateway.close();
             }
         });
     }

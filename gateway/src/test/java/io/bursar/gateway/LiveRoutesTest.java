@@ -131,4 +131,26 @@ class LiveRoutesTest {
             assertThat(tookMs).as("three events, the first at once, then one a second").isBetween(1_000L, 4_000L);
         });
     }
+
+    @Test
+    void aStreamTheClientClosesIsForgotten() {
+        fixture.liveSample = Map.of("n", 1);
+        fixture.run(client -> {
+            final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            final HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
+                            URI.create(client.origin() + STREAM)).header("Authorization", "Bearer " + VIEWER_KEY)
+                    .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),
+                    StandardCharsets.UTF_8))) {
+                assertThat(lines.readLine()).startsWith("event:");
+            }
+            assertThat(fixture.gateway.liveStreams()).isEqualTo(1);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (fixture.gateway.liveStreams() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(fixture.gateway.liveStreams()).as("streams open after the client left").isZero();
+        });
+    }
 }
