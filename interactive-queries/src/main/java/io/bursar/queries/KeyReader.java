@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
@@ -19,20 +20,24 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StreamPartitioner;
-import org.apache.kafka.streams.query.KeyQuery;
-import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.query.StateQueryRequest;
-import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
  * Reads one key of one key-value store: finds the key's owning instance through the Streams metadata
  * (cached, and forgotten on every rebalance) and, when it is this instance, reads the active store
- * partition with IQv2. A standby replica can be read on request, with its lag.
+ * partition. A standby replica can be read on request, with its lag.
+ *
+ * <p>A read goes through a handle of the store's partition ({@link KafkaStreams#store} with the partition set),
+ * made once per partition: each get finds the partition's running task afresh, so the handle outlives
+ * rebalances, and answers {@link InvalidStateStoreException} while the partition is not here. Unlike an IQv2
+ * query, it builds no list of every task (with the state updater's lock) and merges no position per read.
  *
  * <p>By default a key's partition is the one Kafka's default partitioner gives the store key itself. A store
  * whose tasks are fed by a topic keyed by a part of the store key (items stored under
@@ -73,6 +78,10 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
     private final AtomicBoolean refreshingLags = new AtomicBoolean();
     private final Cache<K, KeyQueryMetadata> owners = Caffeine.newBuilder()
             .maximumSize(METADATA_CACHE_ENTRIES_MAX).build();
+    /** The handles of the store's active partitions, by partition. */
+    private final Map<Integer, ReadOnlyKeyValueStore<K, Object>> active = new ConcurrentHashMap<>();
+    /** The handles of the store's partitions as replicas (standby or active), by partition. */
+    private final Map<Integer, ReadOnlyKeyValueStore<K, Object>> replicas = new ConcurrentHashMap<>();
 
     /** A reader of a store whose partition is the default partitioner's for the store key. */
     public KeyReader(final KafkaStreams streams, final String storeName, final Serializer<K> keySerializer,
@@ -188,14 +197,14 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
         if (!self.equals(owner.activeHost())) {
             return new Read.Elsewhere<>(owner.activeHost(), owner.standbyHosts(), owner.partition());
         }
-        final QueryResult<V> result = query(key, owner.partition(), true);
-        if (result == null || result.isFailure()) {
+        final V value;
+        try {
+            value = get(key, owner.partition(), true);
+        } catch (final InvalidStateStoreException e) {
             // The cached owner may be stale: ask the metadata afresh next time.
             owners.invalidate(cacheKey(key));
-            return new Read.Unavailable<>(result == null ? "partition " + owner.partition() + " not queryable"
-                    : result.getFailureReason() + ": " + result.getFailureMessage());
+            return new Read.Unavailable<>("partition " + owner.partition() + " not queryable here: " + e.getMessage());
         }
-        final V value = result.getResult();
         if (value != null) {
             final double behind = recentLag(owner.partition());
             return behind >= REBUILDING_LAG_MIN ? new Read.Unavailable<>("the view of partition " + owner.partition()
@@ -297,11 +306,7 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
         if (owner == null || !owner.standbyHosts().contains(self)) {
             return new Read.Unavailable<>("no standby of the key's partition here");
         }
-        final QueryResult<V> result = query(key, owner.partition(), false);
-        if (result == null || result.isFailure()) {
-            return new Read.Unavailable<>("standby not queryable");
-        }
-        return new Read.FromStandby<>(result.getResult(), lag(owner.partition()));
+        return new Read.FromStandby<>(get(key, owner.partition(), false), lag(owner.partition()));
     }
 
     private KeyQueryMetadata owner(final K key) {
@@ -325,23 +330,20 @@ public final class KeyReader<K, V> implements KeyLookup<K, V> {
         return partitionKey == null ? key : partitionKey.apply(key);
     }
 
+    /**
+     * The value of {@code key} in {@code partition} of the store: of its active task, or ({@code active} false) of
+     * its standby or active task; null when absent. DSL tables' timestamped values are unwrapped.
+     */
     @SuppressWarnings("unchecked")
-    private QueryResult<V> query(final K key, final int partition, final boolean active) {
-        StateQueryRequest<Object> request = StateQueryRequest.inStore(storeName)
-                .withQuery(KeyQuery.<K, Object>withKey(key))
-                .withPartitions(Set.of(partition));
-        if (active) {
-            request = request.requireActive();
-        }
-        final StateQueryResult<Object> result = streams.query(request);
-        final QueryResult<Object> partitionResult = result.getPartitionResults().get(partition);
-        if (partitionResult == null || partitionResult.isFailure()) {
-            return (QueryResult<V>) (QueryResult<?>) partitionResult;
-        }
-        // DSL-materialized tables are timestamped stores: their values come wrapped.
-        final Object value = partitionResult.getResult();
-        final Object unwrapped = value instanceof ValueAndTimestamp<?> vt ? vt.value() : value;
-        return QueryResult.forResult((V) unwrapped);
+    private V get(final K key, final int partition, final boolean active) {
+        final ReadOnlyKeyValueStore<K, Object> store = (active ? this.active : replicas).computeIfAbsent(partition,
+                p -> {
+                    final StoreQueryParameters<ReadOnlyKeyValueStore<K, Object>> parameters = StoreQueryParameters
+                            .fromNameAndType(storeName, QueryableStoreTypes.<K, Object>keyValueStore()).withPartition(p);
+                    return streams.store(active ? parameters : parameters.enableStaleStores());
+                });
+        final Object value = store.get(key);
+        return (V) (value instanceof ValueAndTimestamp<?> timestamped ? timestamped.value() : value);
     }
 
     private long lag(final int partition) {

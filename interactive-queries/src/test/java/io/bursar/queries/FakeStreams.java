@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.Metric;
@@ -20,14 +22,12 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.InvalidStateStorePartitionException;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.processor.StreamPartitioner;
-import org.apache.kafka.streams.query.FailureReason;
-import org.apache.kafka.streams.query.KeyQuery;
-import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.query.StateQueryRequest;
-import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * A never-started {@link KafkaStreams} whose state, key metadata and stores the test decides: the metadata of
@@ -47,8 +47,10 @@ class FakeStreams extends KafkaStreams {
     final Map<Object, Object> values = new HashMap<>();
     /** Keys metadata was asked for, and through which overload ("serializer" or "partitioner"). */
     final List<String> metadataCalls = new ArrayList<>();
-    /** Partitions each IQv2 query asked for. */
-    final List<Set<Integer>> queriedPartitions = new ArrayList<>();
+    /** The partition each read of the keyed store asked for. */
+    final List<Set<Integer>> queriedPartitions = new CopyOnWriteArrayList<>();
+    /** Partitions whose task has left this instance since the metadata was read: their reads fail. */
+    final Set<Integer> movedAway = ConcurrentHashMap.newKeySet();
     /** The global store handed out by {@link #store}; null answers as Streams does for an unknown store. */
     volatile Object globalStore;
     volatile int storeLookups;
@@ -135,28 +137,44 @@ class FakeStreams extends KafkaStreams {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <R> StateQueryResult<R> query(final StateQueryRequest<R> request) {
-        final StateQueryResult<R> result = new StateQueryResult<>();
-        final Set<Integer> partitions = request.getPartitions();
-        queriedPartitions.add(partitions);
-        final Object key = ((KeyQuery<Object, Object>) request.getQuery()).getKey();
-        for (final int partition : partitions) {
-            result.addResult(partition, (QueryResult<R>) QueryResult.forResult(values.get(key)));
-        }
-        if (partitions.isEmpty()) {
-            result.addResult(0, QueryResult.forFailure(FailureReason.NOT_PRESENT, "no partition"));
-        }
-        return result;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
     public <T> T store(final StoreQueryParameters<T> parameters) {
+        if (parameters.partition() != null) {
+            return (T) partitionStore(parameters.partition());
+        }
         storeLookups++;
         if (globalStore == null) {
             throw new InvalidStateStoreException(
                     "store " + parameters.storeName() + " not available");
         }
         return (T) globalStore;
+    }
+
+    /** Partition {@code partition} of the keyed store: {@link #values}, or not here once it is in {@link #movedAway}. */
+    private ReadOnlyKeyValueStore<Object, Object> partitionStore(final int partition) {
+        return new ReadOnlyKeyValueStore<>() {
+            @Override
+            public Object get(final Object key) {
+                queriedPartitions.add(Set.of(partition));
+                if (movedAway.contains(partition)) {
+                    throw new InvalidStateStorePartitionException("partition " + partition + " is not here");
+                }
+                return values.get(key);
+            }
+
+            @Override
+            public KeyValueIterator<Object, Object> range(final Object from, final Object to) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public KeyValueIterator<Object, Object> all() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public long approximateNumEntries() {
+                return values.size();
+            }
+        };
     }
 }

@@ -161,4 +161,20 @@ class KeyReaderTest {
         assertThat(reader.read("books/dune")).isInstanceOf(Read.Unavailable.class);
         assertThat(streams.metadataCalls).isEmpty();
     }
+
+    @Test
+    void aPartitionThatLeftSinceTheMetadataWasReadIsUnavailableAndItsOwnerIsAskedAfresh() {
+        streams.values.put("dune", "12 in stock");
+        final KeyReader<String, String> reader = new KeyReader<>(streams, STORE, new StringSerializer(), SELF);
+        final int partition = BuiltInPartitioner.partitionForKey(new StringSerializer().serialize("t", "dune"),
+                FakeStreams.PARTITIONS);
+        assertThat(reader.read("dune")).isEqualTo(new Read.Found<>("12 in stock"));
+
+        streams.movedAway.add(partition);
+        assertThat(reader.read("dune")).isInstanceOf(Read.Unavailable.class);
+        streams.movedAway.remove(partition);
+        assertThat(reader.read("dune")).isEqualTo(new Read.Found<>("12 in stock"));
+        assertThat(streams.metadataCalls).as("the owner read again after the failed read")
+                .containsExactly("serializer dune", "serializer dune");
+    }
 }
