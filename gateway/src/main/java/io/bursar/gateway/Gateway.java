@@ -34,6 +34,8 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * Every route needs an API key unless declared {@link RouteAccess#OPEN}.
  */
 public final class Gateway implements AutoCloseable {
+
+    /** Connections the server's socket holds while they wait to be accepted (the kernel may cap it lower). */
+    static final int ACCEPT_QUEUE_SIZE = 1_024;
 
     /** Gateway settings, converted to typed values at the boundary; built by {@link GatewayConfig#settings}. */
     public record Settings(String host, int port, Duration publishTimeout, long holdTtlMsMax, long maxRequestBytes,
@@ -153,8 +158,16 @@ public final class Gateway implements AutoCloseable {
             config.jsonMapper(new JavalinJackson(mapper, false));
             config.http.maxRequestSize = settings.maxRequestBytes();
             config.http.defaultContentType = "application/json";
-            config.jetty.host = settings.host();
-            config.jetty.port = settings.port();
+            // One connector, with room for a burst of new connections: a full accept queue drops their SYNs, and
+            // each waits a second for the retry.
+            config.jetty.addConnector((server, httpConfiguration) -> {
+                final ServerConnector connector = new ServerConnector(server,
+                        new HttpConnectionFactory(httpConfiguration));
+                connector.setHost(settings.host());
+                connector.setPort(settings.port());
+                connector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
+                return connector;
+            });
             config.jetty.threadPool = new QueuedThreadPool(settings.threadsMax(), Math.min(8, settings.threadsMax()));
             config.startup.showJavalinBanner = false;
             config.requestLogger.http(http::record);

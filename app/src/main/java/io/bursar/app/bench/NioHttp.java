@@ -40,6 +40,7 @@ final class NioHttp implements Closeable {
     private final InetSocketAddress address;
     private final String fixedHeaders;
     private final long readTimeoutNanos;
+    private final int connectionsMax;
     private final Selector selector;
     private final Queue<Exchange> queued = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Connection> idle = new ArrayDeque<>();
@@ -51,6 +52,18 @@ final class NioHttp implements Closeable {
 
     /** {@code base} is {@code http://host:port}; {@code bearer} is sent with every request. */
     NioHttp(final String base, final String bearer, final int readTimeoutMs) throws IOException {
+        this(base, bearer, readTimeoutMs, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #NioHttp(String, String, int)}, over {@code connectionsMax} connections at most (as wrk's
+     * {@code -c}): a request sent while all are busy waits for the next one free. A generator that opened a
+     * connection per waiting request would answer any hiccup of the server with a burst of new connections, and
+     * measure the burst.
+     */
+    NioHttp(final String base, final String bearer, final int readTimeoutMs, final int connectionsMax)
+            throws IOException {
+        this.connectionsMax = connectionsMax;
         final URI uri = URI.create(base);
         this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
         this.fixedHeaders = KeepAliveHttp.fixedHeaders(uri.getHost(), uri.getPort(), bearer);
@@ -97,8 +110,8 @@ final class NioHttp implements Closeable {
                     handle(key);
                 }
                 selector.selectedKeys().clear();
-                for (Exchange exchange = queued.poll(); exchange != null; exchange = queued.poll()) {
-                    start(exchange, idle.pollFirst());
+                while (!queued.isEmpty() && (!idle.isEmpty() || busy.size() < connectionsMax)) {
+                    start(queued.poll(), idle.pollFirst());
                 }
                 expireLate();
             }

@@ -33,7 +33,9 @@ import org.HdrHistogram.Recorder;
  *       with no work behind them: the most any route can do here), then against the balance route, in the same
  *       run: their ratio is what Bursar's read path costs.</li>
  * </ol>
- * One load-generator thread (a selector, see {@link NioHttp}) shares the two cores with the server.
+ * One load-generator thread (a selector, see {@link NioHttp}) over {@value #SATURATION_CONNECTIONS} keep-alive
+ * connections at most, as wrk's {@code -c}, shares the two cores with the server; a read due while all are busy
+ * waits for one, and its wait counts in its latency.
  */
 public final class ReadsBenchmark implements AutoCloseable {
 
@@ -69,7 +71,7 @@ public final class ReadsBenchmark implements AutoCloseable {
 
     private ReadsBenchmark(final String base, final String key) throws IOException {
         this.setup = new KeepAliveHttp(base, key, READ_TIMEOUT_MS);
-        this.load = new NioHttp(base, key, READ_TIMEOUT_MS);
+        this.load = new NioHttp(base, key, READ_TIMEOUT_MS, SATURATION_CONNECTIONS);
     }
 
     /** Starts the demo, credits the partners, runs the phases and stops everything; progress goes to {@code out}. */
