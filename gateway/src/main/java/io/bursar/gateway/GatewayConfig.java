@@ -59,9 +59,10 @@ public final class GatewayConfig extends AbstractConfig {
                     "Requests each API key may make at once after being idle (token bucket capacity).")
             .define(HTTP_LONG_POLL_MAX_MS, Type.LONG, 30_000L, Range.between(0L, 120_000L), Importance.LOW,
                     "Cap, in ms, on the ?waitMs= of status reads (long-poll).")
-            .define(HTTP_THREADS_MAX, Type.INT, 64, Range.between(8, 2_000), Importance.LOW,
+            .define(HTTP_THREADS_MAX, Type.INT, 16, Range.between(8, 2_000), Importance.LOW,
                     "Most request threads of the HTTP server. Few threads on few cores avoid context "
-                            + "switching; status reads that wait (long-polls, forwarding) hold none while they wait.")
+                            + "switching and contention on the stores' locks; no route holds a thread while it "
+                            + "waits (long-polls, forwarded reads, Kafka's acknowledgement of a command).")
             .define(ORDER_BATCH_SIZE, Type.INT, 1_000, Range.between(1, ORDER_BATCH_SIZE_MAX), Importance.MEDIUM,
                     "Most lines, per category, in one CreateOrder command: the gateway splits a larger order into "
                             + "batches of this many lines that share the order's id.");
