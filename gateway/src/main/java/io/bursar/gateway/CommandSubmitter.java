@@ -45,7 +45,13 @@ final class CommandSubmitter {
      * (Kafka did not acknowledge in time, or the lookup before the publish failed) is answered by its own mapper.
      */
     static void answerAccepted(final Context ctx, final CompletableFuture<?> durable, final Object accepted) {
-        ctx.future(() -> durable.thenRun(() -> ctx.status(HttpStatus.ACCEPTED).json(accepted)));
+        ctx.future(() -> accepted(ctx, durable, accepted));
+    }
+
+    /** Completes once {@code durable} has, having answered 202 with {@code accepted}; for a longer chain. */
+    static CompletableFuture<Void> accepted(final Context ctx, final CompletableFuture<?> durable,
+                                            final Object accepted) {
+        return durable.thenRun(() -> ctx.status(HttpStatus.ACCEPTED).json(accepted));
     }
 
     /** Publishes {@code payload} as command {@code commandId} of {@code partnerId}; see {@link #acknowledged}. */

@@ -12,7 +12,6 @@ import io.bursar.schemas.orders.PlaceOrder;
 import io.bursar.schemas.orders.PlaceOrderKind;
 import io.bursar.schemas.payments.PaymentMethod;
 import io.javalin.http.Context;
-import io.javalin.http.HttpStatus;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -242,8 +241,8 @@ final class OrderHandlers {
     /** Publishes {@code payload} to {@code categoryId} and answers 202 once Kafka has it. */
     private CompletableFuture<Void> published(final Context ctx, final String commandId, final String categoryId,
                                               final String orderId, final Object payload) {
-        return commands.submitOrder(commandId, categoryId, payload)
-                .thenRun(() -> ctx.status(HttpStatus.ACCEPTED).json(OrderAccepted.OfCommand.of(commandId, orderId)));
+        return CommandSubmitter.accepted(ctx, commands.submitOrder(commandId, categoryId, payload),
+                OrderAccepted.OfCommand.of(commandId, orderId));
     }
 
     /** The category that owns an order, and the partner it pays. */

@@ -13,7 +13,6 @@ import io.bursar.schemas.payments.RequestPaymentKind;
 import io.bursar.schemas.payments.RetryPayment;
 import io.bursar.schemas.payments.RetryPaymentKind;
 import io.javalin.http.Context;
-import io.javalin.http.HttpStatus;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -146,8 +145,8 @@ final class PaymentHandlers {
             if (!caller.mayAccessPartner(partnerId)) {
                 throw NotFoundException.payment(paymentId);
             }
-            return commands.submit(commandId, partnerId, payload)
-                    .thenRun(() -> ctx.status(HttpStatus.ACCEPTED).json(PaymentAccepted.of(commandId, partnerId, paymentId)));
+            return CommandSubmitter.accepted(ctx, commands.submit(commandId, partnerId, payload),
+                    PaymentAccepted.of(commandId, partnerId, paymentId));
         }));
     }
 

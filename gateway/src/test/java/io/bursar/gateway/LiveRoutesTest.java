@@ -102,11 +102,7 @@ class LiveRoutesTest {
             }
         };
         fixture.run(client -> {
-            final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            final HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
-                            URI.create(client.origin() + STREAM)).header("Authorization", "Bearer " + VIEWER_KEY)
-                    .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            final HttpResponse<InputStream> response = openStream(client);
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
             final List<String> data = new ArrayList<>();
@@ -136,11 +132,7 @@ class LiveRoutesTest {
     void aStreamTheClientClosesIsForgotten() {
         fixture.liveSample = Map.of("n", 1);
         fixture.run(client -> {
-            final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            final HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
-                            URI.create(client.origin() + STREAM)).header("Authorization", "Bearer " + VIEWER_KEY)
-                    .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            final HttpResponse<InputStream> response = openStream(client);
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),
                     StandardCharsets.UTF_8))) {
                 assertThat(lines.readLine()).startsWith("event:");
@@ -152,5 +144,13 @@ class LiveRoutesTest {
             }
             assertThat(fixture.gateway.liveStreams()).as("streams open after the client left").isZero();
         });
+    }
+
+    /** The live stream, opened with the viewer key by a client of the test's own, its body unread. */
+    private static HttpResponse<InputStream> openStream(final GatewayClient client) throws Exception {
+        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        return http.send(HttpRequest.newBuilder(URI.create(client.origin() + STREAM))
+                .header("Authorization", "Bearer " + VIEWER_KEY).header("Accept", "text/event-stream")
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 }
